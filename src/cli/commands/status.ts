@@ -1,0 +1,27 @@
+import {checkpoints} from '../../engine/journal.js';
+import {readTargetJournal} from '../../engine/rollback.js';
+import {describeFacts, detectFacts} from '../../platform/detect.js';
+import {exposures} from '../../platform/exposure.js';
+import {type ConnectOptions, openTarget} from '../connect.js';
+
+export async function runStatus(spec: string | undefined, o: ConnectOptions & {json?: boolean}): Promise<void> {
+  const target = await openTarget(spec, o);
+  try {
+    const [facts, entries] = [await detectFacts(target), await readTargetJournal(target)];
+    const steps = checkpoints(entries);
+    const exp = exposures(facts);
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({target: target.label, platform: facts.platform, checkpoints: steps, armedTimers: facts.portcullis.armedTimers, exposures: exp}, null, 2)}\n`);
+      return;
+    }
+    const w = (s: string) => process.stdout.write(`${s}\n`);
+    w(`${target.label}: ${describeFacts(facts)}`);
+    w(steps.length ? 'checkpoints:' : 'no portcullis runs recorded on this target');
+    for (const s of steps) w(`  ${s.step.padEnd(18)} ${s.state.padEnd(12)} run ${s.run}`);
+    if (facts.portcullis.armedTimers.length) w(`armed rollback timers: ${facts.portcullis.armedTimers.join(', ')}`);
+    w('listening:');
+    for (const e of exp) w(`  ${`${e.address}:${e.port}/${e.proto}`.padEnd(28)} ${e.process.padEnd(14)} ${e.flag ? 'EXPOSED' : e.public ? 'public' : 'local'}`);
+  } finally {
+    await target.close();
+  }
+}

@@ -1,0 +1,141 @@
+import {Command, CommanderError, Option} from 'commander';
+import {exitCodeOf, InputError} from '../util/errors.js';
+import {VERSION} from './version.js';
+
+const EXAMPLES = {
+  plan: `
+Examples:
+  $ portcullis plan --platform debian-12 --recipe fresh-vps        # what it would do on a fresh Debian 12
+  $ portcullis plan root@203.0.113.5 --set ssh_port=2222 --json    # against a live server, as JSON
+  $ portcullis plan root@203.0.113.5 --format sh > change.sh       # a reviewable script for a ticket`,
+  apply: `
+Examples:
+  $ portcullis apply root@203.0.113.5 --yes --set admin_user=admin --set ssh_port=2222
+  $ portcullis apply admin@203.0.113.5 --until ssh-hardening      # stop after a step
+  $ PORTCULLIS_SUDO_PASSWORD=... portcullis apply admin@10.66.0.1 --yes`,
+  rollback: `
+Examples:
+  $ portcullis rollback root@203.0.113.5                # undo the last run's steps, newest first
+  $ portcullis rollback root@203.0.113.5 --to preflight # undo every step after preflight`,
+  status: `
+Examples:
+  $ portcullis status root@203.0.113.5 --json`,
+  recipes: `
+Examples:
+  $ portcullis recipes
+  $ portcullis recipes show fresh-vps`,
+};
+
+function targetOptions(c: Command): Command {
+  return c
+    .option('--local', 'run on this machine (you are on the server)')
+    .option('--ssh-config <file>', 'ssh configuration file (passed to ssh as -F)')
+    .option('-i, --identity <key>', 'private key for ssh (passed to ssh as -i)')
+    .option('--accept-new-host-key', 'trust the host key on first contact (StrictHostKeyChecking=accept-new)')
+    .option('--json', 'print one JSON document on stdout; human logs go to stderr')
+    .option('--debug', 'show stack traces on errors');
+}
+
+function recipeOptions(c: Command): Command {
+  return c
+    .option('-r, --recipe <name|file>', 'recipe to run', 'fresh-vps')
+    .option('--set <key=value>', 'set a recipe value (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[]);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('portcullis')
+    .description('Harden a server over SSH without locking yourself out.')
+    .version(VERSION, '-V, --version')
+    .argument('[target]', 'user@host[:port]; omit with --local')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({outputError: () => {}});
+  targetOptions(recipeOptions(program)).action(async (target: string | undefined, o) => {
+    const {runWizard} = await import('./commands/wizard.js');
+    await runWizard(target, o);
+  });
+
+  targetOptions(recipeOptions(program.command('plan')))
+    .description('dry-run: show what each step would run and every file diff; changes nothing')
+    .argument('[target]', 'user@host[:port]; omit with --platform or --local')
+    .addOption(new Option('--platform <platform>', 'plan offline for a platform').choices([
+      'debian-12', 'debian-13', 'ubuntu-22.04', 'ubuntu-24.04', 'rhel-9', 'fedora', 'arch', 'alpine', 'macos',
+    ]))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'sh']).default('text'))
+    .addHelpText('after', EXAMPLES.plan)
+    .action(async (target: string | undefined, o) => {
+      const {runPlan} = await import('./commands/plan.js');
+      await runPlan(target, o);
+    });
+
+  targetOptions(recipeOptions(program.command('apply')))
+    .description('apply the recipe step by step, proving every new way in before the old one goes')
+    .argument('[target]', 'user@host[:port]; omit with --local')
+    .option('-y, --yes', 'do not ask; values come from the recipe, --set and their defaults')
+    .option('--until <step>', 'stop after this step')
+    .option('--confirm-timeout <seconds>', 'dead-man window for risky steps', '120')
+    .option('--connect-tunnel', 'bring the WireGuard tunnel up on this machine to prove it (needs root and wg-quick)')
+    .addHelpText('after', EXAMPLES.apply)
+    .action(async (target: string | undefined, o) => {
+      const {runApply} = await import('./commands/apply.js');
+      await runApply(target, o);
+    });
+
+  targetOptions(program.command('rollback'))
+    .description('undo applied steps, newest first, restoring every file byte for byte')
+    .argument('[target]', 'user@host[:port]; omit with --local')
+    .option('--to <step>', 'undo the steps after this one')
+    .addHelpText('after', EXAMPLES.rollback)
+    .action(async (target: string | undefined, o) => {
+      const {runRollback} = await import('./commands/rollback.js');
+      await runRollback(target, o);
+    });
+
+  targetOptions(program.command('status'))
+    .description('checkpoint state of the last runs and the current posture')
+    .argument('[target]', 'user@host[:port]; omit with --local')
+    .addHelpText('after', EXAMPLES.status)
+    .action(async (target: string | undefined, o) => {
+      const {runStatus} = await import('./commands/status.js');
+      await runStatus(target, o);
+    });
+
+  const recipes = program
+    .command('recipes')
+    .description('list the shipped recipes')
+    .addHelpText('after', EXAMPLES.recipes)
+    .action(async () => {
+      const {listRecipesCommand} = await import('./commands/recipes.js');
+      listRecipesCommand();
+    });
+  recipes
+    .command('show')
+    .argument('<name>', 'recipe name or file')
+    .description('print a recipe with its values')
+    .action(async (name: string) => {
+      const {showRecipeCommand} = await import('./commands/recipes.js');
+      showRecipeCommand(name);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    await buildProgram().parseAsync(argv, {from: 'user'});
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      process.stderr.write(`portcullis: ${err.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`portcullis: ${msg}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    else if (!(err instanceof InputError) && exitCodeOf(err) === 1 && !(err instanceof Error && err.name === 'RunError')) {
+      process.stderr.write('(run again with --debug for details)\n');
+    }
+    return exitCodeOf(err);
+  }
+}

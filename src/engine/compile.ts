@@ -1,0 +1,151 @@
+import {assertNever} from '../util/errors.js';
+import {base64Literal, cmd, quote} from '../util/shell.js';
+import {stepDir, timerUnit} from './paths.js';
+import type {Action, ServiceOp} from './types.js';
+import type {InitSystem} from '../platform/facts.js';
+
+export interface CompileContext {
+  runId: string;
+  stepId: string;
+  /** `sh` export shows heredocs people can read; execution uses base64 so every byte survives. */
+  style: 'exec' | 'review';
+}
+
+/** The exact shell lines an action runs on the target. Proofs run on the operator's side and compile to a comment. */
+export function compileAction(a: Action, ctx: CompileContext): string[] {
+  switch (a.kind) {
+    case 'file.write':
+      return compileWrite(a, ctx);
+    case 'file.remove':
+      return [cmd(['rm', '-f', a.path])];
+    case 'run':
+      return [cmd(a.argv)];
+    case 'firewall.rule':
+      return [cmd(a.argv)];
+    case 'service':
+      return serviceLines(a.op, a.unit, a.init);
+    case 'package.install':
+      return packageLines(a.manager, a.packages);
+    case 'timer.arm':
+      return armLines(ctx.runId, ctx.stepId, a.seconds);
+    case 'timer.disarm':
+      return [`systemctl stop ${quote(`${timerUnit(ctx.runId, ctx.stepId)}.timer`)} 2>/dev/null || true`, disarmDetached(ctx)];
+    case 'proof':
+      return [`# prove from the operator's side: a fresh connection, ${a.what}`];
+    default:
+      return assertNever(a, 'action');
+  }
+}
+
+function compileWrite(a: Extract<Action, {kind: 'file.write'}>, ctx: CompileContext): string[] {
+  const tmp = `${a.path}.pc-new`;
+  const dir = a.path.slice(0, a.path.lastIndexOf('/')) || '/';
+  const lines = [cmd(['mkdir', '-p', dir])];
+  const delim = 'PORTCULLIS_EOF';
+  if (ctx.style === 'review' && a.secret) {
+    lines.push(`# ${a.path} holds a secret: portcullis writes it itself and never prints it`);
+    return lines;
+  }
+  if (ctx.style === 'review' && !a.content.split('\n').includes(delim) && a.content.endsWith('\n')) {
+    lines.push(`(umask 077; cat > ${quote(tmp)} <<'${delim}'\n${a.content}${delim}\n)`);
+  } else {
+    lines.push(`(umask 077; printf '%s' ${quote(base64Literal(a.content))} | base64 -d > ${quote(tmp)})`);
+  }
+  lines.push(cmd(['chmod', a.mode.toString(8).padStart(4, '0'), tmp]));
+  if (a.owner) lines.push(cmd(['chown', a.owner, tmp]));
+  lines.push(cmd(['mv', '-f', tmp, a.path]));
+  return [lines.join(' && ')];
+}
+
+export function serviceLines(op: ServiceOp, unit: string, init: InitSystem): string[] {
+  if (init === 'systemd') {
+    switch (op) {
+      case 'daemon-reload':
+        return ['systemctl daemon-reload'];
+      case 'restart-socket':
+        return [cmd(['systemctl', 'restart', `${unit}.socket`])];
+      case 'enable-now':
+        return [cmd(['systemctl', 'enable', '--now', unit])];
+      default:
+        return [cmd(['systemctl', op, unit])];
+    }
+  }
+  if (init === 'openrc') {
+    if (op === 'enable-now') return [`${cmd(['rc-update', 'add', unit, 'default'])} && ${cmd(['rc-service', unit, 'start'])}`];
+    if (op === 'daemon-reload' || op === 'restart-socket') return [];
+    return [cmd(['rc-service', unit, op])];
+  }
+  if (init === 'launchd') {
+    // launchd's sshd is inetd-style: each connection reads the config anew, so there is nothing to reload.
+    if (unit === 'com.openssh.sshd') return ['true # macOS sshd reads its config on every new connection'];
+    return [cmd(['launchctl', 'kickstart', '-k', `system/${unit}`])];
+  }
+  return [cmd(['service', unit, op === 'enable-now' ? 'start' : op])];
+}
+
+export function packageLines(manager: string, packages: readonly string[]): string[] {
+  const names = packages.map(quote).join(' ');
+  switch (manager) {
+    case 'apt': {
+      const install = `env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold ${names}`;
+      // A fresh VPS often has stale or empty package lists: update once, only when the install needs it.
+      return [`${install} || { apt-get update -q && ${install}; }`];
+    }
+    case 'dnf':
+      return [`dnf install -y ${names}`];
+    case 'apk':
+      return [`apk add ${names}`];
+    case 'pacman':
+      return [`pacman -S --needed --noconfirm ${names}`];
+    case 'brew':
+      return [`brew install ${names}`];
+    default:
+      return [`echo ${quote(`no package manager to install ${packages.join(' ')}`)} >&2; false`];
+  }
+}
+
+/**
+ * The dead-man timer: a rollback that runs on the target whether or not the wizard or its SSH session
+ * survive. systemd hosts get a transient timer (gone after a reboot, so nothing is persisted before the
+ * proof); others a detached sleeper.
+ */
+function armLines(runId: string, stepId: string, seconds: number): string[] {
+  const script = `${stepDir(runId, stepId)}/rollback.sh`;
+  const unit = timerUnit(runId, stepId);
+  return [
+    `if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then ` +
+      `${cmd(['systemd-run', '--quiet', `--unit=${unit}`, `--on-active=${seconds}`, '--timer-property=AccuracySec=100ms', '/bin/sh', script, 'timer'])}; ` +
+      `else (setsid sh -c ${quote(`sleep ${seconds}; exec /bin/sh ${script} timer`)} </dev/null >/dev/null 2>&1 & echo $! > ${quote(`${stepDir(runId, stepId)}/timer.pid`)}); fi`,
+  ];
+}
+
+function disarmDetached(ctx: CompileContext): string {
+  const pid = `${stepDir(ctx.runId, ctx.stepId)}/timer.pid`;
+  return `[ -f ${quote(pid)} ] && kill "$(cat ${quote(pid)})" 2>/dev/null; rm -f ${quote(pid)}`;
+}
+
+/** One line an operator reads in a plan: what the action does, without the bytes. */
+export function summarize(a: Action): string {
+  switch (a.kind) {
+    case 'file.write':
+      return `write ${a.path} (mode ${a.mode.toString(8).padStart(4, '0')}${a.secret ? ', secret' : ''})`;
+    case 'file.remove':
+      return `remove ${a.path}`;
+    case 'run':
+      return a.label;
+    case 'firewall.rule':
+      return `${a.backend}: ${a.rule}`;
+    case 'service':
+      return `${a.op} ${a.unit}`;
+    case 'package.install':
+      return `install ${a.packages.join(', ')}`;
+    case 'timer.arm':
+      return `arm the dead-man timer: everything in this step rolls back in ${a.seconds} s unless proven`;
+    case 'timer.disarm':
+      return 'disarm the dead-man timer (the new way in is proven)';
+    case 'proof':
+      return `prove: ${a.what}`;
+    default:
+      return assertNever(a, 'action');
+  }
+}

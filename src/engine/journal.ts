@@ -1,0 +1,81 @@
+import {appendFileSync, mkdirSync, readFileSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+
+/**
+ * Journal entries. The target keeps the authoritative copy (/var/lib/portcullis/journal.jsonl, root
+ * only); the operator's machine keeps a copy under the XDG state dir. Entries never hold file contents
+ * or key material: before-images stay on the target next to the files they restore.
+ */
+export type JournalEntry = {at?: string; run: string} & (
+  | {kind: 'run.begin'; target: string; recipe: string; tool: string}
+  | {kind: 'step.begin'; step: string; touches: string[]}
+  | {kind: 'action.begin'; step: string; i: number; summary: string}
+  | {kind: 'action.done'; step: string; i: number}
+  | {kind: 'action.failed'; step: string; i: number; code: number}
+  | {kind: 'timer.armed'; step: string; seconds: number}
+  | {kind: 'proof.ok'; step: string; route: string}
+  | {kind: 'proof.failed'; step: string; route: string; reason: string}
+  | {kind: 'timer.disarmed'; step: string}
+  | {kind: 'step.done'; step: string; changed: number}
+  | {kind: 'step.rolled-back'; step: string; by: string}
+  | {kind: 'run.end'; status: 'applied' | 'failed' | 'rolled-back'}
+);
+
+export function stateHome(): string {
+  return process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+}
+
+export function localJournalPath(targetName: string): string {
+  return join(stateHome(), 'portcullis', targetName.replace(/[^A-Za-z0-9_.@:-]/g, '_'), 'journal.jsonl');
+}
+
+export class LocalJournal {
+  constructor(readonly path: string) {
+    mkdirSync(join(path, '..'), {recursive: true, mode: 0o700});
+  }
+
+  append(entries: readonly JournalEntry[]): void {
+    if (entries.length === 0) return;
+    appendFileSync(this.path, entries.map((e) => `${JSON.stringify(e)}\n`).join(''), {mode: 0o600});
+  }
+}
+
+export function parseJournal(text: string): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as JournalEntry);
+    } catch {
+      // A torn last line (the writer died mid-append) is ignored: the entry it would hold never counted.
+    }
+  }
+  return out;
+}
+
+export function readLocalJournal(targetName: string): JournalEntry[] {
+  try {
+    return parseJournal(readFileSync(localJournalPath(targetName), 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
+export type StepState = 'done' | 'rolled-back' | 'in-doubt' | 'armed';
+
+/** Checkpoints are derived from the journal, never stored: the last state of each step of each run. */
+export function checkpoints(entries: readonly JournalEntry[]): {run: string; step: string; state: StepState}[] {
+  const map = new Map<string, {run: string; step: string; state: StepState}>();
+  for (const e of entries) {
+    if (!('step' in e)) continue;
+    const key = `${e.run}/${e.step}`;
+    const cur = map.get(key) ?? {run: e.run, step: e.step, state: 'in-doubt' as StepState};
+    if (e.kind === 'step.done') cur.state = 'done';
+    else if (e.kind === 'step.rolled-back') cur.state = 'rolled-back';
+    else if (e.kind === 'timer.armed') cur.state = 'armed';
+    else if (e.kind === 'timer.disarmed') cur.state = 'in-doubt';
+    map.set(key, cur);
+  }
+  return [...map.values()];
+}

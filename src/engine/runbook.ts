@@ -1,0 +1,257 @@
+import type {Facts} from '../platform/facts.js';
+import {detectFacts} from '../platform/detect.js';
+import type {Target} from '../target/types.js';
+import {RunError} from '../util/errors.js';
+import {quote} from '../util/shell.js';
+import {compileAction, summarize} from './compile.js';
+import {diffsFor} from './diffs.js';
+import type {EventSink} from './events.js';
+import type {JournalEntry, LocalJournal} from './journal.js';
+import {stepDir} from './paths.js';
+import {SEGMENT_PRELUDE, journalLine, parseProbe, probeScript, rollbackScript, snapshotLines, splitOutput} from './scripts.js';
+import type {Action, PlannedStep, ProbeData, ProbeRequest, Step, StepContext} from './types.js';
+
+export interface RunbookStep {
+  step: Step<unknown>;
+}
+
+export interface Access {
+  user: string;
+  host: string;
+  port: number;
+  kind: 'ssh' | 'local';
+}
+
+export function accessOf(target: Target | undefined, facts: Facts): Access {
+  if (target) return {user: target.user, host: target.host, port: target.port, kind: target.kind};
+  return {user: facts.operator.loginUser, host: facts.operator.serverAddress ?? '203.0.113.5', port: facts.operator.serverPort ?? 22, kind: 'ssh'};
+}
+
+function mergeRequests(reqs: readonly ProbeRequest[]): ProbeRequest {
+  const files = new Set<string>();
+  const queries: Record<string, string> = {};
+  for (const r of reqs) {
+    for (const f of r.files ?? []) files.add(f);
+    Object.assign(queries, r.queries);
+  }
+  return {files: [...files], queries};
+}
+
+/** Reads what the steps asked for: one round trip for any number of steps; offline, the profile's answers. */
+export async function probeSteps(
+  target: Target | undefined,
+  facts: Facts,
+  steps: readonly {step: Step<unknown>; params: unknown}[],
+): Promise<ProbeData> {
+  const req = mergeRequests(steps.map((s) => s.step.probe(facts, s.params)));
+  if (!target) {
+    const data: ProbeData = {files: {}, queries: {}};
+    for (const f of req.files ?? []) data.files[f] = {exists: false};
+    for (const s of steps) {
+      const off = s.step.offline?.(facts, s.params);
+      Object.assign(data.files, off?.files);
+      Object.assign(data.queries, off?.queries);
+    }
+    return data;
+  }
+  if (!req.files?.length && !Object.keys(req.queries ?? {}).length) return {files: {}, queries: {}};
+  const r = await target.run(probeScript(req));
+  return parseProbe(r.stdout);
+}
+
+export function planStep(s: Step<unknown>, ctx: StepContext<unknown>): PlannedStep {
+  const plan = s.plan(ctx);
+  return {id: s.id, title: s.title, why: s.why, risk: s.risk, undo: s.undo, plan, diffs: diffsFor(plan.actions, ctx.probe)};
+}
+
+/** The dry-run: facts, one probe round trip, pure plans. Cannot change the target: it only runs read-only scripts. */
+export async function planRunbook(
+  target: Target | undefined,
+  facts: Facts,
+  steps: readonly Step<unknown>[],
+  values: Record<string, unknown>,
+): Promise<PlannedStep[]> {
+  const withParams = steps.map((step) => ({step, params: step.params(values, facts)}));
+  const probe = await probeSteps(target, facts, withParams);
+  const access = accessOf(target, facts);
+  return withParams.map(({step, params}) => planStep(step, {facts, params, probe, access}));
+}
+
+export interface ApplyOptions {
+  target: Target;
+  facts: Facts;
+  steps: readonly Step<unknown>[];
+  values: Record<string, unknown>;
+  runId: string;
+  journal: LocalJournal;
+  events: EventSink;
+  /** Asked before a step with changes runs; false stops the run before the step. */
+  confirm: (p: PlannedStep) => Promise<boolean>;
+  until?: string;
+}
+
+export interface ApplyResult {
+  changed: number;
+  steps: {id: string; status: 'compliant' | 'applied' | 'rolled-back' | 'failed' | 'skipped'; ms: number; changed: number}[];
+  facts: Facts;
+}
+
+/**
+ * Applies the runbook step by step. For each step: probe, plan (pure), confirm, then execute the plan
+ * in segments split at proofs. Before the first change the step's touched files are copied aside on the
+ * target and a rollback script is written; any failure or failed proof runs it at once, and a lockout
+ * step's dead-man timer runs it if the wizard disappears. After a step, facts are re-read and the step
+ * must plan nothing (idempotence is checked, not assumed).
+ */
+export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
+  let facts = o.facts;
+  const result: ApplyResult = {changed: 0, steps: [], facts};
+  const record = (entries: JournalEntry[]) => o.journal.append(entries);
+  record([{run: o.runId, kind: 'run.begin', target: o.target.label, recipe: String(o.values.recipe ?? ''), tool: 'portcullis'}]);
+  for (const step of o.steps) {
+    const started = Date.now();
+    const params = step.params(o.values, facts);
+    const probe = await probeSteps(o.target, facts, [{step, params}]);
+    const access = accessOf(o.target, facts);
+    const planned = planStep(step, {facts, params, probe, access});
+    o.events({type: 'step.planned', step: planned});
+    for (const f of planned.plan.findings) o.events({type: 'finding', id: step.id, finding: f});
+    const blocking = planned.plan.findings.filter((f) => f.level === 'error');
+    if (blocking.length) {
+      const reason = blocking.map((f) => f.message).join('; ');
+      o.events({type: 'step.failed', id: step.id, reason});
+      record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
+      throw new RunError(`${step.title}: refused, nothing was changed: ${reason}`);
+    }
+    if (planned.plan.actions.length === 0) {
+      o.events({type: 'step.compliant', id: step.id});
+      result.steps.push({id: step.id, status: 'compliant', ms: Date.now() - started, changed: 0});
+    } else {
+      if (!(await o.confirm(planned))) {
+        result.steps.push({id: step.id, status: 'skipped', ms: Date.now() - started, changed: 0});
+        record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
+        throw new RunError(`stopped before ${step.title}: not confirmed; nothing of this step was changed`);
+      }
+      o.events({type: 'step.start', id: step.id});
+      await executeStep(o, planned, record);
+      const changed = planned.plan.actions.filter((a) => a.kind !== 'proof' && a.kind !== 'timer.arm' && a.kind !== 'timer.disarm').length;
+      result.changed += changed;
+      facts = await detectFacts(o.target);
+      const again = planStep(step, {facts, params: step.params(o.values, facts), probe: await probeSteps(o.target, facts, [{step, params: step.params(o.values, facts)}]), access: accessOf(o.target, facts)});
+      if (again.plan.actions.length) {
+        o.events({
+          type: 'finding',
+          id: step.id,
+          finding: {level: 'warn', message: `after applying, ${step.title} still plans ${again.plan.actions.length} change(s): ${again.plan.actions.map(summarize).join('; ')}`},
+        });
+      }
+      o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - started});
+      result.steps.push({id: step.id, status: 'applied', ms: Date.now() - started, changed});
+    }
+    if (o.until && step.id === o.until) break;
+  }
+  record([{run: o.runId, kind: 'run.end', status: 'applied'}]);
+  result.facts = facts;
+  return result;
+}
+
+function touchedPaths(actions: readonly Action[]): string[] {
+  const s = new Set<string>();
+  for (const a of actions) {
+    if (a.kind === 'file.write' || a.kind === 'file.remove') s.add(a.path);
+    if ((a.kind === 'run' || a.kind === 'firewall.rule') && a.touches) for (const t of a.touches) s.add(t);
+  }
+  return [...s];
+}
+
+async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: JournalEntry[]) => void): Promise<void> {
+  const run = o.runId;
+  const id = planned.id;
+  const d = stepDir(run, id);
+  const actions = planned.plan.actions;
+  const touches = touchedPaths(actions);
+  const ctx = {runId: run, stepId: id, style: 'exec' as const};
+  let armedSeconds = 0;
+  let lines: string[] = [
+    SEGMENT_PRELUDE,
+    `pcfail() { pcj "{\\"run\\":\\"${run}\\",\\"kind\\":\\"action.failed\\",\\"step\\":\\"${id}\\",\\"i\\":$1,\\"code\\":$2}"; exit 3; }`,
+    ...snapshotLines(run, id, touches),
+    `printf '%s' ${quote(rollbackScript(run, id, touches, planned.plan.onRollback))} > ${quote(`${d}/rollback.sh`)}`,
+    `echo applying > ${quote(`${d}/state`)}`,
+    journalLine({run, kind: 'step.begin', step: id, touches}),
+  ];
+
+  const flush = async () => {
+    if (!lines.length) return;
+    const script = [SEGMENT_PRELUDE, `pcfail() { pcj "{\\"run\\":\\"${run}\\",\\"kind\\":\\"action.failed\\",\\"step\\":\\"${id}\\",\\"i\\":$1,\\"code\\":$2}"; exit 3; }`, ...lines].join('\n');
+    lines = [];
+    const r = await o.target.run(script, {onLine: (line) => !line.startsWith('@@PCJ ') && o.events({type: 'output', id, line})});
+    const out = splitOutput(r.stdout);
+    record(out.journal);
+    if (r.code !== 0) {
+      const failed = out.journal.find((e) => e.kind === 'action.failed');
+      const what = failed && 'i' in failed ? summarize(actions[failed.i] as Action) : 'preparing the step';
+      const tail = (r.stderr.trim().split('\n').slice(-3).join(' | ') || out.lines.slice(-3).join(' | ')).slice(0, 400);
+      await rollBack(o, planned, `${what} failed (exit ${failed && 'code' in failed ? failed.code : r.code})${tail ? `: ${tail}` : ''}`, record);
+    }
+  };
+
+  for (const [i, a] of actions.entries()) {
+    if (a.kind === 'proof') {
+      await flush();
+      const command = o.target.describeRoute(a.route);
+      o.events({type: 'proof.start', id, what: a.what, command, deadline: armedSeconds ? Date.now() + armedSeconds * 1000 : undefined});
+      const res = await proveWithRetry(o.target, a);
+      if (!res.ok) {
+        record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
+        o.events({type: 'proof.failed', id, what: a.what, reason: res.reason});
+        await rollBack(o, planned, `could not prove ${a.what}: ${res.reason}`, record);
+      }
+      o.events({type: 'proof.ok', id, what: a.what, ms: res.ms});
+      lines.push(journalLine({run, kind: 'proof.ok', step: id, route: command}));
+      continue;
+    }
+    o.events({type: 'action.start', id, index: i, summary: summarize(a)});
+    lines.push(journalLine({run, kind: 'action.begin', step: id, i, summary: summarize(a)}));
+    for (const l of compileAction(a, ctx)) lines.push(`{ ${l}\n} || pcfail ${i} $?`);
+    if (a.kind === 'timer.arm') {
+      armedSeconds = a.seconds;
+      lines.push(`echo armed > ${quote(`${d}/state`)}`, journalLine({run, kind: 'timer.armed', step: id, seconds: a.seconds}));
+      o.events({type: 'timer.armed', id, seconds: a.seconds, deadline: Date.now() + a.seconds * 1000});
+    }
+    lines.push(journalLine({run, kind: 'action.done', step: id, i}));
+    if (a.kind === 'timer.disarm') lines.push(journalLine({run, kind: 'timer.disarmed', step: id}));
+  }
+  lines.push(`echo committed > ${quote(`${d}/state`)}`, journalLine({run, kind: 'step.done', step: id, changed: actions.length}));
+  await flush();
+}
+
+async function proveWithRetry(target: Target, a: Extract<Action, {kind: 'proof'}>) {
+  // A daemon that was just reloaded may need a moment; a refused or reset connection is retried briefly.
+  let res = await target.probe(a.route);
+  for (let i = 0; i < 3 && !res.ok && /refused|closed the connection/.test(res.reason); i++) {
+    await new Promise((r) => setTimeout(r, 400));
+    res = await target.probe(a.route);
+  }
+  return res;
+}
+
+async function rollBack(o: ApplyOptions, planned: PlannedStep, reason: string, record: (e: JournalEntry[]) => void): Promise<never> {
+  const d = stepDir(o.runId, planned.id);
+  let restored = false;
+  try {
+    const r = await o.target.run(`/bin/sh ${quote(`${d}/rollback.sh`)} failure`, {timeoutMs: 60_000});
+    restored = r.code === 0;
+  } catch {
+    restored = false;
+  }
+  record([{run: o.runId, kind: 'step.rolled-back', step: planned.id, by: restored ? 'failure' : 'pending-timer'}]);
+  record([{run: o.runId, kind: 'run.end', status: 'rolled-back'}]);
+  const how = restored
+    ? 'everything this step changed has been restored'
+    : planned.plan.actions.some((a) => a.kind === 'timer.arm')
+      ? 'the target could not be reached to roll back now; its dead-man timer will restore it'
+      : 'the target could not be reached to roll back; run `portcullis rollback` when it is reachable';
+  o.events({type: 'step.rolled-back', id: planned.id, reason: `${reason}; ${how}`});
+  throw new RunError(`${planned.title}: ${reason}; ${how}`);
+}

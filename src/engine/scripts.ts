@@ -1,0 +1,110 @@
+import {quote} from '../util/shell.js';
+import type {JournalEntry} from './journal.js';
+import {JOURNAL, LOCK, STATE_DIR, stepDir, timerUnit} from './paths.js';
+import type {ProbeData, ProbeRequest} from './types.js';
+
+const JOURNAL_MARK = '@@PCJ ';
+
+/** Shell prelude of every apply segment: pcj appends a journal entry on the target and echoes it for the local copy. */
+export const SEGMENT_PRELUDE = [
+  'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH',
+  `mkdir -p ${STATE_DIR} && chmod 700 ${STATE_DIR}`,
+  `pcj() { e=$(printf '{"at":"%s",%s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\${1#?}"); printf '%s\\n' "$e" >> ${JOURNAL}; printf '${JOURNAL_MARK}%s\\n' "$e"; }`,
+].join('\n');
+
+export function journalLine(e: JournalEntry): string {
+  return `pcj ${quote(JSON.stringify(e))}`;
+}
+
+export function splitOutput(stdout: string): {journal: JournalEntry[]; lines: string[]} {
+  const journal: JournalEntry[] = [];
+  const lines: string[] = [];
+  for (const l of stdout.split('\n')) {
+    if (l.startsWith(JOURNAL_MARK)) {
+      try {
+        journal.push(JSON.parse(l.slice(JOURNAL_MARK.length)) as JournalEntry);
+      } catch {
+        lines.push(l);
+      }
+    } else if (l) lines.push(l);
+  }
+  return {journal, lines};
+}
+
+/** Copies every path a step may touch into the step's directory (cp -p: bytes, mode, owner), or notes its absence. */
+export function snapshotLines(runId: string, stepId: string, paths: readonly string[]): string[] {
+  const d = stepDir(runId, stepId);
+  const lines = [`mkdir -p ${quote(`${d}/before`)}`, `chmod 700 ${quote(`${STATE_DIR}/runs`)} 2>/dev/null`];
+  paths.forEach((p, i) => {
+    lines.push(`if [ -e ${quote(p)} ]; then cp -p ${quote(p)} ${quote(`${d}/before/${i}`)} || exit 3; fi`);
+  });
+  return lines;
+}
+
+/**
+ * The self-contained rollback for one step, run by the dead-man timer, after a failed proof, or by
+ * `portcullis rollback`. Restores every touched path byte for byte, then runs the step's reloads.
+ * Idempotent: once rolled back it does nothing; the timer does nothing once the step is committed.
+ */
+export function rollbackScript(runId: string, stepId: string, paths: readonly string[], onRollback: readonly string[]): string {
+  const d = stepDir(runId, stepId);
+  const unit = timerUnit(runId, stepId);
+  const restore = paths.map(
+    (p, i) =>
+      `if [ -e ${quote(`${d}/before/${i}`)} ]; then cp -p ${quote(`${d}/before/${i}`)} ${quote(`${p}.pc-restore`)} && mv -f ${quote(`${p}.pc-restore`)} ${quote(p)}; else rm -f ${quote(p)}; fi`,
+  );
+  return [
+    '#!/bin/sh',
+    `# portcullis: rollback of step ${stepId} of run ${runId}`,
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    `D=${quote(d)}`,
+    'by=${1:-operator}',
+    'state=$(cat "$D/state" 2>/dev/null)',
+    '[ "$state" = rolled-back ] && exit 0',
+    '[ "$by" = timer ] && [ "$state" != armed ] && exit 0',
+    `[ "$by" = timer ] || systemctl stop ${quote(`${unit}.timer`)} 2>/dev/null`,
+    '[ "$by" != timer ] && [ -f "$D/timer.pid" ] && kill "$(cat "$D/timer.pid")" 2>/dev/null',
+    ...restore,
+    ...onRollback.map((l) => `{ ${l}; } >>"$D/rollback.log" 2>&1`),
+    'echo rolled-back > "$D/state"',
+    `printf '{"at":"%s","run":"%s","kind":"step.rolled-back","step":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} ${quote(stepId)} "$by" >> ${JOURNAL}`,
+    `rm -f ${LOCK}`,
+    'exit 0',
+    '',
+  ].join('\n');
+}
+
+/** One round trip that reads files and runs read-only queries for any number of steps. */
+export function probeScript(req: ProbeRequest): string {
+  const lines = [
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH',
+    'export LC_ALL=C',
+    `pf() { if [ -f "$1" ]; then m=$(stat -c %a "$1" 2>/dev/null || stat -f %Lp "$1"); printf '@@F %s %s\\n' "$m" "$1"; base64 < "$1" | tr -d '\\n'; echo; else printf '@@N %s\\n' "$1"; fi; }`,
+  ];
+  for (const f of req.files ?? []) lines.push(`pf ${quote(f)}`);
+  for (const [name, q] of Object.entries(req.queries ?? {})) {
+    lines.push(`out=$( { ${q}\n} 2>&1 ); rc=$?; printf '@@Q %s %s\\n' "$rc" ${quote(name)}; printf '%s' "$out" | base64 | tr -d '\\n'; echo`);
+  }
+  return lines.join('\n');
+}
+
+export function parseProbe(stdout: string): ProbeData {
+  const data: ProbeData = {files: {}, queries: {}};
+  const lines = stdout.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i] ?? '';
+    let m = /^@@F ([0-7]+) (.*)$/.exec(l);
+    if (m) {
+      data.files[m[2] ?? ''] = {exists: true, mode: Number.parseInt(m[1] ?? '0', 8), content: Buffer.from(lines[++i] ?? '', 'base64').toString('utf8')};
+      continue;
+    }
+    m = /^@@N (.*)$/.exec(l);
+    if (m) {
+      data.files[m[1] ?? ''] = {exists: false};
+      continue;
+    }
+    m = /^@@Q (\d+) (.*)$/.exec(l);
+    if (m) data.queries[m[2] ?? ''] = {code: Number(m[1]), out: Buffer.from(lines[++i] ?? '', 'base64').toString('utf8')};
+  }
+  return data;
+}

@@ -1,0 +1,88 @@
+import type {Facts, InitSystem, PackageManager} from '../platform/facts.js';
+import type {ProofRoute} from '../target/types.js';
+
+/**
+ * The closed vocabulary of changes. A plan is a list of these; apply executes exactly this list, and a
+ * dry-run prints exactly this list. Every kind compiles to shell lines in engine/compile.ts.
+ */
+export type Action =
+  | {kind: 'file.write'; path: string; content: string; mode: number; owner?: string; secret?: boolean; validate?: readonly string[]}
+  | {kind: 'file.remove'; path: string}
+  | {kind: 'run'; argv: readonly string[]; label: string; touches?: readonly string[]}
+  | {kind: 'service'; op: ServiceOp; unit: string; init: InitSystem}
+  | {kind: 'package.install'; manager: PackageManager; packages: readonly string[]}
+  | {kind: 'firewall.rule'; backend: string; rule: string; argv: readonly string[]; touches?: readonly string[]}
+  | {kind: 'timer.arm'; seconds: number}
+  | {kind: 'timer.disarm'}
+  | {kind: 'proof'; route: ProofRoute; what: string};
+
+export type ServiceOp = 'reload' | 'restart' | 'enable-now' | 'start' | 'daemon-reload' | 'restart-socket';
+
+export type Risk = 'safe' | 'reversible' | 'lockout';
+
+export interface Finding {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  fix?: string;
+}
+
+/** What one step will do. `actions: []` means the host already complies. Error findings block the step. */
+export interface StepPlan {
+  actions: Action[];
+  findings: Finding[];
+  /** Shell lines run after the before-images are restored (reload what changed), by the timer, a failed proof or `rollback`. */
+  onRollback: string[];
+}
+
+export interface ProbeRequest {
+  files?: readonly string[];
+  /** name -> read-only command line (compiled shell). */
+  queries?: Record<string, string>;
+}
+
+export interface FileState {
+  exists: boolean;
+  content?: string;
+  mode?: number;
+}
+
+export interface ProbeData {
+  files: Record<string, FileState>;
+  queries: Record<string, {code: number; out: string}>;
+}
+
+export interface StepContext<P> {
+  facts: Facts;
+  params: P;
+  probe: ProbeData;
+  /** The run's own way in, for proofs and for rules that must keep it open. */
+  access: {user: string; host: string; port: number; kind: 'ssh' | 'local'};
+}
+
+/** A runbook step: probe is read-only, plan is pure, verify reads only. */
+export interface Step<P = Record<string, unknown>> {
+  readonly id: string;
+  readonly title: string;
+  /** One or two sentences: why an operator wants this (drawn from the seeds). */
+  readonly why: string;
+  readonly risk: Risk;
+  /** How the step is undone, in the operator's words. */
+  readonly undo: string;
+  /** Parameters this step reads from the recipe values, with their defaults. */
+  params(values: Record<string, unknown>, facts: Facts): P;
+  probe(facts: Facts, params: P): ProbeRequest;
+  /** What a fresh host of the profile's platform shows for this probe (offline plans). */
+  offline?(facts: Facts, params: P): Partial<ProbeData>;
+  plan(ctx: StepContext<P>): StepPlan;
+}
+
+export interface PlannedStep {
+  id: string;
+  title: string;
+  why: string;
+  risk: Risk;
+  undo: string;
+  plan: StepPlan;
+  /** Unified diffs of every file the plan writes or removes, by path. */
+  diffs: Record<string, string>;
+}

@@ -1,0 +1,56 @@
+import type {EngineEvent} from '../engine/events.js';
+import type {Style} from '../render/plan-text.js';
+
+/**
+ * Plain progress lines on stderr for --yes, CI and pipes: one line per event that matters, command
+ * output as an indented tail. stdout stays free for --json.
+ */
+export function lineReporter(st: Style, write: (s: string) => void = (s) => process.stderr.write(s)) {
+  const titles = new Map<string, string>();
+  return (e: EngineEvent): void => {
+    switch (e.type) {
+      case 'facts':
+        write(`${st.dim('found')} ${e.summary}\n`);
+        break;
+      case 'step.planned':
+        titles.set(e.step.id, e.step.title);
+        break;
+      case 'step.start':
+        write(`${st.bold(`▶ ${titles.get(e.id) ?? e.id}`)}\n`);
+        break;
+      case 'action.start':
+        write(`  ${st.dim('·')} ${e.summary}\n`);
+        break;
+      case 'output':
+        write(st.dim(`    ${e.line.slice(0, 200)}\n`));
+        break;
+      case 'timer.armed':
+        write(`  ${st.yellow('⏱')} dead-man timer armed: rolls back in ${e.seconds} s unless the new way in is proven\n`);
+        break;
+      case 'proof.start':
+        write(`  ${st.cyan('?')} proving ${e.what} (${e.command})\n`);
+        break;
+      case 'proof.ok':
+        write(`  ${st.green('✔')} proven: ${e.what} (${e.ms} ms)\n`);
+        break;
+      case 'proof.failed':
+        write(`  ${st.red('✘')} not proven: ${e.what}: ${e.reason}\n`);
+        break;
+      case 'step.compliant':
+        write(`${st.green('✔')} ${titles.get(e.id) ?? e.id}: already compliant, nothing to change\n`);
+        break;
+      case 'step.done':
+        write(`${st.green('✔')} ${titles.get(e.id) ?? e.id}: ${e.changed} change(s) in ${(e.ms / 1000).toFixed(1)} s\n`);
+        break;
+      case 'step.rolled-back':
+        write(`${st.red('↺')} ${titles.get(e.id) ?? e.id} rolled back: ${e.reason}\n`);
+        break;
+      case 'step.failed':
+        write(`${st.red('✘')} ${titles.get(e.id) ?? e.id}: ${e.reason}\n`);
+        break;
+      case 'finding':
+        if (e.finding.level !== 'info') write(`  ${e.finding.level === 'error' ? st.red('!') : st.yellow('!')} ${e.finding.message}\n`);
+        break;
+    }
+  };
+}

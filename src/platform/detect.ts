@@ -1,0 +1,20 @@
+import type {Target} from '../target/types.js';
+import {RunError} from '../util/errors.js';
+import {DETECT_SCRIPT} from './detect-script.js';
+import type {Facts} from './facts.js';
+import {parseFacts} from './parse-facts.js';
+
+/** Platform detection in one round trip (read-only). */
+export async function detectFacts(target: Target): Promise<Facts> {
+  const r = await target.run(DETECT_SCRIPT, {timeoutMs: 60_000});
+  if (r.code !== 0 || !r.stdout.includes('kernel\t')) {
+    throw new RunError(`could not read the platform of ${target.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`);
+  }
+  return parseFacts(r.stdout);
+}
+
+export function describeFacts(f: Facts): string {
+  const fw = f.firewall.active === 'none' ? 'no active firewall' : `${f.firewall.active} active`;
+  const who = f.operator.clientAddress ? ` from ${f.operator.clientAddress}` : '';
+  return `${f.os.pretty}, ${f.init}, ${f.ssh.versionText || 'OpenSSH ?'} (${f.ssh.unit}${f.ssh.socketActivated ? ', socket-activated' : ''}), ${fw}; you are ${f.operator.loginUser}${who}`;
+}

@@ -1,0 +1,133 @@
+import {readFileSync, readdirSync, statSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode} from 'yaml';
+import type {z} from 'zod';
+import {InputError} from '../util/errors.js';
+import {type Recipe, recipeSchema, valuesSchema} from './schema.js';
+
+const MAX_BYTES = 1024 * 1024;
+
+/** The shipped recipes live in <package>/recipes, next to dist/. */
+export function recipesDir(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      if (statSync(join(d, 'recipes', 'fresh-vps.yaml')).isFile()) return join(d, 'recipes');
+    } catch {}
+    d = dirname(d);
+  }
+  throw new Error('shipped recipes not found');
+}
+
+export function listRecipes(): {name: string; description: string}[] {
+  const dir = recipesDir();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => {
+      const r = loadRecipe(join(dir, f));
+      return {name: r.name, description: r.description};
+    });
+}
+
+export function resolveRecipe(nameOrPath: string): string {
+  if (nameOrPath.includes('/') || nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml')) return resolve(nameOrPath);
+  if (!/^[a-z0-9-]{1,40}$/.test(nameOrPath)) throw new InputError(`recipe name ${JSON.stringify(nameOrPath)} is not a shipped recipe name`);
+  const p = join(recipesDir(), `${nameOrPath}.yaml`);
+  try {
+    statSync(p);
+  } catch {
+    const known = listRecipes().map((r) => r.name).join(', ');
+    throw new InputError(`no recipe named ${nameOrPath}; shipped recipes: ${known}`);
+  }
+  return p;
+}
+
+export function loadRecipe(nameOrPath: string): Recipe {
+  const file = resolveRecipe(nameOrPath);
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_BYTES) throw new InputError(`${file}: a recipe larger than 1 MiB is refused`);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read recipe ${file}: ${(e as Error).message}`);
+  }
+  return parseRecipe(text, file);
+}
+
+export function parseRecipe(text: string, file: string): Recipe {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, {lineCounter: lc, prettyErrors: false, uniqueKeys: true});
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const pos = e?.linePos?.[0];
+    throw new InputError(`${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${e?.message.split('\n')[0] ?? 'invalid YAML'}`);
+  }
+  const res = recipeSchema.safeParse(doc.toJS());
+  if (res.success) return res.data;
+  const issue = res.error.issues[0];
+  const path = (issue?.path ?? []) as (string | number)[];
+  const node = nodeAt(doc.contents as YamlNode | null, path);
+  const pos = node?.range ? lc.linePos(node.range[0]) : {line: 1, col: 1};
+  throw new InputError(`${file}:${pos.line}:${pos.col}: ${path.join('.') || 'recipe'}: ${describeIssue(issue)}`);
+}
+
+function nodeAt(root: YamlNode | null, path: (string | number)[]): YamlNode | null {
+  let n: YamlNode | null = root;
+  for (const k of path) {
+    if (isMap(n)) {
+      const pair = n.items.find((p) => (p.key as {value?: unknown})?.value === k);
+      if (!pair) return n;
+      n = (pair.value as YamlNode) ?? (pair.key as YamlNode);
+    } else if (isSeq(n) && typeof k === 'number') {
+      n = (n.items[k] as YamlNode) ?? n;
+    } else return n;
+  }
+  return n;
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'invalid';
+  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  return issue.message;
+}
+
+/** `--set key=value`: typed by the schema, so `ssh_port=22abc` is an error, never a string that reaches a config. */
+export function parseSets(sets: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const shape = valuesSchema.shape as Record<string, z.ZodType>;
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new InputError(`--set ${JSON.stringify(s)}: write it as key=value`);
+    const key = s.slice(0, eq);
+    const raw = s.slice(eq + 1);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters
+    if (/[\u0000-\u001f\u007f]/.test(raw)) throw new InputError(`--set ${key}: the value contains a newline or control character`);
+    const field = shape[key];
+    if (!field) throw new InputError(`--set ${key}: unknown key; known keys: ${Object.keys(shape).join(', ')}`);
+    const kind = baseType(field);
+    let value: unknown = raw;
+    if (kind === 'number') {
+      if (!/^[0-9]+$/.test(raw)) throw new InputError(`--set ${key}=${raw}: expected a whole number`);
+      value = Number(raw);
+    } else if (kind === 'boolean') {
+      if (raw !== 'true' && raw !== 'false') throw new InputError(`--set ${key}=${raw}: expected true or false`);
+      value = raw === 'true';
+    } else if (kind === 'array') {
+      value = raw === '' ? [] : raw.split(',').map((x) => x.trim());
+    }
+    const r = field.safeParse(value);
+    if (!r.success) throw new InputError(`--set ${key}=${raw}: ${describeIssue(r.error.issues[0])}`);
+    out[key] = r.data;
+  }
+  return out;
+}
+
+function baseType(t: z.ZodType): string {
+  let cur = t as unknown as {def: {type: string; innerType?: unknown}};
+  while (cur.def.type === 'optional' || cur.def.type === 'default') cur = cur.def.innerType as typeof cur;
+  return cur.def.type;
+}

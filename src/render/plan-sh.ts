@@ -1,0 +1,32 @@
+import {compileAction} from '../engine/compile.js';
+import {summarize} from '../engine/compile.js';
+import type {PlannedStep} from '../engine/types.js';
+
+/**
+ * `plan --format sh`: the plan as one reviewable POSIX script, for a change ticket. It has no dead-man
+ * timer and proves nothing: the wizard is the safe way to run it. Timer and proof actions become comments.
+ */
+export function renderPlanSh(steps: readonly PlannedStep[], header: string): string {
+  const out = [
+    '#!/bin/sh',
+    `# ${header}`,
+    '# Exported by `portcullis plan --format sh`. WARNING: this script has NO dead-man timer and does not',
+    '# prove any new way in before closing the old one. Review it; run it with `portcullis apply` to be safe.',
+    'set -eu',
+    '',
+  ];
+  for (const s of steps) {
+    if (!s.plan.actions.length) continue;
+    out.push(`# --- ${s.title} (${s.id})`);
+    for (const a of s.plan.actions) {
+      if (a.kind === 'timer.arm' || a.kind === 'timer.disarm') {
+        out.push(`# (skipped here) ${summarize(a)}`);
+        continue;
+      }
+      out.push(`# ${summarize(a)}`);
+      for (const l of compileAction(a, {runId: 'export', stepId: s.id, style: 'review'})) out.push(l);
+    }
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}

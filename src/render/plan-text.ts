@@ -1,0 +1,65 @@
+import {compileAction} from '../engine/compile.js';
+import type {PlannedStep} from '../engine/types.js';
+import {summarize} from '../engine/compile.js';
+
+export interface Style {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+}
+
+export function makeStyle(color: boolean): Style {
+  const w = (code: number, end: number) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[${end}m` : s);
+  return {bold: w(1, 22), dim: w(2, 22), red: w(31, 39), green: w(32, 39), yellow: w(33, 39), cyan: w(36, 39)};
+}
+
+export function colorDiff(diff: string, st: Style): string {
+  return diff
+    .split('\n')
+    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? st.green(l) : l.startsWith('-') && !l.startsWith('---') ? st.red(l) : l.startsWith('@@') ? st.cyan(l) : l))
+    .join('\n');
+}
+
+const RISK: Record<PlannedStep['risk'], string> = {
+  safe: 'read-only',
+  reversible: 'reversible change',
+  lockout: 'can cut access: runs under a dead-man timer',
+};
+
+/** The dry-run as text: for each step, why, risk, undo, findings, then every command and every file diff. */
+export function renderPlan(steps: readonly PlannedStep[], st: Style, header: string): string {
+  const out: string[] = [st.bold(header), ''];
+  for (const [n, s] of steps.entries()) {
+    const status = s.plan.actions.length ? `${s.plan.actions.length} change(s)` : 'nothing to change';
+    out.push(st.bold(`${n + 1}. ${s.title}`) + st.dim(` [${s.id}] ${status}, ${RISK[s.risk]}`));
+    out.push(`   ${s.why}`);
+    if (s.plan.actions.length) out.push(st.dim(`   undo: ${s.undo}`));
+    for (const f of s.plan.findings) {
+      const tag = f.level === 'error' ? st.red('refuse') : f.level === 'warn' ? st.yellow('warn') : st.dim('note');
+      out.push(`   ${tag} ${f.message}${f.fix ? st.dim(` (fix: ${f.fix})`) : ''}`);
+    }
+    for (const a of s.plan.actions) {
+      out.push(`   - ${summarize(a)}`);
+      if (a.kind === 'file.write' || a.kind === 'file.remove') {
+        const d = s.diffs[a.path];
+        if (d) out.push(indent(colorDiff(d.trimEnd(), st), 6));
+      }
+      if (a.kind !== 'file.write') {
+        for (const l of compileAction(a, {runId: 'RUN', stepId: s.id, style: 'review'})) out.push(indent(st.cyan(`$ ${l}`), 6));
+      }
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function indent(s: string, n: number): string {
+  const pad = ' '.repeat(n);
+  return s
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
+}

@@ -1,0 +1,169 @@
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {execa} from 'execa';
+import {RunError} from '../util/errors.js';
+import {cmd} from '../util/shell.js';
+import type {Endpoint} from './endpoint.js';
+import {explainSshFailure} from './ssh-errors.js';
+import {type ExecResult, type ProbeResult, type ProofRoute, type RunOptions, type Target, wrapScript} from './types.js';
+import {streamLines} from './stream.js';
+
+export interface SshOptions {
+  endpoint: Endpoint;
+  /** Passed as `-F`. */
+  configFile?: string;
+  /** Passed as `-i`. */
+  identity?: string;
+  acceptNewHostKey?: boolean;
+  /** Asked at most once, and only when sudo says it needs a password. */
+  sudoPassword?: () => Promise<string | undefined>;
+  connectTimeoutS?: number;
+}
+
+type SudoMode = 'root' | 'nopasswd' | 'password';
+
+/**
+ * The system OpenSSH client: ~/.ssh/config, the agent, ProxyJump and known_hosts all apply as they do
+ * for the operator's own ssh. One ControlMaster connection carries every command of a run; proofs
+ * open their own connections and never touch it.
+ */
+export class SshTarget implements Target {
+  readonly kind = 'ssh' as const;
+  readonly label: string;
+  readonly host: string;
+  readonly user: string;
+  readonly port: number;
+  private readonly controlDir: string;
+  private sudo: SudoMode | undefined;
+  private password: string | undefined;
+
+  private constructor(
+    private readonly opts: SshOptions,
+    effective: {user: string; hostname: string; port: number},
+  ) {
+    this.user = effective.user;
+    this.port = effective.port;
+    this.host = opts.endpoint.host;
+    this.label = `${this.user}@${this.host}:${this.port}`;
+    this.sudo = this.user === 'root' ? 'root' : undefined;
+    // %C keeps the socket path short: unix socket paths are limited to about 104 bytes.
+    this.controlDir = mkdtempSync(join(tmpdir(), 'pc-'));
+  }
+
+  /** Resolves the effective user/port with `ssh -G` (local, no network) so labels and proofs match what ssh will do. */
+  static async create(opts: SshOptions): Promise<SshTarget> {
+    const g = await execa('ssh', [...baseArgs(opts), '-G', destination(opts.endpoint)], {reject: false});
+    if (g.exitCode !== 0) throw new RunError(`ssh could not read its configuration: ${g.stderr.trim()}`);
+    const get = (k: string) => new RegExp(`^${k} (.*)$`, 'm').exec(g.stdout)?.[1]?.trim();
+    return new SshTarget(opts, {
+      user: get('user') ?? 'root',
+      hostname: get('hostname') ?? opts.endpoint.host,
+      port: Number(get('port') ?? 22),
+    });
+  }
+
+  private muxArgs(): string[] {
+    return ['-o', 'ControlMaster=auto', '-o', `ControlPath=${this.controlDir}/%C`, '-o', 'ControlPersist=300'];
+  }
+
+  private remoteCommand(mode: SudoMode): string {
+    // The login shell expands nothing of ours: the whole command is one single-quoted sh -c script.
+    // SSH_CONNECTION is read before sudo, which drops it from the environment.
+    const inner =
+      mode === 'root'
+        ? 'exec sh -s -- "$SSH_CONNECTION"'
+        : mode === 'nopasswd'
+          ? 'exec sudo -n sh -s -- "$SSH_CONNECTION"'
+          : 'exec sudo -S -p "" sh -s -- "$SSH_CONNECTION"';
+    return cmd(['sh', '-c', inner]);
+  }
+
+  async run(script: string, opts: RunOptions = {}): Promise<ExecResult> {
+    let mode = this.sudo ?? 'nopasswd';
+    let res = await this.exec(mode, script, opts);
+    if (!this.sudo && mode === 'nopasswd' && /a password is required|a terminal is required/.test(res.stderr)) {
+      this.password = await this.opts.sudoPassword?.();
+      if (this.password === undefined) {
+        throw new RunError(
+          `sudo on ${this.host} wants a password for ${this.user}; set PORTCULLIS_SUDO_PASSWORD, or run interactively to be asked`,
+        );
+      }
+      mode = 'password';
+      res = await this.exec(mode, script, opts);
+      if (/incorrect password|Sorry, try again/.test(res.stderr)) {
+        throw new RunError(`sudo on ${this.host} refused the password for ${this.user}`);
+      }
+    }
+    this.sudo ??= mode;
+    return res;
+  }
+
+  private async exec(mode: SudoMode, script: string, opts: RunOptions): Promise<ExecResult> {
+    const input = (mode === 'password' ? `${this.password}\n` : '') + wrapScript(script);
+    const args = [...baseArgs(this.opts), ...this.muxArgs(), destination(this.opts.endpoint), '--', this.remoteCommand(mode)];
+    const child = execa('ssh', args, {input, reject: false, timeout: opts.timeoutMs, stripFinalNewline: false});
+    if (opts.onLine) streamLines(child, opts.onLine);
+    const r = await child;
+    const code = r.exitCode ?? 255;
+    if (code === 255) throw new RunError(explainSshFailure(String(r.stderr), this.label));
+    return {code, stdout: String(r.stdout), stderr: String(r.stderr)};
+  }
+
+  async probe(route: ProofRoute): Promise<ProbeResult> {
+    const started = Date.now();
+    const args = [
+      ...baseArgs(this.opts, route.timeoutS ?? 8),
+      '-o',
+      'ControlMaster=no',
+      '-o',
+      'ControlPath=none',
+      ...routeArgs(this.host, route),
+      destination({...this.opts.endpoint, user: route.user ?? this.user, port: route.port ?? this.port}),
+      'true',
+    ];
+    const r = await execa('ssh', args, {reject: false, timeout: ((route.timeoutS ?? 8) + 5) * 1000});
+    const ms = Date.now() - started;
+    if (r.exitCode === 0) return {ok: true, ms};
+    return {ok: false, ms, reason: explainSshFailure(String(r.stderr), this.describeRoute(route))};
+  }
+
+  describeRoute(route: ProofRoute): string {
+    const port = route.port ?? this.port;
+    const host = route.host ?? this.host;
+    const h = host.includes(':') ? `[${host}]` : host;
+    return `ssh ${port !== 22 ? `-p ${port} ` : ''}${route.user ?? this.user}@${h}`;
+  }
+
+  async close(): Promise<void> {
+    await execa('ssh', [...baseArgs(this.opts), ...this.muxArgs(), '-O', 'exit', destination(this.opts.endpoint)], {
+      reject: false,
+      timeout: 5000,
+    });
+    rmSync(this.controlDir, {recursive: true, force: true});
+  }
+}
+
+function baseArgs(opts: SshOptions, timeoutS = opts.connectTimeoutS ?? 10): string[] {
+  const a: string[] = [];
+  if (opts.configFile) a.push('-F', opts.configFile);
+  if (opts.identity) a.push('-i', opts.identity);
+  if (opts.endpoint.port) a.push('-p', String(opts.endpoint.port));
+  // BatchMode: ssh must never prompt under our UI; sudo passwords go through sudo -S instead.
+  a.push('-o', 'BatchMode=yes', '-o', `ConnectTimeout=${timeoutS}`, '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=4');
+  if (opts.acceptNewHostKey) a.push('-o', 'StrictHostKeyChecking=accept-new');
+  return a;
+}
+
+/** A proof to another port or address must still meet the same host key: HostKeyAlias pins it to the name we know. */
+function routeArgs(knownHost: string, route: ProofRoute): string[] {
+  const a: string[] = [];
+  if (route.port) a.push('-p', String(route.port));
+  if (route.host && route.host !== knownHost) a.push('-o', `HostName=${route.host}`);
+  if (route.host || route.port) a.push('-o', `HostKeyAlias=${knownHost}`);
+  return a;
+}
+
+function destination(e: Endpoint): string {
+  return e.user ? `${e.user}@${e.host}` : e.host;
+}

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Boots one sandbox VPS. container.ts runs it as
+#   unshare --mount --propagation private bash launch.sh
+# detached from the test process, so the overlay mount exists only in this private mount
+# namespace: it disappears with the last process (this script, nspawn, the container),
+# whatever killed them. Nothing is mounted in the host's namespace.
+#
+# Environment (all required): PC_NAME PC_LOWER PC_DIR PC_NETNS PC_ROOT_KEYS PC_ADMIN_KEYS
+#   PC_DIR holds upper/ work/ rootfs/; PC_ADMIN_KEYS may be empty (admin gets no key).
+set -euo pipefail
+
+merged="$PC_DIR/rootfs"
+mkdir -p "$PC_DIR/upper" "$PC_DIR/work" "$merged"
+mount -t overlay overlay -o "lowerdir=$PC_LOWER,upperdir=$PC_DIR/upper,workdir=$PC_DIR/work" "$merged"
+
+# First boot only: a reboot must keep what the tests (or portcullis) changed.
+if [ ! -e "$PC_DIR/provisioned" ]; then
+  install -d -m 700 "$merged/root/.ssh"
+  install -m 600 "$PC_ROOT_KEYS" "$merged/root/.ssh/authorized_keys"
+  if [ -n "$PC_ADMIN_KEYS" ]; then
+    install -d -m 700 "$merged/home/admin/.ssh"
+    install -m 600 "$PC_ADMIN_KEYS" "$merged/home/admin/.ssh/authorized_keys"
+    chroot "$merged" chown -R admin:admin /home/admin/.ssh
+  fi
+  # Unique host keys and machine id per instance, as a provider's first boot would create.
+  ssh-keygen -q -A -f "$merged"
+  tr -d '-' </proc/sys/kernel/random/uuid >"$merged/etc/machine-id"
+  touch "$PC_DIR/provisioned"
+fi
+
+# No host systemd: --keep-unit --register=no. The netns is prepared (addresses set) by
+# network.ts; API_VFS_WRITABLE=network makes /proc/sys/net writable for ufw and sysctl.
+# Exit status 133 means the container asked for a reboot: boot it again, same overlay.
+while :; do
+  rc=0
+  SYSTEMD_NSPAWN_API_VFS_WRITABLE=network systemd-nspawn \
+    --boot --keep-unit --register=no --quiet \
+    --directory="$merged" --machine="$PC_NAME" --hostname=vps \
+    --network-namespace-path="$PC_NETNS" \
+    --capability=CAP_NET_ADMIN,CAP_NET_RAW \
+    --bind=/dev/net/tun \
+    --resolv-conf=off --timezone=off --link-journal=no \
+    --console=read-only || rc=$?
+  echo "portcullis-sandbox: nspawn exited with $rc at $(date -u +%T)"
+  if [ "$rc" -ne 133 ]; then
+    exit "$rc"
+  fi
+done
