@@ -1,6 +1,6 @@
 import type {Step} from '../src/engine/types.js';
-import {sshdValue} from '../src/platform/facts.js';
 import {exposures} from '../src/platform/exposure.js';
+import {sshdValue} from '../src/platform/facts.js';
 
 /**
  * Preflight: read-only. Says what was found and refuses to go on where going on could lock the
@@ -17,7 +17,10 @@ export const preflight: Step<Record<string, never>> = {
   plan: ({facts, access}) => {
     const findings: ReturnType<Step['plan']>['findings'] = [];
     if (facts.platform === 'unknown') {
-      findings.push({level: 'warn', message: `platform ${facts.os.pretty} is not one portcullis knows; plans follow its family (${facts.family})`});
+      findings.push({
+        level: 'warn',
+        message: `platform ${facts.os.pretty} is not one portcullis knows; plans follow its family (${facts.family})`,
+      });
     }
     if (!facts.ssh.configOk) {
       findings.push({
@@ -46,14 +49,23 @@ export const preflight: Step<Record<string, never>> = {
       });
     }
     if (sshdValue(facts, 'permitrootlogin') === 'yes' && sshdValue(facts, 'passwordauthentication') === 'yes') {
-      findings.push({level: 'info', message: 'root can log in with a password right now: the most attacked setting on the internet'});
+      findings.push({
+        level: 'info',
+        message: 'root can log in with a password right now: the most attacked setting on the internet',
+      });
     }
     for (const e of exposures(facts)) {
-      if (e.flag) findings.push({level: 'warn', message: `${e.process} listens on ${e.address}:${e.port}/${e.proto}, reachable from anywhere`, fix: e.fix});
+      if (e.flag)
+        findings.push({
+          level: 'warn',
+          message: `${e.process} listens on ${e.address}:${e.port}/${e.proto}, reachable from anywhere`,
+          fix: e.fix,
+        });
     }
     findings.push({
       level: 'info',
-      message: 'a provider (cloud) firewall may sit above this host; portcullis proves every new way in from your side, so a blocked port is caught and rolled back',
+      message:
+        'a provider (cloud) firewall may sit above this host; portcullis proves every new way in from your side, so a blocked port is caught and rolled back',
     });
     return {actions: [], findings, onRollback: []};
   },

@@ -1,5 +1,5 @@
 import type {PlannedStep} from '../engine/types.js';
-import {type Style, renderPlan} from '../render/plan-text.js';
+import {renderPlan, type Style} from '../render/plan-text.js';
 
 /**
  * Consent proportional to risk, for the plain terminal flow: a yes/no for reversible steps, the host
@@ -10,7 +10,10 @@ export async function confirmStep(p: PlannedStep, host: string, st: Style): Prom
   process.stderr.write(`${renderPlan([p], st, '')}\n`);
   process.stdin.ref();
   if (p.risk === 'lockout') {
-    const typed = await input({message: `This step can cut access. Type the host name (${host}) to apply it under the dead-man timer:`}, {output: process.stderr});
+    const typed = await input(
+      {message: `This step can cut access. Type the host name (${host}) to apply it under the dead-man timer:`},
+      {output: process.stderr},
+    );
     return typed.trim() === host;
   }
   return confirm({message: `Apply "${p.title}"?`, default: true}, {output: process.stderr});

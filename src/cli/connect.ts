@@ -1,5 +1,5 @@
-import {LocalTarget} from '../target/local-target.js';
 import {parseEndpoint} from '../target/endpoint.js';
+import {LocalTarget} from '../target/local-target.js';
 import {SshTarget} from '../target/ssh-target.js';
 import type {Target} from '../target/types.js';
 import {InputError} from '../util/errors.js';

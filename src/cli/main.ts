@@ -39,7 +39,12 @@ function targetOptions(c: Command): Command {
 function recipeOptions(c: Command): Command {
   return c
     .option('-r, --recipe <name|file>', 'recipe to run', 'fresh-vps')
-    .option('--set <key=value>', 'set a recipe value (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[]);
+    .option(
+      '--set <key=value>',
+      'set a recipe value (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    );
 }
 
 export function buildProgram(): Command {
@@ -58,9 +63,19 @@ export function buildProgram(): Command {
   targetOptions(recipeOptions(program.command('plan')))
     .description('dry-run: show what each step would run and every file diff; changes nothing')
     .argument('[target]', 'user@host[:port]; omit with --platform or --local')
-    .addOption(new Option('--platform <platform>', 'plan offline for a platform').choices([
-      'debian-12', 'debian-13', 'ubuntu-22.04', 'ubuntu-24.04', 'rhel-9', 'fedora', 'arch', 'alpine', 'macos',
-    ]))
+    .addOption(
+      new Option('--platform <platform>', 'plan offline for a platform').choices([
+        'debian-12',
+        'debian-13',
+        'ubuntu-22.04',
+        'ubuntu-24.04',
+        'rhel-9',
+        'fedora',
+        'arch',
+        'alpine',
+        'macos',
+      ]),
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'sh']).default('text'))
     .addHelpText('after', EXAMPLES.plan)
     .action(async (target: string | undefined, o) => {
@@ -126,14 +141,19 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       process.stderr.write(`portcullis: ${err.message.replace(/^error: /, '')}\n`);
       return 2;
     }
     const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(`portcullis: ${msg}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    else if (!(err instanceof InputError) && exitCodeOf(err) === 1 && !(err instanceof Error && err.name === 'RunError')) {
+    else if (
+      !(err instanceof InputError) &&
+      exitCodeOf(err) === 1 &&
+      !(err instanceof Error && err.name === 'RunError')
+    ) {
       process.stderr.write('(run again with --debug for details)\n');
     }
     return exitCodeOf(err);

@@ -21,7 +21,9 @@ export function setupRun(o: {recipe?: string; set?: string[]; confirmTimeout?: s
   }
   const steps = stepsFor(recipe.steps);
   if (o.until && !steps.some((s) => s.id === o.until)) {
-    throw new InputError(`--until ${o.until}: the recipe has no such step (steps: ${steps.map((s) => s.id).join(', ')})`);
+    throw new InputError(
+      `--until ${o.until}: the recipe has no such step (steps: ${steps.map((s) => s.id).join(', ')})`,
+    );
   }
   return {recipeName: recipe.name, steps, values};
 }

@@ -1,8 +1,8 @@
+import type {InitSystem} from '../platform/facts.js';
 import {assertNever} from '../util/errors.js';
 import {base64Literal, cmd, quote} from '../util/shell.js';
 import {stepDir, timerUnit} from './paths.js';
 import type {Action, ServiceOp} from './types.js';
-import type {InitSystem} from '../platform/facts.js';
 
 export interface CompileContext {
   runId: string;
@@ -19,6 +19,7 @@ export function compileAction(a: Action, ctx: CompileContext): string[] {
     case 'file.remove':
       return [cmd(['rm', '-f', a.path])];
     case 'run':
+      if (a.secret && ctx.style === 'review') return [`# ${a.label}: the command carries a secret and is not shown`];
       return [cmd(a.argv)];
     case 'firewall.rule':
       return [cmd(a.argv)];
@@ -29,7 +30,10 @@ export function compileAction(a: Action, ctx: CompileContext): string[] {
     case 'timer.arm':
       return armLines(ctx.runId, ctx.stepId, a.seconds);
     case 'timer.disarm':
-      return [`systemctl stop ${quote(`${timerUnit(ctx.runId, ctx.stepId)}.timer`)} 2>/dev/null || true`, disarmDetached(ctx)];
+      return [
+        `systemctl stop ${quote(`${timerUnit(ctx.runId, ctx.stepId)}.timer`)} 2>/dev/null || true`,
+        disarmDetached(ctx),
+      ];
     case 'proof':
       return [`# prove from the operator's side: a fresh connection, ${a.what}`];
     default:
@@ -71,7 +75,8 @@ export function serviceLines(op: ServiceOp, unit: string, init: InitSystem): str
     }
   }
   if (init === 'openrc') {
-    if (op === 'enable-now') return [`${cmd(['rc-update', 'add', unit, 'default'])} && ${cmd(['rc-service', unit, 'start'])}`];
+    if (op === 'enable-now')
+      return [`${cmd(['rc-update', 'add', unit, 'default'])} && ${cmd(['rc-service', unit, 'start'])}`];
     if (op === 'daemon-reload' || op === 'restart-socket') return [];
     return [cmd(['rc-service', unit, op])];
   }

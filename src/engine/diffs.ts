@@ -2,20 +2,21 @@ import {createTwoFilesPatch} from 'diff';
 import type {Action, ProbeData} from './types.js';
 
 /** Unified diffs of every file the actions write or remove, against what the probe read. Secrets are never shown. */
-export function diffsFor(actions: readonly Action[], probe: ProbeData): Record<string, string> {
-  const out: Record<string, string> = {};
+export function diffsFor(actions: readonly Action[], probe: ProbeData): (string | undefined)[] {
+  const out: (string | undefined)[] = actions.map(() => undefined);
   const current = new Map<string, string | undefined>();
-  const before = (p: string) => (current.has(p) ? current.get(p) : probe.files[p]?.exists ? (probe.files[p]?.content ?? '') : undefined);
-  for (const a of actions) {
+  const before = (p: string) =>
+    current.has(p) ? current.get(p) : probe.files[p]?.exists ? (probe.files[p]?.content ?? '') : undefined;
+  for (const [i, a] of actions.entries()) {
     if (a.kind === 'file.write') {
       const old = before(a.path);
-      out[a.path] = a.secret
+      out[i] = a.secret
         ? `--- ${a.path}\n+++ ${a.path}\n(secret content withheld: ${old === undefined ? 'new file' : 'replaced'})\n`
         : patch(a.path, old, a.content);
       current.set(a.path, a.content);
     } else if (a.kind === 'file.remove') {
       const old = before(a.path);
-      if (old !== undefined) out[a.path] = patch(a.path, old, undefined);
+      if (old !== undefined) out[i] = patch(a.path, old, undefined);
       current.set(a.path, undefined);
     }
   }
@@ -32,5 +33,8 @@ function patch(path: string, oldText: string | undefined, newText: string | unde
     undefined,
     {context: 3},
   );
-  return p.split('\n').slice(1).join('\n');
+  return p
+    .split('\n')
+    .filter((l) => !l.startsWith('==='))
+    .join('\n');
 }

@@ -1,5 +1,5 @@
-import type {Facts} from '../platform/facts.js';
 import {detectFacts} from '../platform/detect.js';
+import type {Facts} from '../platform/facts.js';
 import type {Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
@@ -8,7 +8,15 @@ import {diffsFor} from './diffs.js';
 import type {EventSink} from './events.js';
 import type {JournalEntry, LocalJournal} from './journal.js';
 import {stepDir} from './paths.js';
-import {SEGMENT_PRELUDE, journalLine, parseProbe, probeScript, rollbackScript, snapshotLines, splitOutput} from './scripts.js';
+import {
+  journalLine,
+  parseProbe,
+  probeScript,
+  rollbackScript,
+  SEGMENT_PRELUDE,
+  snapshotLines,
+  splitOutput,
+} from './scripts.js';
 import type {Action, PlannedStep, ProbeData, ProbeRequest, Step, StepContext} from './types.js';
 
 export interface RunbookStep {
@@ -24,7 +32,12 @@ export interface Access {
 
 export function accessOf(target: Target | undefined, facts: Facts): Access {
   if (target) return {user: target.user, host: target.host, port: target.port, kind: target.kind};
-  return {user: facts.operator.loginUser, host: facts.operator.serverAddress ?? '203.0.113.5', port: facts.operator.serverPort ?? 22, kind: 'ssh'};
+  return {
+    user: facts.operator.loginUser,
+    host: facts.operator.serverAddress ?? '203.0.113.5',
+    port: facts.operator.serverPort ?? 22,
+    kind: 'ssh',
+  };
 }
 
 function mergeRequests(reqs: readonly ProbeRequest[]): ProbeRequest {
@@ -61,7 +74,15 @@ export async function probeSteps(
 
 export function planStep(s: Step<unknown>, ctx: StepContext<unknown>): PlannedStep {
   const plan = s.plan(ctx);
-  return {id: s.id, title: s.title, why: s.why, risk: s.risk, undo: s.undo, plan, diffs: diffsFor(plan.actions, ctx.probe)};
+  return {
+    id: s.id,
+    title: s.title,
+    why: s.why,
+    risk: s.risk,
+    undo: s.undo,
+    plan,
+    diffs: diffsFor(plan.actions, ctx.probe),
+  };
 }
 
 /** The dry-run: facts, one probe round trip, pure plans. Cannot change the target: it only runs read-only scripts. */
@@ -92,7 +113,12 @@ export interface ApplyOptions {
 
 export interface ApplyResult {
   changed: number;
-  steps: {id: string; status: 'compliant' | 'applied' | 'rolled-back' | 'failed' | 'skipped'; ms: number; changed: number}[];
+  steps: {
+    id: string;
+    status: 'compliant' | 'applied' | 'rolled-back' | 'failed' | 'skipped';
+    ms: number;
+    changed: number;
+  }[];
   facts: Facts;
 }
 
@@ -107,7 +133,15 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
   let facts = o.facts;
   const result: ApplyResult = {changed: 0, steps: [], facts};
   const record = (entries: JournalEntry[]) => o.journal.append(entries);
-  record([{run: o.runId, kind: 'run.begin', target: o.target.label, recipe: String(o.values.recipe ?? ''), tool: 'portcullis'}]);
+  record([
+    {
+      run: o.runId,
+      kind: 'run.begin',
+      target: o.target.label,
+      recipe: String(o.values.recipe ?? ''),
+      tool: 'portcullis',
+    },
+  ]);
   for (const step of o.steps) {
     const started = Date.now();
     const params = step.params(o.values, facts);
@@ -134,15 +168,25 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
       }
       o.events({type: 'step.start', id: step.id});
       await executeStep(o, planned, record);
-      const changed = planned.plan.actions.filter((a) => a.kind !== 'proof' && a.kind !== 'timer.arm' && a.kind !== 'timer.disarm').length;
+      const changed = planned.plan.actions.filter(
+        (a) => a.kind !== 'proof' && a.kind !== 'timer.arm' && a.kind !== 'timer.disarm',
+      ).length;
       result.changed += changed;
       facts = await detectFacts(o.target);
-      const again = planStep(step, {facts, params: step.params(o.values, facts), probe: await probeSteps(o.target, facts, [{step, params: step.params(o.values, facts)}]), access: accessOf(o.target, facts)});
+      const again = planStep(step, {
+        facts,
+        params: step.params(o.values, facts),
+        probe: await probeSteps(o.target, facts, [{step, params: step.params(o.values, facts)}]),
+        access: accessOf(o.target, facts),
+      });
       if (again.plan.actions.length) {
         o.events({
           type: 'finding',
           id: step.id,
-          finding: {level: 'warn', message: `after applying, ${step.title} still plans ${again.plan.actions.length} change(s): ${again.plan.actions.map(summarize).join('; ')}`},
+          finding: {
+            level: 'warn',
+            message: `after applying, ${step.title} still plans ${again.plan.actions.length} change(s): ${again.plan.actions.map(summarize).join('; ')}`,
+          },
         });
       }
       o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - started});
@@ -183,16 +227,27 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
 
   const flush = async () => {
     if (!lines.length) return;
-    const script = [SEGMENT_PRELUDE, `pcfail() { pcj "{\\"run\\":\\"${run}\\",\\"kind\\":\\"action.failed\\",\\"step\\":\\"${id}\\",\\"i\\":$1,\\"code\\":$2}"; exit 3; }`, ...lines].join('\n');
+    const script = [
+      SEGMENT_PRELUDE,
+      `pcfail() { pcj "{\\"run\\":\\"${run}\\",\\"kind\\":\\"action.failed\\",\\"step\\":\\"${id}\\",\\"i\\":$1,\\"code\\":$2}"; exit 3; }`,
+      ...lines,
+    ].join('\n');
     lines = [];
-    const r = await o.target.run(script, {onLine: (line) => !line.startsWith('@@PCJ ') && o.events({type: 'output', id, line})});
+    const r = await o.target.run(script, {
+      onLine: (line) => !line.startsWith('@@PCJ ') && o.events({type: 'output', id, line}),
+    });
     const out = splitOutput(r.stdout);
     record(out.journal);
     if (r.code !== 0) {
       const failed = out.journal.find((e) => e.kind === 'action.failed');
       const what = failed && 'i' in failed ? summarize(actions[failed.i] as Action) : 'preparing the step';
       const tail = (r.stderr.trim().split('\n').slice(-3).join(' | ') || out.lines.slice(-3).join(' | ')).slice(0, 400);
-      await rollBack(o, planned, `${what} failed (exit ${failed && 'code' in failed ? failed.code : r.code})${tail ? `: ${tail}` : ''}`, record);
+      await rollBack(
+        o,
+        planned,
+        `${what} failed (exit ${failed && 'code' in failed ? failed.code : r.code})${tail ? `: ${tail}` : ''}`,
+        record,
+      );
     }
   };
 
@@ -200,7 +255,13 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
     if (a.kind === 'proof') {
       await flush();
       const command = o.target.describeRoute(a.route);
-      o.events({type: 'proof.start', id, what: a.what, command, deadline: armedSeconds ? Date.now() + armedSeconds * 1000 : undefined});
+      o.events({
+        type: 'proof.start',
+        id,
+        what: a.what,
+        command,
+        deadline: armedSeconds ? Date.now() + armedSeconds * 1000 : undefined,
+      });
       const res = await proveWithRetry(o.target, a);
       if (!res.ok) {
         record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
@@ -216,13 +277,19 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
     for (const l of compileAction(a, ctx)) lines.push(`{ ${l}\n} || pcfail ${i} $?`);
     if (a.kind === 'timer.arm') {
       armedSeconds = a.seconds;
-      lines.push(`echo armed > ${quote(`${d}/state`)}`, journalLine({run, kind: 'timer.armed', step: id, seconds: a.seconds}));
+      lines.push(
+        `echo armed > ${quote(`${d}/state`)}`,
+        journalLine({run, kind: 'timer.armed', step: id, seconds: a.seconds}),
+      );
       o.events({type: 'timer.armed', id, seconds: a.seconds, deadline: Date.now() + a.seconds * 1000});
     }
     lines.push(journalLine({run, kind: 'action.done', step: id, i}));
     if (a.kind === 'timer.disarm') lines.push(journalLine({run, kind: 'timer.disarmed', step: id}));
   }
-  lines.push(`echo committed > ${quote(`${d}/state`)}`, journalLine({run, kind: 'step.done', step: id, changed: actions.length}));
+  lines.push(
+    `echo committed > ${quote(`${d}/state`)}`,
+    journalLine({run, kind: 'step.done', step: id, changed: actions.length}),
+  );
   await flush();
 }
 
@@ -236,7 +303,12 @@ async function proveWithRetry(target: Target, a: Extract<Action, {kind: 'proof'}
   return res;
 }
 
-async function rollBack(o: ApplyOptions, planned: PlannedStep, reason: string, record: (e: JournalEntry[]) => void): Promise<never> {
+async function rollBack(
+  o: ApplyOptions,
+  planned: PlannedStep,
+  reason: string,
+  record: (e: JournalEntry[]) => void,
+): Promise<never> {
   const d = stepDir(o.runId, planned.id);
   let restored = false;
   try {

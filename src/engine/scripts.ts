@@ -46,7 +46,12 @@ export function snapshotLines(runId: string, stepId: string, paths: readonly str
  * `portcullis rollback`. Restores every touched path byte for byte, then runs the step's reloads.
  * Idempotent: once rolled back it does nothing; the timer does nothing once the step is committed.
  */
-export function rollbackScript(runId: string, stepId: string, paths: readonly string[], onRollback: readonly string[]): string {
+export function rollbackScript(
+  runId: string,
+  stepId: string,
+  paths: readonly string[],
+  onRollback: readonly string[],
+): string {
   const d = stepDir(runId, stepId);
   const unit = timerUnit(runId, stepId);
   const restore = paths.map(
@@ -83,7 +88,9 @@ export function probeScript(req: ProbeRequest): string {
   ];
   for (const f of req.files ?? []) lines.push(`pf ${quote(f)}`);
   for (const [name, q] of Object.entries(req.queries ?? {})) {
-    lines.push(`out=$( { ${q}\n} 2>&1 ); rc=$?; printf '@@Q %s %s\\n' "$rc" ${quote(name)}; printf '%s' "$out" | base64 | tr -d '\\n'; echo`);
+    lines.push(
+      `out=$( { ${q}\n} 2>&1 ); rc=$?; printf '@@Q %s %s\\n' "$rc" ${quote(name)}; printf '%s' "$out" | base64 | tr -d '\\n'; echo`,
+    );
   }
   return lines.join('\n');
 }
@@ -95,7 +102,11 @@ export function parseProbe(stdout: string): ProbeData {
     const l = lines[i] ?? '';
     let m = /^@@F ([0-7]+) (.*)$/.exec(l);
     if (m) {
-      data.files[m[2] ?? ''] = {exists: true, mode: Number.parseInt(m[1] ?? '0', 8), content: Buffer.from(lines[++i] ?? '', 'base64').toString('utf8')};
+      data.files[m[2] ?? ''] = {
+        exists: true,
+        mode: Number.parseInt(m[1] ?? '0', 8),
+        content: Buffer.from(lines[++i] ?? '', 'base64').toString('utf8'),
+      };
       continue;
     }
     m = /^@@N (.*)$/.exec(l);
@@ -104,7 +115,8 @@ export function parseProbe(stdout: string): ProbeData {
       continue;
     }
     m = /^@@Q (\d+) (.*)$/.exec(l);
-    if (m) data.queries[m[2] ?? ''] = {code: Number(m[1]), out: Buffer.from(lines[++i] ?? '', 'base64').toString('utf8')};
+    if (m)
+      data.queries[m[2] ?? ''] = {code: Number(m[1]), out: Buffer.from(lines[++i] ?? '', 'base64').toString('utf8')};
   }
   return data;
 }

@@ -6,9 +6,17 @@ import type {ProofRoute} from '../target/types.js';
  * dry-run prints exactly this list. Every kind compiles to shell lines in engine/compile.ts.
  */
 export type Action =
-  | {kind: 'file.write'; path: string; content: string; mode: number; owner?: string; secret?: boolean; validate?: readonly string[]}
+  | {
+      kind: 'file.write';
+      path: string;
+      content: string;
+      mode: number;
+      owner?: string;
+      secret?: boolean;
+      validate?: readonly string[];
+    }
   | {kind: 'file.remove'; path: string}
-  | {kind: 'run'; argv: readonly string[]; label: string; touches?: readonly string[]}
+  | {kind: 'run'; argv: readonly string[]; label: string; touches?: readonly string[]; secret?: boolean}
   | {kind: 'service'; op: ServiceOp; unit: string; init: InitSystem}
   | {kind: 'package.install'; manager: PackageManager; packages: readonly string[]}
   | {kind: 'firewall.rule'; backend: string; rule: string; argv: readonly string[]; touches?: readonly string[]}
@@ -83,6 +91,6 @@ export interface PlannedStep {
   risk: Risk;
   undo: string;
   plan: StepPlan;
-  /** Unified diffs of every file the plan writes or removes, by path. */
-  diffs: Record<string, string>;
+  /** Unified diff for each file action, aligned with plan.actions (undefined for other kinds). */
+  diffs: (string | undefined)[];
 }

@@ -25,7 +25,9 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
         write(st.dim(`    ${e.line.slice(0, 200)}\n`));
         break;
       case 'timer.armed':
-        write(`  ${st.yellow('⏱')} dead-man timer armed: rolls back in ${e.seconds} s unless the new way in is proven\n`);
+        write(
+          `  ${st.yellow('⏱')} dead-man timer armed: rolls back in ${e.seconds} s unless the new way in is proven\n`,
+        );
         break;
       case 'proof.start':
         write(`  ${st.cyan('?')} proving ${e.what} (${e.command})\n`);
@@ -40,7 +42,9 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
         write(`${st.green('✔')} ${titles.get(e.id) ?? e.id}: already compliant, nothing to change\n`);
         break;
       case 'step.done':
-        write(`${st.green('✔')} ${titles.get(e.id) ?? e.id}: ${e.changed} change(s) in ${(e.ms / 1000).toFixed(1)} s\n`);
+        write(
+          `${st.green('✔')} ${titles.get(e.id) ?? e.id}: ${e.changed} change(s) in ${(e.ms / 1000).toFixed(1)} s\n`,
+        );
         break;
       case 'step.rolled-back':
         write(`${st.red('↺')} ${titles.get(e.id) ?? e.id} rolled back: ${e.reason}\n`);
@@ -49,7 +53,8 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
         write(`${st.red('✘')} ${titles.get(e.id) ?? e.id}: ${e.reason}\n`);
         break;
       case 'finding':
-        if (e.finding.level !== 'info') write(`  ${e.finding.level === 'error' ? st.red('!') : st.yellow('!')} ${e.finding.message}\n`);
+        if (e.finding.level !== 'info')
+          write(`  ${e.finding.level === 'error' ? st.red('!') : st.yellow('!')} ${e.finding.message}\n`);
         break;
     }
   };

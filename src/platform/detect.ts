@@ -8,7 +8,9 @@ import {parseFacts} from './parse-facts.js';
 export async function detectFacts(target: Target): Promise<Facts> {
   const r = await target.run(DETECT_SCRIPT, {timeoutMs: 60_000});
   if (r.code !== 0 || !r.stdout.includes('kernel\t')) {
-    throw new RunError(`could not read the platform of ${target.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`);
+    throw new RunError(
+      `could not read the platform of ${target.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`,
+    );
   }
   return parseFacts(r.stdout);
 }

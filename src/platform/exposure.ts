@@ -23,7 +23,9 @@ export function exposures(facts: Facts, meantPublic: readonly string[] = []): Ex
       ...l,
       public: pub,
       flag,
-      fix: flag ? `bind ${l.process} to 127.0.0.1:${l.port} (or reach it through the tunnel); the firewall's default deny closes it meanwhile` : undefined,
+      fix: flag
+        ? `bind ${l.process} to 127.0.0.1:${l.port} (or reach it through the tunnel); the firewall's default deny closes it meanwhile`
+        : undefined,
     };
   });
 }

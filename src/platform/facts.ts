@@ -74,6 +74,8 @@ export interface Facts {
     serverPort?: number;
     /** From the auth log line of this very session, when found. */
     authMethod?: string;
+    /** SHA256 fingerprint of the key this session used, when the log shows it. */
+    keyFingerprint?: string;
   };
   sudoUsers: SudoUser[];
   /** Public key lines in root's authorized_keys (public material, safe to copy to another user). */

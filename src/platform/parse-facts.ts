@@ -37,7 +37,14 @@ export function platformOf(id: string, version: string): PlatformId | 'unknown' 
   return 'unknown';
 }
 
-const PKG: Record<string, PackageManager> = {'apt-get': 'apt', dnf: 'dnf', yum: 'dnf', apk: 'apk', pacman: 'pacman', brew: 'brew'};
+const PKG: Record<string, PackageManager> = {
+  'apt-get': 'apt',
+  dnf: 'dnf',
+  yum: 'dnf',
+  apk: 'apk',
+  pacman: 'pacman',
+  brew: 'brew',
+};
 
 /** `ss -H -tulnp` line: Netid State Recv-Q Send-Q Local:Port Peer:Port Process */
 export function parseSsLine(line: string): Listener | undefined {
@@ -66,7 +73,9 @@ export function parseFacts(stdout: string): Facts {
   for (const l of many('sshdT')) {
     const sp = l.indexOf(' ');
     const k = (sp < 0 ? l : l.slice(0, sp)).toLowerCase();
-    (effective[k] ??= []).push(sp < 0 ? '' : l.slice(sp + 1));
+    const list = effective[k] ?? [];
+    list.push(sp < 0 ? '' : l.slice(sp + 1));
+    effective[k] = list;
   }
   const vt = one('ssh_version');
   const vm = /OpenSSH_(\d+)\.(\d+)/.exec(vt);
@@ -111,7 +120,11 @@ export function parseFacts(stdout: string): Facts {
     docker: {present: one('docker') === 'yes', publishedPorts: many('docker_port').map((p) => p.trim())},
     selinux: se === 'enforcing' || se === 'permissive' || se === 'disabled' ? se : 'absent',
     wireguard: {kernel: kv.has('wg_kernel'), wireguardGo: kv.has('wg_go'), tools: kv.has('wg_tools')},
-    listeners: dedupe(many('sock').map(parseSsLine).filter((l): l is Listener => l !== undefined)),
+    listeners: dedupe(
+      many('sock')
+        .map(parseSsLine)
+        .filter((l): l is Listener => l !== undefined),
+    ),
     operator: {
       loginUser: one('login_user') || 'root',
       clientAddress: clientAddress || undefined,
@@ -119,6 +132,7 @@ export function parseFacts(stdout: string): Facts {
       serverAddress: serverAddress || undefined,
       serverPort: serverPort ? Number(serverPort) : undefined,
       authMethod,
+      keyFingerprint: /(SHA256:[A-Za-z0-9+/]+)/.exec(one('auth_line'))?.[1],
     },
     sudoUsers: dedupeBy(
       many('sudo_user').map((s) => {

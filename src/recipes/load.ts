@@ -1,9 +1,10 @@
-import {readFileSync, readdirSync, statSync} from 'node:fs';
+import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode} from 'yaml';
+import {isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode} from 'yaml';
 import type {z} from 'zod';
 import {InputError} from '../util/errors.js';
+import {CONTROL} from '../util/validate.js';
 import {type Recipe, recipeSchema, valuesSchema} from './schema.js';
 
 const MAX_BYTES = 1024 * 1024;
@@ -32,13 +33,17 @@ export function listRecipes(): {name: string; description: string}[] {
 }
 
 export function resolveRecipe(nameOrPath: string): string {
-  if (nameOrPath.includes('/') || nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml')) return resolve(nameOrPath);
-  if (!/^[a-z0-9-]{1,40}$/.test(nameOrPath)) throw new InputError(`recipe name ${JSON.stringify(nameOrPath)} is not a shipped recipe name`);
+  if (nameOrPath.includes('/') || nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml'))
+    return resolve(nameOrPath);
+  if (!/^[a-z0-9-]{1,40}$/.test(nameOrPath))
+    throw new InputError(`recipe name ${JSON.stringify(nameOrPath)} is not a shipped recipe name`);
   const p = join(recipesDir(), `${nameOrPath}.yaml`);
   try {
     statSync(p);
   } catch {
-    const known = listRecipes().map((r) => r.name).join(', ');
+    const known = listRecipes()
+      .map((r) => r.name)
+      .join(', ');
     throw new InputError(`no recipe named ${nameOrPath}; shipped recipes: ${known}`);
   }
   return p;
@@ -104,8 +109,7 @@ export function parseSets(sets: readonly string[]): Record<string, unknown> {
     if (eq <= 0) throw new InputError(`--set ${JSON.stringify(s)}: write it as key=value`);
     const key = s.slice(0, eq);
     const raw = s.slice(eq + 1);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters
-    if (/[\u0000-\u001f\u007f]/.test(raw)) throw new InputError(`--set ${key}: the value contains a newline or control character`);
+    if (CONTROL.test(raw)) throw new InputError(`--set ${key}: the value contains a newline or control character`);
     const field = shape[key];
     if (!field) throw new InputError(`--set ${key}: unknown key; known keys: ${Object.keys(shape).join(', ')}`);
     const kind = baseType(field);

@@ -1,16 +1,22 @@
 import {z} from 'zod';
+import {CONTROL} from '../util/validate.js';
 
 /**
  * One schema for every recipe. Values are the runbook's parameters; each step reads the ones it knows.
  * Every string that reaches a config file or a command is checked again by the step that uses it.
  */
 const portNumber = z.number().int().min(1).max(65535);
-// biome-ignore lint/suspicious/noControlCharactersInRegex: newlines and control characters are what this refuses
-const lineText = z.string().max(500).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters');
+const lineText = z
+  .string()
+  .max(500)
+  .refine((s) => !CONTROL.test(s), 'must be one line without control characters');
 
 export const valuesSchema = z
   .object({
-    admin_user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a login name: lowercase letters, digits, _ and -').optional(),
+    admin_user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a login name: lowercase letters, digits, _ and -')
+      .optional(),
     admin_key: lineText.optional(),
     admin_sudo: z.enum(['password', 'nopasswd', 'keep']).optional(),
     admin_password: lineText.optional(),

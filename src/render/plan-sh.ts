@@ -1,5 +1,4 @@
-import {compileAction} from '../engine/compile.js';
-import {summarize} from '../engine/compile.js';
+import {compileAction, summarize} from '../engine/compile.js';
 import type {PlannedStep} from '../engine/types.js';
 
 /**

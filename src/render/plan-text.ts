@@ -1,6 +1,5 @@
-import {compileAction} from '../engine/compile.js';
+import {compileAction, summarize} from '../engine/compile.js';
 import type {PlannedStep} from '../engine/types.js';
-import {summarize} from '../engine/compile.js';
 
 export interface Style {
   bold(s: string): string;
@@ -19,7 +18,15 @@ export function makeStyle(color: boolean): Style {
 export function colorDiff(diff: string, st: Style): string {
   return diff
     .split('\n')
-    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? st.green(l) : l.startsWith('-') && !l.startsWith('---') ? st.red(l) : l.startsWith('@@') ? st.cyan(l) : l))
+    .map((l) =>
+      l.startsWith('+') && !l.startsWith('+++')
+        ? st.green(l)
+        : l.startsWith('-') && !l.startsWith('---')
+          ? st.red(l)
+          : l.startsWith('@@')
+            ? st.cyan(l)
+            : l,
+    )
     .join('\n');
 }
 
@@ -41,14 +48,15 @@ export function renderPlan(steps: readonly PlannedStep[], st: Style, header: str
       const tag = f.level === 'error' ? st.red('refuse') : f.level === 'warn' ? st.yellow('warn') : st.dim('note');
       out.push(`   ${tag} ${f.message}${f.fix ? st.dim(` (fix: ${f.fix})`) : ''}`);
     }
-    for (const a of s.plan.actions) {
+    for (const [i, a] of s.plan.actions.entries()) {
       out.push(`   - ${summarize(a)}`);
       if (a.kind === 'file.write' || a.kind === 'file.remove') {
-        const d = s.diffs[a.path];
+        const d = s.diffs[i];
         if (d) out.push(indent(colorDiff(d.trimEnd(), st), 6));
       }
       if (a.kind !== 'file.write') {
-        for (const l of compileAction(a, {runId: 'RUN', stepId: s.id, style: 'review'})) out.push(indent(st.cyan(`$ ${l}`), 6));
+        for (const l of compileAction(a, {runId: 'RUN', stepId: s.id, style: 'review'}))
+          out.push(indent(st.cyan(`$ ${l}`), 6));
       }
     }
     out.push('');

@@ -1,5 +1,5 @@
 import {InputError} from '../util/errors.js';
-import {hostName, port as checkPort, userName} from '../util/validate.js';
+import {port as checkPort, hostName, userName} from '../util/validate.js';
 
 export interface Endpoint {
   user?: string;
@@ -9,7 +9,8 @@ export interface Endpoint {
 
 /** Parses TARGET as `user@host[:port]`, `host`, or `user@[v6addr]:port`. Anything that could be read as an ssh option is refused. */
 export function parseEndpoint(spec: string): Endpoint {
-  if (spec.startsWith('-')) throw new InputError(`target ${JSON.stringify(spec)} looks like an option; write it as user@host[:port]`);
+  if (spec.startsWith('-'))
+    throw new InputError(`target ${JSON.stringify(spec)} looks like an option; write it as user@host[:port]`);
   let rest = spec;
   let user: string | undefined;
   const at = rest.lastIndexOf('@');

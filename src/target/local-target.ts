@@ -31,7 +31,8 @@ export class LocalTarget implements Target {
       const check = await execa('sudo', ['-n', 'true'], {reject: false});
       if (check.exitCode !== 0) {
         this.password ??= await this.opts.sudoPassword?.();
-        if (this.password === undefined) throw new RunError('sudo wants a password; set PORTCULLIS_SUDO_PASSWORD or run interactively');
+        if (this.password === undefined)
+          throw new RunError('sudo wants a password; set PORTCULLIS_SUDO_PASSWORD or run interactively');
         argv = ['sudo', '-S', '-p', '', 'sh', '-s', '--', conn];
         input = `${this.password}\n${input}`;
       }
@@ -44,7 +45,11 @@ export class LocalTarget implements Target {
   }
 
   async probe(_route: ProofRoute): Promise<ProbeResult> {
-    return {ok: false, ms: 0, reason: 'running on the server itself: the proof is your own fresh login from another terminal'};
+    return {
+      ok: false,
+      ms: 0,
+      reason: 'running on the server itself: the proof is your own fresh login from another terminal',
+    };
   }
 
   describeRoute(route: ProofRoute): string {

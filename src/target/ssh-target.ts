@@ -6,8 +6,8 @@ import {RunError} from '../util/errors.js';
 import {cmd} from '../util/shell.js';
 import type {Endpoint} from './endpoint.js';
 import {explainSshFailure} from './ssh-errors.js';
-import {type ExecResult, type ProbeResult, type ProofRoute, type RunOptions, type Target, wrapScript} from './types.js';
 import {streamLines} from './stream.js';
+import {type ExecResult, type ProbeResult, type ProofRoute, type RunOptions, type Target, wrapScript} from './types.js';
 
 export interface SshOptions {
   endpoint: Endpoint;
@@ -101,7 +101,13 @@ export class SshTarget implements Target {
 
   private async exec(mode: SudoMode, script: string, opts: RunOptions): Promise<ExecResult> {
     const input = (mode === 'password' ? `${this.password}\n` : '') + wrapScript(script);
-    const args = [...baseArgs(this.opts), ...this.muxArgs(), destination(this.opts.endpoint), '--', this.remoteCommand(mode)];
+    const args = [
+      ...baseArgs(this.opts),
+      ...this.muxArgs(),
+      destination(this.opts.endpoint),
+      '--',
+      this.remoteCommand(mode),
+    ];
     const child = execa('ssh', args, {input, reject: false, timeout: opts.timeoutMs, stripFinalNewline: false});
     if (opts.onLine) streamLines(child, opts.onLine);
     const r = await child;
@@ -150,7 +156,16 @@ function baseArgs(opts: SshOptions, timeoutS = opts.connectTimeoutS ?? 10): stri
   if (opts.identity) a.push('-i', opts.identity);
   if (opts.endpoint.port) a.push('-p', String(opts.endpoint.port));
   // BatchMode: ssh must never prompt under our UI; sudo passwords go through sudo -S instead.
-  a.push('-o', 'BatchMode=yes', '-o', `ConnectTimeout=${timeoutS}`, '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=4');
+  a.push(
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `ConnectTimeout=${timeoutS}`,
+    '-o',
+    'ServerAliveInterval=5',
+    '-o',
+    'ServerAliveCountMax=4',
+  );
   if (opts.acceptNewHostKey) a.push('-o', 'StrictHostKeyChecking=accept-new');
   return a;
 }

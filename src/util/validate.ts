@@ -6,7 +6,7 @@ import {InputError} from './errors.js';
  */
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we refuse
-const CONTROL = /[\u0000-\u001f\u007f]/;
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function plainText(value: string, what: string, max = 200): string {
   if (CONTROL.test(value)) throw new InputError(`${what} must not contain newlines or control characters`);
@@ -16,7 +16,9 @@ export function plainText(value: string, what: string, max = 200): string {
 
 export function userName(value: string, what = 'user name'): string {
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(value)) {
-    throw new InputError(`${what} ${JSON.stringify(value)} is not a valid login name (lowercase letters, digits, _ and -, starting with a letter or _, at most 32)`);
+    throw new InputError(
+      `${what} ${JSON.stringify(value)} is not a valid login name (lowercase letters, digits, _ and -, starting with a letter or _, at most 32)`,
+    );
   }
   return value;
 }
@@ -111,7 +113,9 @@ export function sshPublicKey(value: string, what = 'SSH public key'): string {
 /** Names that become parts of file names (peers, hosts): no separators, no dots at the start, sane length. */
 export function safeName(value: string, what = 'name'): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/.test(value)) {
-    throw new InputError(`${what} ${JSON.stringify(value)} must be 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    throw new InputError(
+      `${what} ${JSON.stringify(value)} must be 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
   }
   return value;
 }

@@ -1,7 +1,7 @@
-import {localJournalPath, LocalJournal} from '../../engine/journal.js';
+import {LocalJournal, localJournalPath} from '../../engine/journal.js';
 import {applyRunbook} from '../../engine/runbook.js';
 import {lineReporter} from '../../headless/line-reporter.js';
-import {detectFacts, describeFacts} from '../../platform/detect.js';
+import {describeFacts, detectFacts} from '../../platform/detect.js';
 import {exposures} from '../../platform/exposure.js';
 import {makeStyle} from '../../render/plan-text.js';
 import {InputError} from '../../util/errors.js';
@@ -59,7 +59,9 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
     }
   } catch (err) {
     if (o.json && outcome === undefined) {
-      process.stdout.write(`${JSON.stringify({run: runId, target: target.label, recipe: setup.recipeName, status: 'failed', error: (err as Error).message, journal: journal.path}, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({run: runId, target: target.label, recipe: setup.recipeName, status: 'failed', error: (err as Error).message, journal: journal.path}, null, 2)}\n`,
+      );
     }
     throw err;
   } finally {

@@ -1,14 +1,14 @@
 import {planRunbook} from '../../engine/runbook.js';
-import {detectFacts, describeFacts} from '../../platform/detect.js';
+import {describeFacts, detectFacts} from '../../platform/detect.js';
+import {exposures} from '../../platform/exposure.js';
 import type {PlatformId} from '../../platform/facts.js';
 import {profileFacts} from '../../platform/profiles.js';
-import {exposures} from '../../platform/exposure.js';
 import {renderPlanSh} from '../../render/plan-sh.js';
 import {makeStyle, renderPlan} from '../../render/plan-text.js';
 import {InputError} from '../../util/errors.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
-import {setupRun} from '../run-setup.js';
 import {planJson} from '../json.js';
+import {setupRun} from '../run-setup.js';
 
 interface PlanOptions extends ConnectOptions {
   recipe?: string;
@@ -20,14 +20,17 @@ interface PlanOptions extends ConnectOptions {
 
 export async function runPlan(spec: string | undefined, o: PlanOptions): Promise<void> {
   const setup = setupRun(o);
-  if (o.platform && (spec || o.local)) throw new InputError('--platform plans offline: give it without a TARGET or --local');
+  if (o.platform && (spec || o.local))
+    throw new InputError('--platform plans offline: give it without a TARGET or --local');
   const target = o.platform ? undefined : await openTarget(spec, o);
   try {
     const facts = target ? await detectFacts(target) : profileFacts(o.platform as PlatformId);
     const steps = await planRunbook(target, facts, setup.steps, setup.values);
     const header = `portcullis plan: recipe ${setup.recipeName} for ${target ? target.label : `a fresh ${facts.os.pretty} (offline profile)`}: ${describeFacts(facts)}`;
     if (o.json) {
-      process.stdout.write(`${JSON.stringify(planJson(setup.recipeName, target?.label ?? `profile:${o.platform}`, facts, steps, exposures(facts)), null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(planJson(setup.recipeName, target?.label ?? `profile:${o.platform}`, facts, steps, exposures(facts)), null, 2)}\n`,
+      );
     } else if (o.format === 'sh') {
       process.stdout.write(renderPlanSh(steps, header));
     } else {

@@ -11,7 +11,9 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
     const steps = checkpoints(entries);
     const exp = exposures(facts);
     if (o.json) {
-      process.stdout.write(`${JSON.stringify({target: target.label, platform: facts.platform, checkpoints: steps, armedTimers: facts.portcullis.armedTimers, exposures: exp}, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({target: target.label, platform: facts.platform, checkpoints: steps, armedTimers: facts.portcullis.armedTimers, exposures: exp}, null, 2)}\n`,
+      );
       return;
     }
     const w = (s: string) => process.stdout.write(`${s}\n`);
@@ -20,7 +22,10 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
     for (const s of steps) w(`  ${s.step.padEnd(18)} ${s.state.padEnd(12)} run ${s.run}`);
     if (facts.portcullis.armedTimers.length) w(`armed rollback timers: ${facts.portcullis.armedTimers.join(', ')}`);
     w('listening:');
-    for (const e of exp) w(`  ${`${e.address}:${e.port}/${e.proto}`.padEnd(28)} ${e.process.padEnd(14)} ${e.flag ? 'EXPOSED' : e.public ? 'public' : 'local'}`);
+    for (const e of exp)
+      w(
+        `  ${`${e.address}:${e.port}/${e.proto}`.padEnd(28)} ${e.process.padEnd(14)} ${e.flag ? 'EXPOSED' : e.public ? 'public' : 'local'}`,
+      );
   } finally {
     await target.close();
   }

@@ -1,0 +1,179 @@
+import {createHash} from 'node:crypto';
+import type {Action, Finding, Step} from '../src/engine/types.js';
+import {sudoGroup} from '../src/platform/adapters.js';
+import type {Facts} from '../src/platform/facts.js';
+import {plainText, sshPublicKey, userName} from '../src/util/validate.js';
+
+export interface AdminParams {
+  user: string | undefined;
+  keys: string[];
+  sudo: 'password' | 'nopasswd' | 'keep';
+  password?: string;
+}
+
+/** SHA256 fingerprint as sshd logs it, so we can pick the very key the operator logged in with. */
+export function fingerprint(keyLine: string): string {
+  const blob = keyLine.trim().split(/\s+/)[1] ?? '';
+  return `SHA256:${createHash('sha256').update(Buffer.from(blob, 'base64')).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The admin user: given, or the non-root sudo user the operator logged in as. */
+export function adminUserOf(values: Record<string, unknown>, facts: Facts): string | undefined {
+  if (typeof values.admin_user === 'string') return userName(values.admin_user, 'admin_user');
+  if (facts.operator.loginUser !== 'root') return facts.operator.loginUser;
+  return undefined;
+}
+
+export const adminUser: Step<AdminParams> = {
+  id: 'admin-user',
+  title: 'Admin user',
+  why: 'Root login and passwords go next, so first there must be a non-root sudo user whose key login is proven: the way in that stays.',
+  risk: 'reversible',
+  undo: 'A created user is deleted; keys, group membership and sudoers changes are restored to their previous bytes.',
+  params(values, facts) {
+    const user = adminUserOf(values, facts);
+    let keys: string[];
+    if (typeof values.admin_key === 'string') keys = [sshPublicKey(values.admin_key, 'admin_key')];
+    else {
+      // Prefer the key this very session used; otherwise every key root accepts.
+      const fp = facts.operator.keyFingerprint;
+      const mine = facts.rootKeys.filter((k) => fp && fingerprint(k) === fp);
+      keys = (mine.length ? mine : facts.rootKeys).map((k) => sshPublicKey(k, 'root authorized key'));
+    }
+    const sudo = (values.admin_sudo as AdminParams['sudo'] | undefined) ?? 'keep';
+    const password =
+      typeof values.admin_password === 'string' ? plainText(values.admin_password, 'admin_password') : undefined;
+    return {user, keys, sudo, password};
+  },
+  probe: (_facts, p) =>
+    p.user
+      ? {
+          queries: {
+            admin_passwd: `getent passwd ${p.user}`,
+            admin_groups: `id -nG ${p.user}`,
+            admin_keys: `h=$(getent passwd ${p.user} | cut -d: -f6); [ -n "$h" ] && cat "$h/.ssh/authorized_keys"`,
+            admin_sudo_nopasswd: `cat /etc/sudoers.d/90-portcullis-${p.user}`,
+          },
+        }
+      : {},
+  offline: () => ({
+    queries: {
+      admin_passwd: {code: 2, out: ''},
+      admin_groups: {code: 1, out: ''},
+      admin_keys: {code: 1, out: ''},
+      admin_sudo_nopasswd: {code: 1, out: ''},
+    },
+    files: {},
+  }),
+  plan({facts, params: p, probe, access}) {
+    const findings: Finding[] = [];
+    const actions: Action[] = [];
+    const onRollback: string[] = [];
+    if (!p.user) {
+      findings.push({
+        level: 'error',
+        message:
+          'you log in as root and root login will be turned off: name the admin user who stays (--set admin_user=NAME)',
+      });
+      return {actions, findings, onRollback};
+    }
+    const u = p.user;
+    if (facts.family === 'macos') {
+      findings.push({level: 'info', message: 'macOS: portcullis does not create users; use an existing admin account'});
+    }
+    const exists = probe.queries.admin_passwd?.code === 0 && probe.queries.admin_passwd.out.trim() !== '';
+    const home = exists
+      ? (probe.queries.admin_passwd?.out.split(':')[5] ?? `/home/${u}`)
+      : facts.family === 'macos'
+        ? `/Users/${u}`
+        : `/home/${u}`;
+    const group = sudoGroup(facts);
+    const groups = (probe.queries.admin_groups?.out ?? '').trim().split(/\s+/);
+    if (!exists) {
+      if (facts.family === 'macos') {
+        findings.push({level: 'error', message: `user ${u} does not exist; create it in System Settings first`});
+        return {actions, findings, onRollback};
+      }
+      if (p.sudo === 'keep') {
+        findings.push({
+          level: 'error',
+          message: `user ${u} does not exist yet: say how it will use sudo: --set admin_sudo=password with --set admin_password=..., or --set admin_sudo=nopasswd (any process running as ${u} then gets root without a password)`,
+        });
+        return {actions, findings, onRollback};
+      }
+      actions.push({
+        kind: 'run',
+        label: `create user ${u} (home ${home}, group ${group})`,
+        argv: ['useradd', '-m', '-s', '/bin/bash', '-G', group, u],
+      });
+      onRollback.push(`userdel -r ${u} 2>/dev/null || true`);
+    } else if (!groups.includes(group) && facts.family !== 'macos') {
+      actions.push({kind: 'run', label: `add ${u} to group ${group}`, argv: ['usermod', '-aG', group, u]});
+      onRollback.push(`gpasswd -d ${u} ${group} 2>/dev/null || true`);
+    }
+    if (p.sudo === 'password') {
+      if (!p.password) {
+        findings.push({
+          level: 'error',
+          message: 'admin_sudo=password needs the password to set: --set admin_password=... (or answer the prompt)',
+        });
+        return {actions, findings, onRollback};
+      }
+      actions.push({
+        kind: 'run',
+        label: `set the sudo password of ${u}`,
+        argv: ['sh', '-c', 'printf "%s:%s\\n" "$1" "$2" | chpasswd', 'sh', u, p.password],
+        touches: ['/etc/shadow'],
+        secret: true,
+      } as Action);
+    } else if (p.sudo === 'nopasswd') {
+      const content = `# Managed by portcullis: ${u} may use sudo without a password (chosen explicitly).\n${u} ALL=(ALL) NOPASSWD:ALL\n`;
+      if (
+        probe.queries.admin_sudo_nopasswd?.out !== content.trimEnd() &&
+        probe.queries.admin_sudo_nopasswd?.out !== content
+      ) {
+        actions.push({kind: 'file.write', path: `/etc/sudoers.d/90-portcullis-${u}`, content, mode: 0o440});
+        actions.push({kind: 'run', label: 'check the sudoers files with visudo', argv: ['visudo', '-c']});
+      }
+    }
+    const current = (probe.queries.admin_keys?.code === 0 ? probe.queries.admin_keys.out : '')
+      .split('\n')
+      .filter((l) => l.trim());
+    const blobs = new Set(current.map((l) => l.trim().split(/\s+/)[1]).filter(Boolean));
+    const missing = p.keys.filter((k) => !blobs.has(k.split(/\s+/)[1]));
+    if (!p.keys.length && current.length === 0) {
+      findings.push({
+        level: 'error',
+        message: `no SSH key to install for ${u}: root has none in authorized_keys; pass one with --set admin_key="ssh-ed25519 AAAA..."`,
+      });
+      return {actions, findings, onRollback};
+    }
+    if (missing.length) {
+      const content = `${[...current, ...missing].join('\n')}\n`;
+      actions.push({
+        kind: 'run',
+        label: `create ${home}/.ssh (0700, owned by ${u})`,
+        argv: [
+          'install',
+          '-d',
+          '-m',
+          '0700',
+          '-o',
+          u,
+          '-g',
+          exists ? (probe.queries.admin_passwd?.out.split(':')[3] ?? u) : u,
+          `${home}/.ssh`,
+        ],
+      });
+      actions.push({kind: 'file.write', path: `${home}/.ssh/authorized_keys`, content, mode: 0o600, owner: `${u}:`});
+    }
+    if (actions.length && access.kind === 'ssh') {
+      actions.push({
+        kind: 'proof',
+        route: {user: u},
+        what: `${u} logs in with the key (${access.kind === 'ssh' ? `ssh ${u}@${access.host}` : 'local'})`,
+      });
+    }
+    return {actions, findings, onRollback};
+  },
+};

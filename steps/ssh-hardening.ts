@@ -1,0 +1,216 @@
+import type {Action, Finding, Step} from '../src/engine/types.js';
+import {openPortInActiveFirewall, sshReload, sshReloadLines} from '../src/platform/adapters.js';
+import {type Facts, sshPorts} from '../src/platform/facts.js';
+import {adjustMainConfig, expectedEffective, renderSshdDropin, type SshdSettings} from '../src/render/sshd.js';
+import {port as checkPort} from '../src/util/validate.js';
+import {adminUserOf} from './admin-user.js';
+
+export interface SshParams {
+  admin?: string;
+  port?: number;
+  settings: Omit<SshdSettings, 'ports'>;
+  timeout: number;
+}
+
+const MAIN = '/etc/ssh/sshd_config';
+
+/** A name that sorts before every drop-in the platform ships (macOS ships 100-macos.conf, so 000- there). */
+export function dropinName(f: Facts): string {
+  return f.family === 'macos' ? '000-portcullis.conf' : '00-portcullis.conf';
+}
+
+const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
+const num = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
+
+export const sshHardening: Step<SshParams> = {
+  id: 'ssh-hardening',
+  title: 'SSH hardening',
+  why: 'Passwords and root logins are what bots try first; key-only SSH for a named admin makes that noise harmless. A moved port is proven before the old one closes.',
+  risk: 'lockout',
+  undo: 'The dead-man timer (or a failed proof) restores /etc/ssh byte for byte and reloads sshd; `portcullis rollback` does the same later.',
+  params(values, facts) {
+    const admin = adminUserOf(values, facts);
+    const allow = Array.isArray(values.allow_users)
+      ? (values.allow_users as string[])
+      : [
+          ...new Set(
+            [admin, facts.operator.loginUser !== 'root' ? facts.operator.loginUser : undefined].filter(
+              (u): u is string => Boolean(u),
+            ),
+          ),
+        ];
+    return {
+      admin,
+      port: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
+      timeout: num(values.confirm_timeout, 120),
+      settings: {
+        permitRootLogin: (values.permit_root_login as 'no' | 'prohibit-password' | undefined) ?? 'no',
+        passwordAuthentication: bool(values.password_authentication, false),
+        x11Forwarding: bool(values.x11_forwarding, false),
+        maxAuthTries: num(values.max_auth_tries, 3),
+        clientAliveInterval: num(values.client_alive_interval, 300),
+        clientAliveCountMax: num(values.client_alive_count_max, 2),
+        allowUsers: allow,
+        allowTcpForwarding: bool(values.allow_tcp_forwarding, false),
+        allowAgentForwarding: bool(values.allow_agent_forwarding, false),
+        modernCrypto: bool(values.modern_crypto, true),
+        penaltyExempt: facts.operator.clientAddress
+          ? `${facts.operator.clientAddress}/${facts.operator.clientAddress.includes(':') ? 128 : 32}`
+          : undefined,
+      },
+    };
+  },
+  probe: (f) => ({
+    files: [MAIN, `${f.ssh.dropinDir}/${dropinName(f)}`],
+    queries: {
+      port_lines: `grep -HiE '^[[:space:]]*(Port|ListenAddress)[[:space:]]' ${f.ssh.dropinDir}/* 2>/dev/null; true`,
+    },
+  }),
+  offline: (f) => ({
+    files: {
+      [MAIN]: {
+        exists: true,
+        mode: 0o644,
+        content: `${f.ssh.mainHasInclude ? `Include ${f.ssh.dropinDir}/*${f.family === 'macos' ? '' : '.conf'}\n\n` : ''}#Port 22\n#PermitRootLogin prohibit-password\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem\tsftp\t/usr/lib/openssh/sftp-server\n`,
+      },
+    },
+  }),
+  plan({facts, params: p, probe, access}) {
+    const findings: Finding[] = [];
+    const actions: Action[] = [];
+    const dir = facts.ssh.dropinDir;
+    const path = `${dir}/${dropinName(facts)}`;
+    const current = sshPorts(facts);
+    const proofUser = p.admin ?? access.user;
+    if (proofUser === 'root' && p.settings.permitRootLogin === 'no') {
+      findings.push({
+        level: 'error',
+        message:
+          'root login would be turned off with no other user to log in as: set admin_user (--set admin_user=NAME)',
+      });
+    }
+    if (p.settings.allowUsers.length && !p.settings.allowUsers.includes(proofUser)) {
+      findings.push({
+        level: 'error',
+        message: `allow_users (${p.settings.allowUsers.join(', ')}) leaves out ${proofUser}, the user who must stay able to log in`,
+      });
+    }
+    const moving = p.port !== undefined && !(current.length === 1 && current[0] === p.port);
+    if (moving && facts.family === 'macos') {
+      findings.push({
+        level: 'error',
+        message:
+          'macOS: launchd owns the SSH listening socket (port 22) and its plist is protected by SIP; portcullis cannot move the port there. Leave ssh_port unset.',
+      });
+    }
+    const otherPortFiles = (probe.queries.port_lines?.out ?? '')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith(`${path}:`));
+    if (p.port !== undefined && otherPortFiles.length) {
+      findings.push({
+        level: 'error',
+        message: `another drop-in sets Port or ListenAddress (${otherPortFiles.join('; ')}); Port lines add up, so the move cannot be made safely. Remove it first.`,
+      });
+    }
+    const earlier = facts.ssh.dropins.filter((d) => d !== dropinName(facts) && d < dropinName(facts));
+    if (earlier.length)
+      findings.push({
+        level: 'warn',
+        message: `${earlier.join(', ')} sort(s) before our drop-in; sshd -T decides, and a setting they override stops the step`,
+      });
+    if (findings.some((f) => f.level === 'error')) return {actions, findings, onRollback: []};
+
+    const mainText = probe.files[MAIN]?.content ?? '';
+    const mainHasPort = /^\s*Port\s+/im.test(mainText);
+    const needInclude = !facts.ssh.mainHasInclude;
+    const includeGlob = facts.family === 'macos' ? `${dir}/*` : `${dir}/*.conf`;
+    const finalPorts = p.port !== undefined ? [p.port] : [];
+    const v = facts.ssh.version;
+    const finalText = renderSshdDropin({...p.settings, ports: finalPorts}, v);
+    const expectedFinal = expectedEffective({...p.settings, ports: finalPorts}, v);
+    const effectiveNow = new Set(
+      Object.entries(facts.ssh.effective).flatMap(([k, vals]) => vals.map((x) => `${k} ${x}`.toLowerCase())),
+    );
+    const fileSame = probe.files[path]?.exists && probe.files[path]?.content === finalText;
+    if (fileSame && !needInclude && !(p.port !== undefined && mainHasPort) && !moving) {
+      const missing = expectedFinal.filter((l) => !effectiveNow.has(l.toLowerCase()));
+      if (missing.length)
+        findings.push({
+          level: 'error',
+          message: `our drop-in is in place but sshd -T does not show: ${missing.join(', ')}; an earlier drop-in or a Match block wins`,
+        });
+      return {actions, findings, onRollback: []};
+    }
+
+    const onRollback = sshReloadLines(facts);
+    actions.push({kind: 'timer.arm', seconds: p.timeout});
+    if (moving && p.port !== undefined) {
+      const fw = openPortInActiveFirewall(facts, p.port, 'ssh (new port)');
+      actions.push(...fw.actions);
+      onRollback.push(...fw.undo);
+      if (facts.selinux === 'enforcing') {
+        actions.push({
+          kind: 'run',
+          label: `label port ${p.port} for sshd in SELinux (ssh_port_t)`,
+          argv: [
+            'sh',
+            '-c',
+            'semanage port -a -t ssh_port_t -p tcp "$1" 2>/dev/null || semanage port -m -t ssh_port_t -p tcp "$1"',
+            'sh',
+            String(p.port),
+          ],
+        });
+        onRollback.push(`semanage port -d -t ssh_port_t -p tcp ${p.port} || true`);
+      }
+    }
+    const phaseAPorts = moving && p.port !== undefined ? [...new Set([...current, p.port])] : finalPorts;
+    const phaseA = {...p.settings, ports: phaseAPorts};
+    actions.push({kind: 'file.write', path, content: renderSshdDropin(phaseA, v), mode: 0o600});
+    if (needInclude || (p.port !== undefined && mainHasPort)) {
+      actions.push({
+        kind: 'file.write',
+        path: MAIN,
+        content: adjustMainConfig(mainText, includeGlob, needInclude, p.port !== undefined),
+        mode: probe.files[MAIN]?.mode ?? 0o644,
+      });
+    }
+    actions.push(...validate(expectedEffective(phaseA, v)));
+    actions.push(...sshReload(facts, moving));
+    const host = access.host;
+    const provePort = moving ? p.port : access.port;
+    actions.push({
+      kind: 'proof',
+      route: {user: proofUser, port: provePort},
+      what: `${proofUser} logs in with a key on port ${provePort} (ssh -p ${provePort} ${proofUser}@${host})`,
+    });
+    if (moving) {
+      actions.push({kind: 'file.write', path, content: finalText, mode: 0o600});
+      actions.push(...validate(expectedFinal));
+      actions.push(...sshReload(facts, true));
+      actions.push({
+        kind: 'proof',
+        route: {user: proofUser, port: p.port},
+        what: `${proofUser} still logs in on port ${p.port} with port ${current.join(', ')} closed`,
+      });
+    }
+    actions.push({kind: 'timer.disarm'});
+    return {actions, findings, onRollback};
+  },
+};
+
+function validate(expected: string[]): Action[] {
+  return [
+    {kind: 'run', label: 'check the sshd configuration (sshd -t)', argv: ['sshd', '-t']},
+    {
+      kind: 'run',
+      label: 'check the effective settings (sshd -T shows what sshd will really use)',
+      argv: [
+        'sh',
+        '-c',
+        't=$(sshd -T 2>&1) || { printf "%s\\n" "$t" >&2; exit 1; }; for l in "$@"; do printf "%s\\n" "$t" | grep -qixF -- "$l" || { echo "sshd -T does not show \\"$l\\": an earlier drop-in or Match block wins" >&2; exit 1; }; done',
+        'sh',
+        ...expected,
+      ],
+    },
+  ];
+}
