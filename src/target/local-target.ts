@@ -1,5 +1,6 @@
 import {execa} from 'execa';
 import {RunError} from '../util/errors.js';
+import {quote} from '../util/shell.js';
 import {streamLines} from './stream.js';
 import {type ExecResult, type ProbeResult, type ProofRoute, type RunOptions, type Target, wrapScript} from './types.js';
 

@@ -6,7 +6,7 @@ import {profileFacts} from '../../platform/profiles.js';
 import {renderPlanSh} from '../../render/plan-sh.js';
 import {makeStyle, renderPlan} from '../../render/plan-text.js';
 import {InputError} from '../../util/errors.js';
-import {type ConnectOptions, openTarget} from '../connect.js';
+import type {ConnectOptions} from '../connect.js';
 import {planJson} from '../json.js';
 import {setupRun} from '../run-setup.js';
 
@@ -22,7 +22,8 @@ export async function runPlan(spec: string | undefined, o: PlanOptions): Promise
   const setup = setupRun(o);
   if (o.platform && (spec || o.local))
     throw new InputError('--platform plans offline: give it without a TARGET or --local');
-  const target = o.platform ? undefined : await openTarget(spec, o);
+  // Offline plans never load the ssh machinery: startup time is measured (bench/startup).
+  const target = o.platform ? undefined : await (await import('../connect.js')).openTarget(spec, o);
   try {
     const facts = target ? await detectFacts(target) : profileFacts(o.platform as PlatformId);
     const steps = await planRunbook(target, facts, setup.steps, setup.values);
