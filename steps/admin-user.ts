@@ -171,7 +171,7 @@ export const adminUser: Step<AdminParams> = {
       actions.push({
         kind: 'proof',
         route: {user: u},
-        what: `${u} logs in with the key (${access.kind === 'ssh' ? `ssh ${u}@${access.host}` : 'local'})`,
+        what: `${u} logs in with the key`,
       });
     }
     return {actions, findings, onRollback};

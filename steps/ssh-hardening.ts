@@ -176,12 +176,11 @@ export const sshHardening: Step<SshParams> = {
     }
     actions.push(...validate(expectedEffective(phaseA, v)));
     actions.push(...sshReload(facts, moving));
-    const host = access.host;
     const provePort = moving ? p.port : access.port;
     actions.push({
       kind: 'proof',
       route: {user: proofUser, port: provePort},
-      what: `${proofUser} logs in with a key on port ${provePort} (ssh -p ${provePort} ${proofUser}@${host})`,
+      what: `${proofUser} logs in with a key on port ${provePort}`,
     });
     if (moving) {
       actions.push({kind: 'file.write', path, content: finalText, mode: 0o600});

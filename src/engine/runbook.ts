@@ -199,6 +199,11 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
   return result;
 }
 
+/** Changes an operator would count: proofs and the timer are the safety net, not changes. */
+export function countChanges(actions: readonly Action[]): number {
+  return actions.filter((a) => a.kind !== 'proof' && a.kind !== 'timer.arm' && a.kind !== 'timer.disarm').length;
+}
+
 function touchedPaths(actions: readonly Action[]): string[] {
   const s = new Set<string>();
   for (const a of actions) {
@@ -263,7 +268,8 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
         deadline: armedSeconds ? Date.now() + armedSeconds * 1000 : undefined,
       });
       // Locally the operator proves it by logging in anew; give them the window, less time to disarm.
-      const route = o.target.kind === 'local' ? {...a.route, timeoutS: Math.max(15, (armedSeconds || 120) - 10)} : a.route;
+      const route =
+        o.target.kind === 'local' ? {...a.route, timeoutS: Math.max(15, (armedSeconds || 120) - 10)} : a.route;
       const res = await proveWithRetry(o.target, {...a, route});
       if (!res.ok) {
         record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
@@ -290,7 +296,7 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
   }
   lines.push(
     `echo committed > ${quote(`${d}/state`)}`,
-    journalLine({run, kind: 'step.done', step: id, changed: actions.length}),
+    journalLine({run, kind: 'step.done', step: id, changed: countChanges(actions)}),
   );
   await flush();
 }

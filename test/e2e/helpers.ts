@@ -1,0 +1,82 @@
+import {fileURLToPath} from 'node:url';
+import type {RunOptions, RunResult, Sandbox, SandboxChild} from '../sandbox/index.js';
+
+export const BIN = fileURLToPath(new URL('../../bin/portcullis.js', import.meta.url));
+
+/** Runs the real binary on the operator's laptop, with the sandbox's ssh config (key, known_hosts). */
+export function portcullis(vps: Sandbox, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return vps.laptop.runArgv([process.execPath, BIN, ...withConfig(vps, args)], {timeout: 240_000, ...opts});
+}
+
+export function spawnPortcullis(vps: Sandbox, args: readonly string[], opts: RunOptions = {}): SandboxChild {
+  return vps.laptop.spawn(process.execPath, [BIN, ...withConfig(vps, args)], opts);
+}
+
+function withConfig(vps: Sandbox, args: readonly string[]): string[] {
+  const [cmd, ...rest] = args;
+  return cmd && ['plan', 'apply', 'rollback', 'status'].includes(cmd)
+    ? [cmd, '--ssh-config', vps.sshConfigPath, ...rest]
+    : [...args];
+}
+
+/** sha256 of every file under the given directories, sorted: equal strings mean byte-identical trees. */
+export async function hashTree(vps: Sandbox, ...dirs: string[]): Promise<string> {
+  return vps.execOk(`find ${dirs.join(' ')} -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum`);
+}
+
+/** Polls until fn returns true or the time is up; returns how long it took, or throws. */
+export async function waitFor(
+  what: string,
+  fn: () => Promise<boolean>,
+  timeoutMs: number,
+  stepMs = 250,
+): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    if (await fn()) return Date.now() - t0;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** A key login from the laptop with the given user/port; true when `true` ran there. */
+export async function canLogin(vps: Sandbox, user: string, port = 22): Promise<boolean> {
+  const r = await vps.laptop.sshWith(
+    {timeout: 20_000},
+    '-p',
+    String(port),
+    '-o',
+    'ConnectTimeout=3',
+    `${user}@${vps.ip}`,
+    'true',
+  );
+  return r.code === 0;
+}
+
+export async function passwordLogin(vps: Sandbox, user: string, password: string, port = 22): Promise<RunResult> {
+  return vps.laptop.runArgv(
+    [
+      'sshpass',
+      '-p',
+      password,
+      'ssh',
+      '-F',
+      vps.sshConfigPath,
+      '-p',
+      String(port),
+      '-o',
+      'BatchMode=no',
+      '-o',
+      'PubkeyAuthentication=no',
+      '-o',
+      'PreferredAuthentications=password,keyboard-interactive',
+      '-o',
+      'NumberOfPasswordPrompts=1',
+      '-o',
+      'ConnectTimeout=5',
+      `${user}@${vps.ip}`,
+      'true',
+    ],
+    {timeout: 30_000},
+  );
+}
