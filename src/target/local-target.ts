@@ -45,11 +45,30 @@ export class LocalTarget implements Target {
     return {code: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr)};
   }
 
-  async probe(_route: ProofRoute): Promise<ProbeResult> {
+  /**
+   * On the server itself nobody can open a connection from the operator's side for them: the proof is the
+   * operator's own fresh login from another terminal, detected in sshd's log (a key login for the user
+   * after we started waiting) together with an established connection on the expected port.
+   */
+  async probe(route: ProofRoute): Promise<ProbeResult> {
+    const started = Date.now();
+    const user = route.user ?? this.user;
+    const port = route.port ?? this.port;
+    const since = new Date(started - 1000).toISOString().replace('T', ' ').slice(0, 19);
+    const script = [
+      `journalctl -q --no-pager -o cat --since ${quote(`${since} UTC`)} _COMM=sshd _COMM=sshd-session 2>/dev/null | grep -q ${quote(`Accepted publickey for ${user} from`)} || exit 1`,
+      `ss -H -tn state established ${quote(`( sport = :${port} )`)} 2>/dev/null | grep -q . || exit 1`,
+    ].join('\n');
+    const deadline = started + (route.timeoutS ?? 120) * 1000;
+    while (Date.now() < deadline) {
+      const r = await this.run(script);
+      if (r.code === 0) return {ok: true, ms: Date.now() - started};
+      await new Promise((res) => setTimeout(res, 1000));
+    }
     return {
       ok: false,
-      ms: 0,
-      reason: 'running on the server itself: the proof is your own fresh login from another terminal',
+      ms: Date.now() - started,
+      reason: `no key login as ${user} on port ${port} was seen in time (${this.describeRoute(route)} from another terminal)`,
     };
   }
 

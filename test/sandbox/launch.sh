@@ -1,13 +1,16 @@
 #!/bin/bash
 # Boots one sandbox VPS. container.ts runs it as
-#   unshare --mount --propagation private bash launch.sh
+#   unshare --mount --propagation private bash launch.sh NAME
 # detached from the test process, so the overlay mount exists only in this private mount
 # namespace: it disappears with the last process (this script, nspawn, the container),
 # whatever killed them. Nothing is mounted in the host's namespace.
 #
-# Environment (all required): PC_NAME PC_LOWER PC_DIR PC_NETNS PC_ROOT_KEYS PC_ADMIN_KEYS
+# NAME (pc + 6 hex) is on the command line so teardown can find this process by name.
+# Environment (all required): PC_LOWER PC_DIR PC_ROOT_KEYS PC_ADMIN_KEYS
 #   PC_DIR holds upper/ work/ rootfs/; PC_ADMIN_KEYS may be empty (admin gets no key).
 set -euo pipefail
+
+name=$1
 
 merged="$PC_DIR/rootfs"
 mkdir -p "$PC_DIR/upper" "$PC_DIR/work" "$merged"
@@ -35,8 +38,8 @@ while :; do
   rc=0
   SYSTEMD_NSPAWN_API_VFS_WRITABLE=network systemd-nspawn \
     --boot --keep-unit --register=no --quiet \
-    --directory="$merged" --machine="$PC_NAME" --hostname=vps \
-    --network-namespace-path="$PC_NETNS" \
+    --directory="$merged" --machine="$name-vps" --hostname=vps \
+    --network-namespace-path="/run/netns/$name-vps" \
     --capability=CAP_NET_ADMIN,CAP_NET_RAW \
     --bind=/dev/net/tun \
     --resolv-conf=off --timezone=off --link-journal=no \

@@ -18,7 +18,8 @@ const ROLES: Record<HostRole, {ip: string; ip6: string}> = {
 };
 
 export const netnsName = (name: string, role: HostRole | 'sw'): string => `${name}-${role}`;
-export const allNetns = (name: string): string[] => (['sw', 'vps', 'lap', 'att'] as const).map((r) => netnsName(name, r));
+export const allNetns = (name: string): string[] =>
+  (['sw', 'vps', 'lap', 'att'] as const).map((r) => netnsName(name, r));
 
 /**
  * Four namespaces: a "switch" holding bridge br0, and vps/laptop/attacker each with an

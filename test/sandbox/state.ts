@@ -23,6 +23,18 @@ export interface InstanceState {
 export const instanceDir = (name: string): string => join(RUN_ROOT, name);
 const stateFile = (name: string): string => join(instanceDir(name), 'state.json');
 
+/**
+ * Creates the instance directory with its state.json in one rename, so a concurrent reaper
+ * never sees a directory of a live instance without an owner.
+ */
+export function createInstanceDir(state: InstanceState): void {
+  mkdirSync(RUN_ROOT, {recursive: true, mode: 0o700});
+  const tmp = join(RUN_ROOT, `.new-${state.name}`);
+  mkdirSync(tmp, {mode: 0o700});
+  writeFileSync(join(tmp, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(tmp, state.dir);
+}
+
 export function writeState(state: InstanceState): void {
   mkdirSync(state.dir, {recursive: true, mode: 0o700});
   const tmp = `${stateFile(state.name)}.tmp`;
