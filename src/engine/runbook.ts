@@ -1,6 +1,6 @@
 import {detectFacts} from '../platform/detect.js';
 import type {Facts} from '../platform/facts.js';
-import type {Target} from '../target/types.js';
+import type {ProofRoute, Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {compileAction, summarize} from './compile.js';
@@ -109,10 +109,14 @@ export interface ApplyOptions {
   /** Asked before a step with changes runs; false stops the run before the step. */
   confirm: (p: PlannedStep) => Promise<boolean>;
   until?: string;
+  /** Operator-side effects the engine may need (bringing a tunnel up for a proof). */
+  operator?: {connectTunnel(confPath: string, peer: string): Promise<void>};
 }
 
 export interface ApplyResult {
   changed: number;
+  /** Files written on the operator's machine (client configs). Never key material itself. */
+  artifacts: string[];
   steps: {
     id: string;
     status: 'compliant' | 'applied' | 'rolled-back' | 'failed' | 'skipped';
@@ -131,7 +135,8 @@ export interface ApplyResult {
  */
 export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
   let facts = o.facts;
-  const result: ApplyResult = {changed: 0, steps: [], facts};
+  const result: ApplyResult = {changed: 0, artifacts: [], steps: [], facts};
+  let values = o.values;
   const record = (entries: JournalEntry[]) => o.journal.append(entries);
   record([
     {
@@ -144,7 +149,8 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
   ]);
   for (const step of o.steps) {
     const started = Date.now();
-    const params = step.params(o.values, facts);
+    if (step.prepare) values = {...values, ...(await step.prepare(values, facts, accessOf(o.target, facts)))};
+    const params = step.params(values, facts);
     const probe = await probeSteps(o.target, facts, [{step, params}]);
     const access = accessOf(o.target, facts);
     const planned = planStep(step, {facts, params, probe, access});
@@ -167,7 +173,7 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
         throw new RunError(`stopped before ${step.title}: not confirmed; nothing of this step was changed`);
       }
       o.events({type: 'step.start', id: step.id});
-      await executeStep(o, planned, record);
+      await executeStep({...o, values}, planned, record);
       const changed = planned.plan.actions.filter(
         (a) => a.kind !== 'proof' && a.kind !== 'timer.arm' && a.kind !== 'timer.disarm',
       ).length;
@@ -191,6 +197,10 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
       }
       o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - started});
       result.steps.push({id: step.id, status: 'applied', ms: Date.now() - started, changed});
+    }
+    if (step.afterApply) {
+      const files = await step.afterApply({run: (script) => o.target.run(script), facts, params: step.params(values, facts), access: accessOf(o.target, facts)});
+      result.artifacts.push(...files);
     }
     if (o.until && step.id === o.until) break;
   }
@@ -270,7 +280,7 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
       // Locally the operator proves it by logging in anew; give them the window, less time to disarm.
       const route =
         o.target.kind === 'local' ? {...a.route, timeoutS: Math.max(15, (armedSeconds || 120) - 10)} : a.route;
-      const res = await proveWithRetry(o.target, {...a, route});
+      const res = a.tunnel ? await proveTunnel(o, a.tunnel, route, a.what) : await proveWithRetry(o.target, {...a, route});
       if (!res.ok) {
         record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
         o.events({type: 'proof.failed', id, what: a.what, reason: res.reason});
@@ -309,6 +319,40 @@ async function proveWithRetry(target: Target, a: Extract<Action, {kind: 'proof'}
     res = await target.probe(a.route);
   }
   return res;
+}
+
+/**
+ * Through the tunnel: bring it up on this machine when asked, wait for a fresh handshake of that peer on
+ * the server, then log in through it: a fresh ssh to the tunnel address, or, when the operator connects
+ * by hand, their own login from the tunnel address seen in sshd's log.
+ */
+async function proveTunnel(o: ApplyOptions, t: NonNullable<Extract<Action, {kind: 'proof'}>['tunnel']>, route: ProofRoute, what: string) {
+  const started = Date.now();
+  const deadline = started + t.timeoutS * 1000;
+  if (t.connect) {
+    if (!o.operator) return {ok: false as const, ms: 0, reason: 'this run cannot bring a tunnel up on the operator machine'};
+    try {
+      await o.operator.connectTunnel(t.confPath, t.peer);
+    } catch (e) {
+      return {ok: false as const, ms: Date.now() - started, reason: (e as Error).message};
+    }
+  }
+  const since = Math.floor(started / 1000) - 5;
+  const handshake = `wg show ${quote(t.iface)} latest-handshakes | awk -v k=${quote(t.publicKey)} -v s=${since} '$1 == k && $2 >= s {f=1} END {exit f ? 0 : 1}'`;
+  while (Date.now() < deadline) {
+    if ((await o.target.run(handshake)).code === 0) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (Date.now() >= deadline) {
+    return {ok: false as const, ms: Date.now() - started, reason: `no handshake from peer ${t.peer} reached the server in ${t.timeoutS} s (is UDP ${'port'} blocked, or the tunnel not up on your side?)`};
+  }
+  if (t.connect) return proveWithRetry(o.target, {kind: 'proof', route, what});
+  const login = `journalctl -q --no-pager -o cat --since ${quote(`@${since}`)} _COMM=sshd _COMM=sshd-session 2>/dev/null | grep -q ${quote(`Accepted publickey for ${route.user ?? o.target.user} from ${t.peerAddress} `)}`;
+  while (Date.now() < deadline) {
+    if ((await o.target.run(login)).code === 0) return {ok: true as const, ms: Date.now() - started};
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return {ok: false as const, ms: Date.now() - started, reason: `no login through the tunnel was seen (${o.target.describeRoute(route)})`};
 }
 
 async function rollBack(

@@ -22,7 +22,19 @@ export type Action =
   | {kind: 'firewall.rule'; backend: string; rule: string; argv: readonly string[]; touches?: readonly string[]}
   | {kind: 'timer.arm'; seconds: number}
   | {kind: 'timer.disarm'}
-  | {kind: 'proof'; route: ProofRoute; what: string};
+  | {kind: 'proof'; route: ProofRoute; what: string; tunnel?: TunnelProof};
+
+/** A proof through the WireGuard tunnel: a fresh handshake for the peer on the server, then a login through it. */
+export interface TunnelProof {
+  iface: string;
+  peer: string;
+  peerAddress: string;
+  publicKey: string;
+  /** Operator-side config to bring up when `connect` (headless --connect-tunnel). */
+  confPath: string;
+  connect: boolean;
+  timeoutS: number;
+}
 
 export type ServiceOp = 'reload' | 'restart' | 'enable-now' | 'start' | 'daemon-reload' | 'restart-socket';
 
@@ -82,6 +94,10 @@ export interface Step<P = Record<string, unknown>> {
   /** What a fresh host of the profile's platform shows for this probe (offline plans). */
   offline?(facts: Facts, params: P): Partial<ProbeData>;
   plan(ctx: StepContext<P>): StepPlan;
+  /** Operator-side preparation before apply (e.g. peer keys): returns values to add. Never runs for a plan. */
+  prepare?(values: Record<string, unknown>, facts: Facts, access: StepContext<P>['access']): Promise<Record<string, unknown>>;
+  /** Operator-side work after the step is applied or found compliant (e.g. client configs); returns file paths. */
+  afterApply?(o: {run: (script: string) => Promise<{code: number; stdout: string}>; facts: Facts; params: P; access: StepContext<P>['access']}): Promise<string[]>;
 }
 
 export interface PlannedStep {

@@ -1,0 +1,57 @@
+import {createHash} from 'node:crypto';
+import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {stateHome} from '../engine/journal.js';
+import {safeName} from '../util/validate.js';
+import {generateKeyPair, publicKeyOf, type WgKeyPair} from './keys.js';
+
+/**
+ * Client configs live on the operator's machine only: one 0600 file per peer, named after the host and
+ * the peer, in a 0700 directory. The peer's private key is created here and never leaves this machine.
+ */
+export function clientDir(): string {
+  const d = join(stateHome(), 'portcullis', 'wireguard');
+  mkdirSync(d, {recursive: true, mode: 0o700});
+  chmodSync(d, 0o700);
+  return d;
+}
+
+export function hostSlug(host: string): string {
+  return host.replace(/[^A-Za-z0-9.-]/g, '_');
+}
+
+export function clientConfPath(host: string, peer: string): string {
+  return join(clientDir(), `${hostSlug(host)}-${safeName(peer, 'peer name')}.conf`);
+}
+
+const keyPath = (host: string, peer: string) => clientConfPath(host, peer).replace(/\.conf$/, '.key');
+
+/** The peer's key pair, created on first use. Idempotent: a second run reuses the same key. */
+export function peerKeys(host: string, peer: string): WgKeyPair {
+  const kp = keyPath(host, peer);
+  if (existsSync(kp)) {
+    const privateKey = readFileSync(kp, 'utf8').trim();
+    return {privateKey, publicKey: publicKeyOf(privateKey)};
+  }
+  const pair = generateKeyPair();
+  writeFileSync(kp, `${pair.privateKey}\n`, {mode: 0o600, flag: 'wx'});
+  return pair;
+}
+
+/** The public key of a peer we already hold, without creating one. */
+export function knownPeerPublicKey(host: string, peer: string): string | undefined {
+  const kp = keyPath(host, peer);
+  return existsSync(kp) ? publicKeyOf(readFileSync(kp, 'utf8').trim()) : undefined;
+}
+
+export function writeClientConf(host: string, peer: string, text: string): string {
+  const p = clientConfPath(host, peer);
+  writeFileSync(p, text, {mode: 0o600});
+  chmodSync(p, 0o600);
+  return p;
+}
+
+/** A wg-quick interface name (<= 15 chars) unique to this machine's state dir, host and peer. */
+export function tunnelIfaceName(host: string, peer: string): string {
+  return `pc${createHash('sha256').update(`${stateHome()}|${host}|${peer}`).digest('hex').slice(0, 8)}`;
+}
