@@ -13,16 +13,18 @@ export DEBIAN_FRONTEND=noninteractive
 
 # debootstrap + debian-archive-keyring: build the cached bookworm base image.
 # systemd-container: systemd-nspawn boots the VPS. dpkg-dev: dpkg-scanpackages for the offline repo.
-# iproute2/util-linux: netns, veth, bridge, nsenter, overlay mounts. procps/psmisc: process reaping.
+# iproute2/util-linux: netns, veth, bridge, unshare, nsenter, flock, overlay mounts.
 # wireguard-tools + wireguard-go: laptop-side userspace WireGuard (the kernel has no wireguard module).
-# openssh-client/sshpass/nmap/netcat-openbsd: laptop and attacker tooling used by the tests.
-# iptables/nftables: wg-quick on the laptop installs rules; tmux: interactive rehearsal.
+# openssh-client/sshpass/nmap/netcat-openbsd/curl/iputils-ping: laptop and attacker tooling used by the tests.
+# iptables/nftables: wg-quick and tests set rules in the laptop netns. procps/psmisc/tmux: inspecting and rehearsing by hand.
 apt-get install -y --no-install-recommends \
   ca-certificates \
+  curl \
   debian-archive-keyring \
   debootstrap \
   dpkg-dev \
   iproute2 \
+  iputils-ping \
   iptables \
   netcat-openbsd \
   nftables \

@@ -10,42 +10,49 @@
 #   PC_DIR holds upper/ work/ rootfs/; PC_ADMIN_KEYS may be empty (admin gets no key).
 set -euo pipefail
 
-name=$1
+# Everything is in main(), parsed whole before it runs: bash reads scripts lazily, so
+# editing (or checking out) this file while it runs would otherwise execute garbage.
+main() {
+  name=$1
 
-merged="$PC_DIR/rootfs"
-mkdir -p "$PC_DIR/upper" "$PC_DIR/work" "$merged"
-mount -t overlay overlay -o "lowerdir=$PC_LOWER,upperdir=$PC_DIR/upper,workdir=$PC_DIR/work" "$merged"
+  merged="$PC_DIR/rootfs"
+  mkdir -p "$PC_DIR/upper" "$PC_DIR/work" "$merged"
+  mount -t overlay overlay -o "lowerdir=$PC_LOWER,upperdir=$PC_DIR/upper,workdir=$PC_DIR/work" "$merged"
 
-# First boot only: a reboot must keep what the tests (or portcullis) changed.
-if [ ! -e "$PC_DIR/provisioned" ]; then
-  install -d -m 700 "$merged/root/.ssh"
-  install -m 600 "$PC_ROOT_KEYS" "$merged/root/.ssh/authorized_keys"
-  if [ -n "$PC_ADMIN_KEYS" ]; then
-    install -d -m 700 "$merged/home/admin/.ssh"
-    install -m 600 "$PC_ADMIN_KEYS" "$merged/home/admin/.ssh/authorized_keys"
-    chroot "$merged" chown -R admin:admin /home/admin/.ssh
+  # First boot only: a reboot must keep what the tests (or portcullis) changed.
+  if [ ! -e "$PC_DIR/provisioned" ]; then
+    install -d -m 700 "$merged/root/.ssh"
+    install -m 600 "$PC_ROOT_KEYS" "$merged/root/.ssh/authorized_keys"
+    if [ -n "$PC_ADMIN_KEYS" ]; then
+      install -d -m 700 "$merged/home/admin/.ssh"
+      install -m 600 "$PC_ADMIN_KEYS" "$merged/home/admin/.ssh/authorized_keys"
+      chroot "$merged" chown -R admin:admin /home/admin/.ssh
+    fi
+    # Unique host keys and machine id per instance, as a provider's first boot would create.
+    ssh-keygen -q -A -f "$merged"
+    tr -d '-' </proc/sys/kernel/random/uuid >"$merged/etc/machine-id"
+    touch "$PC_DIR/provisioned"
   fi
-  # Unique host keys and machine id per instance, as a provider's first boot would create.
-  ssh-keygen -q -A -f "$merged"
-  tr -d '-' </proc/sys/kernel/random/uuid >"$merged/etc/machine-id"
-  touch "$PC_DIR/provisioned"
-fi
 
-# No host systemd: --keep-unit --register=no. The netns is prepared (addresses set) by
-# network.ts; API_VFS_WRITABLE=network makes /proc/sys/net writable for ufw and sysctl.
-# Exit status 133 means the container asked for a reboot: boot it again, same overlay.
-while :; do
-  rc=0
-  SYSTEMD_NSPAWN_API_VFS_WRITABLE=network systemd-nspawn \
-    --boot --keep-unit --register=no --quiet \
-    --directory="$merged" --machine="$name-vps" --hostname=vps \
-    --network-namespace-path="/run/netns/$name-vps" \
-    --capability=CAP_NET_ADMIN,CAP_NET_RAW \
-    --bind=/dev/net/tun \
-    --resolv-conf=off --timezone=off --link-journal=no \
-    --console=read-only || rc=$?
-  echo "portcullis-sandbox: nspawn exited with $rc at $(date -u +%T)"
-  if [ "$rc" -ne 133 ]; then
-    exit "$rc"
-  fi
-done
+  # No host systemd: --keep-unit --register=no. The netns is prepared (addresses set) by
+  # network.ts; API_VFS_WRITABLE=network makes /proc/sys/net writable for ufw and sysctl.
+  # Exit status 133 means the container asked for a reboot: boot it again, same overlay.
+  while :; do
+    rc=0
+    SYSTEMD_NSPAWN_API_VFS_WRITABLE=network systemd-nspawn \
+      --boot --keep-unit --register=no --quiet \
+      --directory="$merged" --machine="$name-vps" --hostname=vps \
+      --network-namespace-path="/run/netns/$name-vps" \
+      --capability=CAP_NET_ADMIN,CAP_NET_RAW \
+      --bind=/dev/net/tun \
+      --resolv-conf=off --timezone=off --link-journal=no \
+      --console=read-only || rc=$?
+    echo "portcullis-sandbox: nspawn exited with $rc at $(date -u +%T)"
+    if [ "$rc" -ne 133 ]; then
+      exit "$rc"
+    fi
+  done
+}
+
+main "$@"
+exit

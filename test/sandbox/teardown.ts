@@ -11,6 +11,8 @@ export const WG_SOCKET_DIR = '/var/run/wireguard';
 export interface ProcessInfo {
   pid: number;
   cmd: string;
+  /** Set when found by namespace membership rather than by name. */
+  netns?: string;
 }
 
 /** What teardown found (and removed) for one instance name. */
@@ -75,7 +77,7 @@ function processesOf(name: string, netns: readonly string[]): ProcessInfo[] {
   for (const p of allProcesses()) if (p.cmd.includes(name) && !spare.has(p.pid)) byPid.set(p.pid, p);
   for (const ns of netns) {
     for (const pid of pidsInNetns(ns)) {
-      if (!spare.has(pid) && !byPid.has(pid)) byPid.set(pid, {pid, cmd: readCmdline(pid) ?? '?'});
+      if (!spare.has(pid)) byPid.set(pid, {pid, cmd: readCmdline(pid) ?? '?', netns: ns});
     }
   }
   return [...byPid.values()];
@@ -123,7 +125,13 @@ export function teardownSync(name: string): TeardownReport {
   for (const ns of netnsNow) runSync('ip', ['netns', 'delete', ns]);
   report.mounts = mountsOf(name);
   for (const mnt of report.mounts.reverse()) runSync('umount', ['--lazy', mnt]);
-  report.wgSockets = wgSocketsOf(name);
+  // wireguard-go removes its socket only on a clean exit: also those of interfaces named by
+  // the tool under test (not prefixed with our name) whose daemon ran on the laptop or attacker.
+  // Not the VPS's: its sockets are in the container's /run, and the same name on the host is not ours.
+  const onHostFs = [...seen.values()].filter((p) => p.netns !== undefined && !p.netns.endsWith('-vps'));
+  const wgIfaces = onHostFs.flatMap((p) => /^wireguard-go (?:-f )?(\S+)/.exec(p.cmd)?.[1] ?? []);
+  const wgByProcess = wgIfaces.map((i) => join(WG_SOCKET_DIR, `${i}.sock`)).filter((f) => existsSync(f));
+  report.wgSockets = [...new Set([...wgSocketsOf(name), ...wgByProcess])];
   for (const sock of report.wgSockets) rmSync(sock, {force: true});
   const dir = instanceDir(name);
   if (existsSync(dir)) {
