@@ -1,0 +1,60 @@
+import type {ExposureState, Finish, StepView} from '../state/types.js';
+import {block, clip, codeBlock, type Line} from './lines.js';
+import {STATE_WORD} from './preflight-lines.js';
+import {clockTime} from './time.js';
+
+function headline(f: Finish, steps: readonly StepView[], target: string): Line[] {
+  const applied = steps.filter((s) => s.status === 'done');
+  const o = f.outcome;
+  switch (o.kind) {
+    case 'applied':
+      return [
+        {
+          text: `Done: ${applied.length} step(s) applied, ${o.changed} change(s) on ${target}; every new way in was proven first.`,
+          tone: 'ok',
+        },
+      ];
+    case 'failed':
+      return [{text: `Not done: ${o.message}`, tone: 'error'}];
+    case 'stopped':
+      return [{text: /^stopped/i.test(o.message) ? `S${o.message.slice(1)}` : `Stopped: ${o.message}`, tone: 'warn'}];
+    case 'left-to-timer': {
+      const s = steps.find((x) => x.id === o.stepId);
+      return [
+        {
+          text: `Stopped inside the confirmation window of ${s?.title ?? o.stepId}: the dead-man timer on the target restores it at ${clockTime(o.deadline)}, whether or not this machine stays connected.`,
+          tone: 'warn',
+        },
+      ];
+    }
+  }
+}
+
+const word = (s: ExposureState | undefined, known: boolean) => (s ? STATE_WORD[s].word : known ? 'closed' : '?');
+
+/** The finish screen as rows: outcome, exposure before and after, the way in now, journal, how to undo. */
+export function finishLines(f: Finish, steps: readonly StepView[], target: string, width: number): Line[] {
+  const out: Line[] = [{text: '─'.repeat(Math.min(width, 60)), tone: 'dim'}];
+  for (const h of headline(f, steps, target)) out.push(...block(h.text, h.tone, width, 0));
+  if (f.exposures.length) {
+    out.push({text: `${'Listening'.padEnd(34)}${'before'.padEnd(10)}after`, tone: 'bold'});
+    for (const r of f.exposures) {
+      const changed = r.before !== r.after;
+      const tone =
+        r.after === 'exposed' || (!f.exposuresAfterKnown && r.before === 'exposed') ? 'warn' : changed ? 'ok' : 'plain';
+      const text = `${clip(`${r.key} ${r.process}`, 33).padEnd(34)}${(r.before ? STATE_WORD[r.before].word : 'new').padEnd(10)}${word(r.after, f.exposuresAfterKnown)}`;
+      out.push({text: clip(text, width), tone});
+    }
+    if (!f.exposuresAfterKnown) out.push(...block('(after: not read again, the run ended first)', 'dim', width, 0));
+  }
+  const body = width - 9;
+  const kv = (label: string, value: string | undefined) => {
+    if (value) out.push(...codeBlock(value, 'cmd', body, 0).map((l, i) => ({...l, label: i === 0 ? label : ''})));
+  };
+  kv('Way in', f.wayIn);
+  for (const a of f.artifacts) kv('Client', a);
+  kv('Journal', f.journal);
+  kv('Undo', f.rollback);
+  kv('Check', f.status);
+  return out;
+}

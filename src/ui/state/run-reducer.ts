@@ -1,0 +1,138 @@
+import {summarize} from '../../engine/compile.js';
+import type {EngineEvent} from '../../engine/events.js';
+import type {PlannedStep, Risk} from '../../engine/types.js';
+import {cleanLine} from '../model/clean-line.js';
+import type {ActionRow, RowStatus, StepStatus, StepView} from './types.js';
+
+/** Lines of command output kept per step: the live tail, not a log. */
+export const OUTPUT_TAIL = 8;
+
+export const FINISHED: readonly StepStatus[] = ['done', 'compliant', 'rolled-back', 'failed', 'declined', 'not-run'];
+
+export function isFinished(s: StepView): boolean {
+  return FINISHED.includes(s.status);
+}
+
+export function newStep(id: string, title: string, risk: Risk): StepView {
+  return {id, title, risk, status: 'pending', values: [], findings: [], actions: [], output: [], proofs: []};
+}
+
+function rowsOf(p: PlannedStep): ActionRow[] {
+  return p.plan.actions.map((a) => ({kind: a.kind, summary: summarize(a), status: 'pending' as RowStatus}));
+}
+
+function setRows(rows: ActionRow[], from: RowStatus, to: RowStatus): ActionRow[] {
+  return rows.map((r) => (r.status === from ? {...r, status: to} : r));
+}
+
+/** The step after a finished one is being probed and planned, unless the run is over. */
+function planNext(steps: StepView[], finishedId: string): StepView[] {
+  const i = steps.findIndex((s) => s.id === finishedId);
+  if (i < 0) return steps;
+  const next = steps[i + 1];
+  if (next?.status !== 'pending') return steps;
+  return steps.map((s, k) => (k === i + 1 ? {...s, status: 'planning'} : s));
+}
+
+function update(steps: StepView[], id: string, f: (s: StepView) => StepView): StepView[] {
+  return steps.map((s) => (s.id === id ? f(s) : s));
+}
+
+/** Engine events folded into the step list. Pure: the same events always give the same list. */
+export function runReducer(steps: StepView[], e: EngineEvent): StepView[] {
+  switch (e.type) {
+    case 'facts':
+      return steps.map((s, i) => (i === 0 && s.status === 'pending' ? {...s, status: 'planning'} : s));
+    case 'step.planned':
+      return update(steps, e.step.id, (s) => ({
+        ...s,
+        title: e.step.title,
+        risk: e.step.risk,
+        status: s.status === 'pending' ? 'planning' : s.status,
+        planned: e.step,
+        actions: rowsOf(e.step),
+        findings: [],
+        output: [],
+      }));
+    case 'finding':
+      return update(steps, e.id, (s) => ({...s, findings: [...s.findings, e.finding]}));
+    case 'step.start':
+      return update(steps, e.id, (s) => ({...s, status: 'applying'}));
+    case 'action.start':
+      return update(steps, e.id, (s) => ({
+        ...s,
+        actions: s.actions.map((r, i) => (i === e.index ? {...r, status: 'running'} : r)),
+      }));
+    case 'output': {
+      const line = cleanLine(e.line);
+      if (!line.trim()) return steps;
+      return update(steps, e.id, (s) => ({...s, output: [...s.output, line].slice(-OUTPUT_TAIL)}));
+    }
+    case 'timer.armed':
+      return update(steps, e.id, (s) => ({...s, timer: {seconds: e.seconds, deadline: e.deadline}}));
+    case 'proof.start':
+      return update(steps, e.id, (s) => {
+        // The segment before a proof has run to its end when the proof starts.
+        const rows = setRows(s.actions, 'running', 'done');
+        const k = rows.findIndex((r) => r.kind === 'proof' && r.status === 'pending');
+        return {
+          ...s,
+          status: 'proving',
+          actions: rows.map((r, i) => (i === k ? {...r, status: 'running'} : r)),
+          proofs: [...s.proofs, {what: e.what, command: e.command, state: 'running'}],
+        };
+      });
+    case 'proof.ok':
+    case 'proof.failed':
+      return update(steps, e.id, (s) => {
+        const ok = e.type === 'proof.ok';
+        const k = s.actions.findIndex((r) => r.kind === 'proof' && r.status === 'running');
+        return {
+          ...s,
+          status: ok ? 'applying' : s.status,
+          actions: s.actions.map((r, i) => (i === k ? {...r, status: ok ? 'done' : 'failed'} : r)),
+          proofs: s.proofs.map((p, i) =>
+            i === s.proofs.length - 1
+              ? e.type === 'proof.ok'
+                ? {...p, state: 'ok', ms: e.ms}
+                : {...p, state: 'failed', reason: e.reason}
+              : p,
+          ),
+        };
+      });
+    case 'step.compliant':
+      return planNext(
+        update(steps, e.id, (s) => ({...s, status: 'compliant', changed: 0})),
+        e.id,
+      );
+    case 'step.done':
+      return planNext(
+        update(steps, e.id, (s) => ({
+          ...s,
+          status: 'done',
+          changed: e.changed,
+          ms: e.ms,
+          timer: undefined,
+          actions: s.actions.map((r) => ({...r, status: 'done'})),
+        })),
+        e.id,
+      );
+    case 'step.rolled-back':
+      return update(steps, e.id, (s) => ({
+        ...s,
+        status: 'rolled-back',
+        reason: e.reason,
+        timer: undefined,
+        actions: setRows(s.actions, 'running', 'failed'),
+      }));
+    case 'step.failed':
+      return update(steps, e.id, (s) => ({
+        ...s,
+        status: 'failed',
+        reason: e.reason,
+        actions: setRows(s.actions, 'running', 'failed'),
+      }));
+    default:
+      return steps;
+  }
+}

@@ -1,0 +1,136 @@
+import type {Action, Finding, PlannedStep, Risk} from '../../engine/types.js';
+import type {PreflightInfo} from '../model/preflight-info.js';
+import type {ValueRow} from '../model/values.js';
+
+/** Where a step is, as the operator reads it. */
+export type StepStatus =
+  | 'pending'
+  | 'planning'
+  | 'waiting'
+  | 'applying'
+  | 'proving'
+  | 'done'
+  | 'compliant'
+  | 'rolled-back'
+  | 'failed'
+  | 'declined'
+  | 'not-run';
+
+export type RowStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface ActionRow {
+  kind: Action['kind'];
+  summary: string;
+  status: RowStatus;
+}
+
+export interface ProofView {
+  what: string;
+  /** What the operator can type from another terminal to take the same way in. */
+  command: string;
+  state: 'running' | 'ok' | 'failed';
+  ms?: number;
+  reason?: string;
+}
+
+export interface StepView {
+  id: string;
+  title: string;
+  /** Known once planned; the recipe's step list gives it before that. */
+  risk: Risk;
+  status: StepStatus;
+  planned?: PlannedStep;
+  /** The step's parameters as the engine used them, defaults filled in. */
+  values: ValueRow[];
+  findings: Finding[];
+  actions: ActionRow[];
+  /** Last lines of command output, bounded (OUTPUT_TAIL). */
+  output: string[];
+  /** The dead-man timer while it is armed: epoch ms when it rolls everything back. */
+  timer?: {seconds: number; deadline: number};
+  proofs: ProofView[];
+  changed?: number;
+  ms?: number;
+  reason?: string;
+}
+
+export interface ExposureRow {
+  key: string;
+  process: string;
+  before?: ExposureState;
+  after?: ExposureState;
+}
+
+/** A socket's reach, in the words of render/exposure-table.ts: EXPOSED, open (meant public), blocked, local. */
+export type ExposureState = 'exposed' | 'open' | 'blocked' | 'local';
+
+/** What the finish screen says. */
+export type Outcome =
+  | {kind: 'applied'; changed: number}
+  | {kind: 'failed'; message: string}
+  | {kind: 'stopped'; message: string}
+  | {kind: 'left-to-timer'; stepId: string; deadline: number};
+
+export interface Finish {
+  outcome: Outcome;
+  exposures: ExposureRow[];
+  /** False when the run ended before the target could be read again. */
+  exposuresAfterKnown: boolean;
+  journal?: string;
+  /** Copy-paste commands: the way in now, how to undo. */
+  wayIn?: string;
+  rollback?: string;
+  status?: string;
+  /** Files written on this machine (client configs). */
+  artifacts: string[];
+}
+
+/** What Ctrl-C does at this moment; see stop-plan.ts. */
+export type StopPlan =
+  | {kind: 'exit-now'; reason: string}
+  | {kind: 'decline'}
+  | {kind: 'finish-step'; stepId: string}
+  | {kind: 'wait-segment'; stepId: string; deadline: number}
+  | {kind: 'exit-timer'; stepId: string; deadline: number};
+
+export type Ask = {kind: 'consent'; stepId: string} | {kind: 'secret'; message: string};
+
+export type StaticItem =
+  | {key: string; kind: 'banner'; text: string}
+  | {key: string; kind: 'preflight'; info: PreflightInfo; findings: Finding[]}
+  /** `quiet`: its findings were already on the preflight screen. */
+  | {key: string; kind: 'step'; step: StepView; quiet?: boolean}
+  | {key: string; kind: 'finish'; finish: Finish; target: string; steps: StepView[]};
+
+export type Phase = 'connecting' | 'preflight' | 'run' | 'finished';
+
+export interface WizardState {
+  phase: Phase;
+  target: {label: string; host: string};
+  recipe: string;
+  /** What the connecting screen says is happening, and since when (epoch ms). */
+  connectNote: string;
+  startedAt: number;
+  factsSummary?: string;
+  preflight?: PreflightInfo;
+  steps: StepView[];
+  ask?: Ask;
+  /** Set once the operator asked to stop: what is being waited for. */
+  stopping?: StopPlan;
+  finish?: Finish;
+  /** Printed once above the live region (Ink <Static>); append-only. */
+  log: StaticItem[];
+  /** Steps that finished while the preflight screen was up; printed once the operator moves on. */
+  held: string[];
+}
+
+/** Everything the live region can be told besides engine events. */
+export type UiAction =
+  | {type: 'ui.connecting'; note: string; label?: string; host?: string}
+  | {type: 'ui.connected'; preflight: PreflightInfo}
+  | {type: 'ui.continue'}
+  | {type: 'ui.values'; id: string; values: ValueRow[]}
+  | {type: 'ui.ask'; ask: Ask}
+  | {type: 'ui.answered'; ok: boolean}
+  | {type: 'ui.stop'; plan: StopPlan}
+  | {type: 'ui.finish'; finish: Finish};

@@ -1,0 +1,136 @@
+import type {EngineEvent} from '../../engine/events.js';
+import type {Risk} from '../../engine/types.js';
+import {isFinished, newStep, runReducer} from './run-reducer.js';
+import type {StaticItem, StepView, UiAction, WizardState} from './types.js';
+
+export type WizardAction = EngineEvent | UiAction;
+
+export interface WizardInit {
+  label: string;
+  host: string;
+  recipe: string;
+  steps: readonly {id: string; title: string; risk: Risk}[];
+  banner: string;
+  startedAt: number;
+}
+
+export function initialState(o: WizardInit): WizardState {
+  return {
+    phase: 'connecting',
+    target: {label: o.label, host: o.host},
+    recipe: o.recipe,
+    connectNote: 'reading your ssh configuration',
+    startedAt: o.startedAt,
+    steps: o.steps.map((s) => newStep(s.id, s.title, s.risk)),
+    log: [{key: 'banner', kind: 'banner', text: o.banner}],
+    held: [],
+  };
+}
+
+function stepItem(s: StepView, quiet = false): StaticItem {
+  return {key: `step:${s.id}`, kind: 'step', step: s, quiet};
+}
+
+/** Finished steps go to the static log once, in order; before the run screen they wait (held). */
+function logFinished(prev: WizardState, next: WizardState): WizardState {
+  const logged = new Set(next.log.map((i) => i.key));
+  const newly = next.steps.filter(
+    (s) => isFinished(s) && !prev.steps.find((p) => p.id === s.id && isFinished(p)) && !logged.has(`step:${s.id}`),
+  );
+  if (!newly.length) return next;
+  if (next.phase === 'connecting' || next.phase === 'preflight')
+    return {...next, held: [...next.held, ...newly.map((s) => s.id)]};
+  return {...next, log: [...next.log, ...newly.map((s) => stepItem(s))]};
+}
+
+function releaseHeld(s: WizardState): WizardState {
+  const items = s.held.map((id) => s.steps.find((x) => x.id === id)).filter((x): x is StepView => Boolean(x));
+  return {...s, held: [], log: [...s.log, ...items.map((x) => stepItem(x, true))]};
+}
+
+/** What was found, with the findings of the steps that finished meanwhile (preflight's), printed once. */
+function preflightItem(s: WizardState): StaticItem[] {
+  if (!s.preflight) return [];
+  const findings = s.held.flatMap((id) => s.steps.find((x) => x.id === id)?.findings ?? []);
+  return [{key: 'preflight', kind: 'preflight', info: s.preflight, findings}];
+}
+
+/** The wizard's whole state, from engine events and the operator's answers. Pure. */
+export function wizardReducer(state: WizardState, a: WizardAction): WizardState {
+  switch (a.type) {
+    case 'ui.connecting':
+      return {
+        ...state,
+        connectNote: a.note,
+        target: {label: a.label ?? state.target.label, host: a.host ?? state.target.host},
+      };
+    case 'ui.connected':
+      return {...state, phase: 'preflight', preflight: a.preflight};
+    case 'ui.continue':
+      if (state.phase !== 'preflight') return state;
+      return releaseHeld({...state, phase: 'run', log: [...state.log, ...preflightItem(state)]});
+    case 'ui.values':
+      return {...state, steps: state.steps.map((s) => (s.id === a.id ? {...s, values: a.values} : s))};
+    case 'ui.ask':
+      return {
+        ...state,
+        ask: a.ask,
+        steps:
+          a.ask.kind === 'consent'
+            ? state.steps.map((s) =>
+                a.ask.kind === 'consent' && s.id === a.ask.stepId ? {...s, status: 'waiting'} : s,
+              )
+            : state.steps,
+      };
+    case 'ui.answered': {
+      const ask = state.ask;
+      if (!ask) return state;
+      if (ask.kind === 'secret' || a.ok) return {...state, ask: undefined};
+      const next = {
+        ...state,
+        ask: undefined,
+        steps: state.steps.map((s) => (s.id === ask.stepId ? {...s, status: 'declined' as const} : s)),
+      };
+      return logFinished(state, next);
+    }
+    case 'ui.stop':
+      return {...state, stopping: a.plan};
+    case 'ui.finish': {
+      // Once the run screen was reached, steps the run never got to are marked and listed as not run;
+      // before that (no connection, refused, quit at preflight) the finish block says it all.
+      const steps =
+        state.phase === 'run'
+          ? state.steps.map((s) =>
+              s.status === 'pending' || s.status === 'planning' || s.status === 'waiting'
+                ? {...s, status: 'not-run' as const}
+                : s,
+            )
+          : state.steps;
+      const early = state.phase === 'connecting' || state.phase === 'preflight';
+      const base = releaseHeld({
+        ...state,
+        phase: 'run',
+        steps,
+        log: early ? [...state.log, ...preflightItem(state)] : state.log,
+      });
+      const logged = logFinished(state, base);
+      const withHeld = logged.held.length ? releaseHeld(logged) : logged;
+      return {
+        ...withHeld,
+        phase: 'finished',
+        ask: undefined,
+        finish: a.finish,
+        log: [
+          ...withHeld.log,
+          {key: 'finish', kind: 'finish', finish: a.finish, target: state.target.label, steps: withHeld.steps},
+        ],
+      };
+    }
+    default: {
+      const steps = runReducer(state.steps, a);
+      if (steps === state.steps && a.type !== 'facts') return state;
+      const next = {...state, steps, factsSummary: a.type === 'facts' ? a.summary : state.factsSummary};
+      return logFinished(state, next);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import {describe, expect, it} from 'vitest';
+import type {Finish, WizardState} from '../../../src/ui/state/types.js';
+import {initialState, type WizardAction, wizardReducer} from '../../../src/ui/state/wizard-reducer.js';
+import {ADMIN, STEPS} from './fixtures.js';
+
+const init = () =>
+  initialState({
+    label: 'root@192.0.2.10',
+    host: '192.0.2.10',
+    recipe: 'fresh-vps',
+    steps: STEPS,
+    banner: 'b',
+    startedAt: 0,
+  });
+const fold = (actions: WizardAction[], s: WizardState = init()) => actions.reduce(wizardReducer, s);
+const PREFLIGHT = {platform: 'Debian 12', ssh: 'OpenSSH_9.2', you: 'root', firewall: 'none', listeners: [], notes: []};
+const preflightDone: WizardAction[] = [
+  {type: 'ui.connected', preflight: PREFLIGHT},
+  {type: 'finding', id: 'preflight', finding: {level: 'warn', message: 'python3 exposed'}},
+  {type: 'step.compliant', id: 'preflight'},
+];
+const FINISH: Finish = {
+  outcome: {kind: 'applied', changed: 2},
+  exposures: [],
+  exposuresAfterKnown: true,
+  artifacts: [],
+};
+
+describe('wizardReducer', () => {
+  it('starts on the connecting screen with the banner in the static log', () => {
+    const s = init();
+    expect(s.phase).toBe('connecting');
+    expect(s.log.map((i) => i.kind)).toEqual(['banner']);
+  });
+
+  it('holds steps finished under the preflight screen, then prints preflight first and them after', () => {
+    const s = fold(preflightDone);
+    expect(s.phase).toBe('preflight');
+    expect(s.held).toEqual(['preflight']);
+    expect(s.log.map((i) => i.key)).toEqual(['banner']);
+    const r = wizardReducer(s, {type: 'ui.continue'});
+    expect(r.phase).toBe('run');
+    expect(r.log.map((i) => i.key)).toEqual(['banner', 'preflight', 'step:preflight']);
+    const pre = r.log[1];
+    expect(pre?.kind === 'preflight' && pre.findings.map((f) => f.message)).toEqual(['python3 exposed']);
+    const step = r.log[2];
+    expect(step?.kind === 'step' && step.quiet).toBe(true);
+  });
+
+  it('marks the asked step as waiting; a decline logs it once as stopped-before', () => {
+    let s = fold([...preflightDone, {type: 'ui.continue'}, {type: 'step.planned', step: ADMIN}]);
+    s = wizardReducer(s, {type: 'ui.ask', ask: {kind: 'consent', stepId: 'admin-user'}});
+    expect(s.steps[1]?.status).toBe('waiting');
+    s = wizardReducer(s, {type: 'ui.answered', ok: false});
+    expect(s.ask).toBeUndefined();
+    expect(s.steps[1]?.status).toBe('declined');
+    expect(s.log.filter((i) => i.key === 'step:admin-user')).toHaveLength(1);
+  });
+
+  it('an approval only clears the question; the engine events move the step on', () => {
+    let s = fold([...preflightDone, {type: 'ui.continue'}, {type: 'step.planned', step: ADMIN}]);
+    s = wizardReducer(s, {type: 'ui.ask', ask: {kind: 'consent', stepId: 'admin-user'}});
+    s = wizardReducer(s, {type: 'ui.answered', ok: true});
+    expect(s.ask).toBeUndefined();
+    expect(s.steps[1]?.status).toBe('waiting');
+    s = wizardReducer(s, {type: 'step.start', id: 'admin-user'});
+    expect(s.steps[1]?.status).toBe('applying');
+  });
+
+  it('finish during the run marks unreached steps as not run and appends the finish block last', () => {
+    const s = fold([...preflightDone, {type: 'ui.continue'}, {type: 'ui.finish', finish: FINISH}]);
+    expect(s.phase).toBe('finished');
+    expect(s.steps.map((x) => x.status)).toEqual(['compliant', 'not-run', 'not-run']);
+    expect(s.log.map((i) => i.key)).toEqual([
+      'banner',
+      'preflight',
+      'step:preflight',
+      'step:admin-user',
+      'step:ssh-hardening',
+      'finish',
+    ]);
+  });
+
+  it('finish before the run screen (refused, unreachable) lists no unreached steps', () => {
+    const refused = fold([
+      {type: 'ui.connected', preflight: PREFLIGHT},
+      {type: 'step.failed', id: 'preflight', reason: "sshd's configuration is already broken"},
+      {type: 'ui.finish', finish: {...FINISH, outcome: {kind: 'failed', message: 'refused'}}},
+    ]);
+    expect(refused.log.map((i) => i.key)).toEqual(['banner', 'preflight', 'step:preflight', 'finish']);
+    const unreachable = fold([{type: 'ui.finish', finish: {...FINISH, outcome: {kind: 'failed', message: 'x'}}}]);
+    expect(unreachable.log.map((i) => i.key)).toEqual(['banner', 'finish']);
+  });
+
+  it('a secret question overrides the screen and is cleared by its answer', () => {
+    let s = wizardReducer(init(), {type: 'ui.ask', ask: {kind: 'secret', message: 'sudo password'}});
+    expect(s.ask).toEqual({kind: 'secret', message: 'sudo password'});
+    s = wizardReducer(s, {type: 'ui.answered', ok: true});
+    expect(s.ask).toBeUndefined();
+  });
+
+  it('records parameters and connection details', () => {
+    const s = fold([
+      {type: 'ui.values', id: 'admin-user', values: [{name: 'user', value: 'admin'}]},
+      {type: 'ui.connecting', note: 'reading the platform', label: 'root@192.0.2.10:22', host: '192.0.2.10'},
+    ]);
+    expect(s.steps[1]?.values).toEqual([{name: 'user', value: 'admin'}]);
+    expect(s.target.label).toBe('root@192.0.2.10:22');
+    expect(s.connectNote).toBe('reading the platform');
+  });
+});
