@@ -1,0 +1,149 @@
+import type {EventSink} from '../engine/events.js';
+import type {ApplyResult} from '../engine/runbook.js';
+import type {PlannedStep, Step} from '../engine/types.js';
+import type {Exposure} from '../platform/exposure.js';
+import type {Facts} from '../platform/facts.js';
+import type {Target} from '../target/types.js';
+import type {FirstFrame} from '../ui/pre-frame.js';
+
+/**
+ * Who shows a run and asks the questions: the Ink wizard, listr2 for headless runs, or plain lines.
+ * Exactly one owns the terminal for the whole run.
+ */
+export interface Frontend {
+  /** How a sudo password is asked for; undefined: the default (environment, then a hidden prompt). */
+  sudoPassword?: () => Promise<string | undefined>;
+  /** The target is resolved (label as ssh will use it, host to type for consent); reading its platform starts. */
+  connecting(label: string, host: string): void;
+  /** Facts are read (and what is exposed); resolves false when the operator quits before anything changes. */
+  ready(target: Target, facts: Facts, exposed: Exposure[]): Promise<boolean>;
+  events: EventSink;
+  confirm(p: PlannedStep): Promise<boolean>;
+  /** Aborted when the operator asks to stop: the engine stops before the next step. */
+  signal?: AbortSignal;
+  /** The steps as the engine should run them (the wizard watches their parameters). */
+  wrapSteps(steps: Step<unknown>[]): Step<unknown>[];
+  /** The run is over; resolves once the frontend has let go of the terminal. */
+  finish(end: RunEnd): Promise<void>;
+  /** True when finish() already told the operator the outcome, journal and next commands. */
+  readonly showsSummary: boolean;
+}
+
+export interface RunEnd {
+  result?: ApplyResult;
+  error?: unknown;
+  before?: Exposure[];
+  after?: Exposure[];
+  journal?: string;
+}
+
+export type OutputMode =
+  | {kind: 'ink'; stream: 'stdout' | 'stderr'}
+  | {kind: 'plain'}
+  | {kind: 'listr'; renderer: 'default' | 'simple'}
+  | {kind: 'refuse'};
+
+export interface Terminal {
+  stdinTTY: boolean;
+  stdoutTTY: boolean;
+  stderrTTY: boolean;
+  yes: boolean;
+  json: boolean;
+  ci: boolean;
+  term?: string;
+}
+
+/**
+ * Interactive (Ink) when stdin and the stream the UI draws on are terminals, --yes was not given and
+ * this is not CI; the UI draws on stderr under --json so stdout carries only the document. A dumb
+ * terminal gets plain lines with prompts between steps. Everything else is headless: listr2, redrawing
+ * on a terminal, one plain line per change otherwise; without --yes a headless run is refused.
+ */
+export function outputMode(t: Terminal): OutputMode {
+  const uiTTY = t.json ? t.stderrTTY : t.stdoutTTY;
+  const interactive = t.stdinTTY && uiTTY && !t.yes && !t.ci;
+  if (interactive) return t.term === 'dumb' ? {kind: 'plain'} : {kind: 'ink', stream: t.json ? 'stderr' : 'stdout'};
+  if (!t.yes) return {kind: 'refuse'};
+  return {kind: 'listr', renderer: t.stderrTTY && !t.ci && t.term !== 'dumb' ? 'default' : 'simple'};
+}
+
+export function currentTerminal(o: {yes?: boolean; json?: boolean}): Terminal {
+  const ci = process.env.CI;
+  return {
+    stdinTTY: process.stdin.isTTY === true,
+    stdoutTTY: process.stdout.isTTY === true,
+    stderrTTY: process.stderr.isTTY === true,
+    yes: Boolean(o.yes),
+    json: Boolean(o.json),
+    ci: ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false',
+    term: process.env.TERM,
+  };
+}
+
+/** NO_COLOR (any non-empty value) turns colour off everywhere; so does a stream that is not a terminal. */
+export function wantsColor(isTTY: boolean): boolean {
+  return isTTY && !process.env.NO_COLOR;
+}
+
+export interface FrontendContext {
+  spec: string | undefined;
+  local?: boolean;
+  sshConfig?: string;
+  identity?: string;
+  recipe: string;
+  steps: Step<unknown>[];
+  /** The wizard's first frame, when the entry already drew it. */
+  firstFrame?: FirstFrame;
+}
+
+/** Options the operator has to give again to reach the same target (shown in follow-up commands). */
+export function followUpArgs(c: Pick<FrontendContext, 'sshConfig' | 'identity'>, quote: (s: string) => string): string {
+  return [c.sshConfig ? `--ssh-config ${quote(c.sshConfig)}` : '', c.identity ? `-i ${quote(c.identity)}` : '']
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** The frontend for a mode; Ink and listr2 are loaded only when used (startup time is measured). */
+export async function openFrontend(mode: OutputMode, c: FrontendContext): Promise<Frontend> {
+  const {quote} = await import('../util/shell.js');
+  const label = c.local || !c.spec ? '--local' : c.spec;
+  switch (mode.kind) {
+    case 'ink': {
+      const [{inkFrontend}, {parseEndpoint}, {VERSION}] = await Promise.all([
+        import('../ui/ink-frontend.js'),
+        import('../target/endpoint.js'),
+        import('./version.js'),
+      ]);
+      const stream = mode.stream === 'stderr' ? process.stderr : process.stdout;
+      return inkFrontend({
+        spec: label,
+        host: c.spec && !c.local ? parseEndpoint(c.spec).host : 'localhost',
+        recipe: c.recipe,
+        extraArgs: followUpArgs(c, quote),
+        steps: c.steps,
+        stdout: stream,
+        stdin: process.stdin,
+        color: wantsColor(stream.isTTY === true),
+        version: VERSION,
+        firstFrame: c.firstFrame,
+      });
+    }
+    case 'listr': {
+      const {listrFrontend} = await import('../headless/listr-frontend.js');
+      return listrFrontend({steps: c.steps, renderer: mode.renderer});
+    }
+    case 'plain': {
+      const {plainFrontend} = await import('../headless/plain-frontend.js');
+      let host = 'localhost';
+      const ui = plainFrontend({host: () => host, color: wantsColor(process.stderr.isTTY === true)});
+      return {
+        ...ui,
+        connecting(_label, h) {
+          host = h;
+        },
+      };
+    }
+    case 'refuse':
+      throw new Error('no frontend for a refused run');
+  }
+}

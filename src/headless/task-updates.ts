@@ -1,0 +1,57 @@
+import type {EngineEvent} from '../engine/events.js';
+import {cleanLine} from '../ui/model/clean-line.js';
+
+/** What one engine event does to its step's task line in a headless run. */
+export type TaskUpdate = {kind: 'output'; text: string} | {kind: 'ok'; title: string} | {kind: 'fail'; message: string};
+
+/**
+ * Engine events as task updates, for the step titled `title`. The wording is the line reporter's, so
+ * logs read the same whichever renderer drew them ("proving ...", "rolled back: ...").
+ */
+export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
+  switch (e.type) {
+    case 'facts':
+      return [];
+    case 'step.planned': {
+      const n = e.step.plan.actions.length;
+      return n ? [{kind: 'output', text: `${n} action(s) planned (${e.step.risk})`}] : [];
+    }
+    case 'finding':
+      return e.finding.level === 'info'
+        ? []
+        : [{kind: 'output', text: `${e.finding.level === 'error' ? '✘' : '!'} ${e.finding.message}`}];
+    case 'step.start':
+      return [{kind: 'output', text: 'applying'}];
+    case 'action.start':
+      return [{kind: 'output', text: `· ${e.summary}`}];
+    case 'output':
+      return [{kind: 'output', text: `  ${cleanLine(e.line).slice(0, 200)}`}];
+    case 'timer.armed':
+      return [
+        {
+          kind: 'output',
+          text: `⏱ dead-man timer armed: everything in this step rolls back in ${e.seconds} s unless the new way in is proven`,
+        },
+      ];
+    case 'proof.start':
+      return [{kind: 'output', text: `proving ${e.what} (${e.command})`}];
+    case 'proof.ok':
+      return [{kind: 'output', text: `✔ proven: ${e.what} (${e.ms} ms)`}];
+    case 'proof.failed':
+      return [{kind: 'output', text: `✘ not proven: ${e.what}: ${e.reason}`}];
+    case 'step.compliant':
+      return [{kind: 'ok', title: `${title}: already compliant, nothing to change`}];
+    case 'step.done':
+      return [{kind: 'ok', title: `${title}: ${e.changed} change(s) in ${(e.ms / 1000).toFixed(1)} s`}];
+    case 'step.rolled-back':
+      return [{kind: 'fail', message: `${title} rolled back: ${e.reason}`}];
+    case 'step.failed':
+      return [{kind: 'fail', message: `${title}: ${e.reason}`}];
+  }
+}
+
+/** The step an event belongs to. */
+export function stepOf(e: EngineEvent): string | undefined {
+  if (e.type === 'facts') return undefined;
+  return e.type === 'step.planned' ? e.step.id : e.id;
+}

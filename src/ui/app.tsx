@@ -1,0 +1,106 @@
+import {Spinner} from '@inkjs/ui';
+import {Box, Static, useApp} from 'ink';
+import {useEffect, useSyncExternalStore} from 'react';
+import {ApplyProgress} from './components/apply-progress.js';
+import {ConnectingScreen} from './components/connecting-screen.js';
+import {KeyLegend} from './components/key-legend.js';
+import {LogItem} from './components/log-item.js';
+import {PreflightScreen} from './components/preflight-screen.js';
+import {SecretPrompt} from './components/secret-prompt.js';
+import {StepReview} from './components/step-review.js';
+import {useGlobalKeys} from './hooks/use-global-keys.js';
+import {clip} from './model/lines.js';
+import {stepInFlight} from './state/stop-plan.js';
+import type {WizardState} from './state/types.js';
+import type {WizardStore} from './store.js';
+import {useTerminalSize} from './terminal-size.js';
+import {T} from './theme.js';
+
+interface LiveProps {
+  state: WizardState;
+  store: WizardStore;
+  width: number;
+  height: number;
+  acceptAfterMs?: number;
+}
+
+function Live({state, store, width, height, acceptAfterMs}: LiveProps) {
+  if (state.ask?.kind === 'secret')
+    return <SecretPrompt message={state.ask.message} width={width} onAnswer={store.answerSecret} />;
+  switch (state.phase) {
+    case 'connecting':
+      return (
+        <ConnectingScreen label={state.target.label} note={state.connectNote} since={state.startedAt} width={width} />
+      );
+    case 'preflight':
+      return state.preflight ? (
+        <PreflightScreen
+          host={state.target.host}
+          info={state.preflight}
+          steps={state.steps}
+          findings={state.held.flatMap((id) => state.steps.find((s) => s.id === id)?.findings ?? [])}
+          width={width}
+          height={height}
+          onContinue={(go) => (go ? store.continueRun(true) : store.requestStop())}
+        />
+      ) : null;
+    case 'run': {
+      const ask = state.ask;
+      const asked = ask?.kind === 'consent' ? state.steps.find((s) => s.id === ask.stepId) : undefined;
+      if (asked)
+        return (
+          <StepReview
+            key={asked.id}
+            steps={state.steps}
+            step={asked}
+            host={state.target.host}
+            width={width}
+            height={height}
+            acceptAfterMs={acceptAfterMs}
+            onAnswer={store.answerConsent}
+          />
+        );
+      const flying = stepInFlight(state);
+      if (flying)
+        return (
+          <ApplyProgress steps={state.steps} step={flying} stopping={state.stopping} width={width} height={height} />
+        );
+      const next = state.steps.find((s) => s.status === 'planning');
+      return (
+        <Box flexDirection="column">
+          <Box height={1} gap={1}>
+            <Spinner />
+            <T>
+              {clip(next ? `planning ${next.title}: reading what it needs from the target` : 'finishing', width - 2)}
+            </T>
+          </Box>
+          <KeyLegend hints={[{keys: 'Ctrl-C or q', does: 'stop (nothing is changing now)'}]} width={width} />
+        </Box>
+      );
+    }
+    case 'finished':
+      return null;
+  }
+}
+
+/**
+ * The wizard: finished work printed once in <Static>, one live region below it that always stays
+ * shorter than the terminal (so Ink never clears the screen), and Ctrl-C handled on every screen.
+ */
+export function App({store, acceptAfterMs}: {store: WizardStore; acceptAfterMs?: number}) {
+  const state = useSyncExternalStore(store.subscribe, store.getState);
+  const {columns, rows} = useTerminalSize();
+  const {exit} = useApp();
+  useGlobalKeys({running: state.phase === 'run' && !state.ask, onStop: store.requestStop});
+  useEffect(() => {
+    if (state.phase === 'finished') exit();
+  }, [state.phase, exit]);
+  return (
+    <>
+      <Static items={state.log}>{(item) => <LogItem key={item.key} item={item} width={columns} />}</Static>
+      <Box flexDirection="column" width={columns}>
+        <Live state={state} store={store} width={columns} height={rows - 1} acceptAfterMs={acceptAfterMs} />
+      </Box>
+    </>
+  );
+}

@@ -1,0 +1,64 @@
+import {Spinner} from '@inkjs/ui';
+import {Box} from 'ink';
+import {clip} from '../model/lines.js';
+import {progressLayout} from '../model/progress-layout.js';
+import type {StepView, StopPlan} from '../state/types.js';
+import {T} from '../theme.js';
+import {ActionList} from './action-list.js';
+import {COUNTDOWN_ROWS, Countdown} from './countdown.js';
+import {KeyLegend} from './key-legend.js';
+import {OutputTail} from './output-tail.js';
+import {StepHeader} from './step-header.js';
+import {STOP_ROWS, StopBanner, stopMessage} from './stop-banner.js';
+
+/**
+ * A step while it runs: its actions with status, the output tail, and, inside a confirmation window,
+ * the countdown with the command to try from another terminal. Fits `height` rows at any width.
+ */
+export function ApplyProgress({
+  steps,
+  step,
+  stopping,
+  width,
+  height,
+}: {
+  steps: readonly StepView[];
+  step: StepView;
+  stopping?: StopPlan;
+  width: number;
+  height: number;
+}) {
+  const proof = step.proofs.at(-1);
+  const proving = proof?.state === 'running';
+  const panel = step.timer ? COUNTDOWN_ROWS : proving ? 2 : 0;
+  const stop = stopMessage(stopping, step);
+  const body = height - 2 - panel - (stop ? STOP_ROWS : 0) - 1;
+  const layout = progressLayout(body, 0, step.output.length, step.actions.length);
+  return (
+    <Box flexDirection="column">
+      <StepHeader steps={steps} current={step} width={width} />
+      <Box flexDirection="column" height={Math.max(0, body)}>
+        <ActionList actions={step.actions} rows={layout.actions} width={width} />
+        <OutputTail lines={step.output} rows={layout.output} width={width} />
+      </Box>
+      {step.timer ? (
+        <Countdown proof={proof} deadline={step.timer.deadline} seconds={step.timer.seconds} width={width} />
+      ) : proving && proof ? (
+        <Box flexDirection="column">
+          <Box height={1} gap={1}>
+            <Spinner />
+            <T tone="accent">{clip(`proving ${proof.what} with a fresh connection`, width - 2)}</T>
+          </Box>
+          <Box height={1}>
+            <T tone="dim">{clip(`  the same as: ${proof.command}`, width)}</T>
+          </Box>
+        </Box>
+      ) : null}
+      {stop ? <StopBanner text={stop} width={width} /> : null}
+      <KeyLegend
+        hints={[{keys: 'Ctrl-C or q', does: stop ? 'stopping…' : 'stop safely (never half-applied)'}]}
+        width={width}
+      />
+    </Box>
+  );
+}

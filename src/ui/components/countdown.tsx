@@ -1,0 +1,53 @@
+import {ProgressBar, Spinner} from '@inkjs/ui';
+import {Box} from 'ink';
+import {useNow} from '../hooks/use-now.js';
+import {clip} from '../model/lines.js';
+import {secondsLeft} from '../model/time.js';
+import type {ProofView} from '../state/types.js';
+import {T} from '../theme.js';
+
+/** Rows the panel takes. */
+export const COUNTDOWN_ROWS = 3;
+
+/**
+ * The confirmation window: the exact command the operator can run from another terminal, the seconds
+ * left before the dead-man timer rolls everything back, and a bar that empties as they go.
+ */
+export function Countdown({
+  proof,
+  deadline,
+  seconds,
+  width,
+}: {
+  proof?: ProofView;
+  deadline: number;
+  seconds: number;
+  width: number;
+}) {
+  const now = useNow(1000);
+  const left = secondsLeft(deadline, now);
+  const command = proof?.command;
+  const head =
+    proof?.state === 'ok'
+      ? `✔ proven: ${proof.what}; finishing under the timer`
+      : proof
+        ? `proving: ${proof.what}`
+        : 'the change is live under the dead-man timer';
+  return (
+    <Box flexDirection="column">
+      <Box height={1} gap={1}>
+        {proof?.state === 'running' ? <Spinner /> : null}
+        <T tone="warn">{clip(head, width - 2)}</T>
+      </Box>
+      <Box height={1}>
+        <T tone="bold">{clip(`${command ? `${command}: ` : ''}${left} s left, then everything rolls back`, width)}</T>
+      </Box>
+      <Box height={1} gap={1}>
+        <Box width={Math.min(30, Math.max(10, width - 50))}>
+          <ProgressBar value={seconds > 0 ? (100 * left) / seconds : 0} />
+        </Box>
+        <T tone="dim">{clip(command ? 'try that command from another terminal' : 'time left', width - 32)}</T>
+      </Box>
+    </Box>
+  );
+}

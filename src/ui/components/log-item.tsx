@@ -1,0 +1,30 @@
+import {Box} from 'ink';
+import {finishLines} from '../model/finish-lines.js';
+import {clip} from '../model/lines.js';
+import {preflightLines} from '../model/preflight-lines.js';
+import type {StaticItem} from '../state/types.js';
+import {T} from '../theme.js';
+import {LinesView} from './lines-view.js';
+import {StepResult} from './step-result.js';
+
+/** One entry of the static log: printed once, above the live region, never redrawn. */
+export function LogItem({item, width}: {item: StaticItem; width: number}) {
+  switch (item.kind) {
+    case 'banner':
+      return (
+        <Box>
+          <T tone="bold">{clip(item.text, width)}</T>
+        </Box>
+      );
+    case 'preflight':
+      return (
+        <Box flexDirection="column">
+          <LinesView lines={preflightLines(item.info, item.findings, width)} />
+        </Box>
+      );
+    case 'step':
+      return <StepResult step={item.step} width={width} withFindings={!item.quiet} />;
+    case 'finish':
+      return <LinesView lines={finishLines(item.finish, item.steps, item.target, width)} />;
+  }
+}

@@ -1,0 +1,44 @@
+import {useInput} from 'ink';
+import type {ScrollAction} from '../state/scroll.js';
+import type {FieldAction} from '../state/text-field.js';
+import {isCtrlC, isDeleteLeft, scrollKey, splitEnter} from './keys.js';
+
+export interface ReviewKeys {
+  /** Lockout steps take the typed host name; others a single key. */
+  typed: boolean;
+  isActive: boolean;
+  scroll(a: ScrollAction): void;
+  field(a: FieldAction): void;
+  /** Enter on the typed field. */
+  submit(): void;
+  answer(ok: boolean): void;
+}
+
+/**
+ * Keys on the step review: arrows/PgUp/PgDn scroll the plan; y or Enter applies a reversible step;
+ * a lockout step applies only on Enter after its host name was typed; n, q (not while typing) and
+ * Esc stop before the step.
+ */
+export function useReviewKeys(k: ReviewKeys): void {
+  useInput(
+    (input, key) => {
+      if (isCtrlC(input, key)) return;
+      const s = scrollKey(key);
+      if (s) return k.scroll(s);
+      if (key.escape) return k.answer(false);
+      if (k.typed) {
+        if (key.return) return k.submit();
+        if (isDeleteLeft(key)) return k.field({type: 'delete-left'});
+        if (key.ctrl || key.meta || !input) return;
+        const {text, enter} = splitEnter(input);
+        if (text) k.field({type: 'insert', text});
+        if (enter) k.submit();
+        return;
+      }
+      if (key.return || input === 'y' || input === 'Y') return k.answer(true);
+      if (input === 'n' || input === 'N' || input === 'q') return k.answer(false);
+      if (input === ' ') k.scroll({type: 'page', delta: 1});
+    },
+    {isActive: k.isActive},
+  );
+}

@@ -1,0 +1,176 @@
+import type {Frontend, RunEnd} from '../cli/frontend.js';
+import type {Risk, Step} from '../engine/types.js';
+import type {Exposure} from '../platform/exposure.js';
+import type {Target} from '../target/types.js';
+import {buildFinish} from './model/finish.js';
+import {preflightInfo} from './model/preflight-info.js';
+import {valueRows} from './model/values.js';
+import {bannerText, type FirstFrame, writeFirstFrame} from './pre-frame.js';
+import {settleStop, stopPlan} from './state/stop-plan.js';
+import type {Outcome, StopPlan} from './state/types.js';
+import {WizardStore} from './store.js';
+
+export interface InkFrontendOptions {
+  /** TARGET as typed (or "--local"), its host part, the recipe, and the options follow-up commands need again. */
+  spec: string;
+  host: string;
+  recipe: string;
+  extraArgs: string;
+  steps: readonly Step<unknown>[];
+  stdout: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  color: boolean;
+  version: string;
+  /** Already on screen (written by the wizard entry before the heavy imports); otherwise written here. */
+  firstFrame?: FirstFrame;
+}
+
+type Mounted = {waitUntilExit(): Promise<unknown>};
+
+/** Stopped on purpose (Ctrl-C, q, Esc), as opposed to failed. */
+function outcomeOf(err: unknown): Outcome {
+  const message = err instanceof Error ? err.message : String(err);
+  return /stopped by the operator|not confirmed/.test(message) ? {kind: 'stopped', message} : {kind: 'failed', message};
+}
+
+/**
+ * The interactive wizard. Its first frame is on screen before Ink has loaded and before any network
+ * round trip; Ink then owns the terminal until the finish screen. Ctrl-C is decided by state/stop-plan.ts:
+ * a step in flight always finishes or is left to its armed dead-man timer, never cut in half.
+ */
+export function inkFrontend(o: InkFrontendOptions): Frontend {
+  const host = o.host;
+  const banner = bannerText(o.version, o.recipe, o.spec);
+  const store = new WizardStore({
+    label: o.spec,
+    host,
+    recipe: o.recipe,
+    banner,
+    startedAt: Date.now(),
+    steps: o.steps.map((s) => ({id: s.id, title: s.title, risk: s.risk as Risk})),
+  });
+  const first = o.firstFrame ?? writeFirstFrame(o.stdout, {banner, label: o.spec, color: o.color});
+  first.taken = true;
+  // chalk (under Ink) reads FORCE_COLOR when it is first imported; NO_COLOR alone it ignores.
+  if (!o.color && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+  const mounted: Promise<Mounted> = import('./mount.js').then((m) =>
+    m.mountWizard(store, {stdout: o.stdout, stdin: o.stdin, color: o.color, preFrameRows: first.rows}),
+  );
+  const abort = new AbortController();
+  let target: Target | undefined;
+  let before: Exposure[] | undefined;
+  let exiting = false;
+  let continued: Promise<boolean> = Promise.resolve(true);
+
+  const finishWith = async (outcome: Outcome, end: RunEnd = {}) => {
+    const st = store.getState();
+    store.dispatch({
+      type: 'ui.finish',
+      finish: buildFinish({
+        outcome,
+        before: end.before ?? before ?? [],
+        after: end.after,
+        journal: end.journal,
+        steps: st.steps,
+        target: o.spec,
+        extraArgs: o.extraArgs,
+        artifacts: end.result?.artifacts,
+      }),
+    });
+    await (await mounted).waitUntilExit();
+    process.off('SIGINT', onSigint);
+  };
+
+  /** Leaves now: nothing is changing, or the armed timer owns the step. Exit code 1: the run did not finish. */
+  const exitNow = async (outcome: Outcome) => {
+    if (exiting) return;
+    exiting = true;
+    await finishWith(outcome);
+    await Promise.race([target?.close(), new Promise((r) => setTimeout(r, 3000))]);
+    process.exit(1);
+  };
+
+  const act = (plan: StopPlan) => {
+    const st = store.getState();
+    switch (plan.kind) {
+      case 'decline':
+        store.answerConsent(false);
+        return;
+      case 'exit-now':
+        if (st.phase === 'preflight') store.continueRun(false);
+        else if (st.phase !== 'finished') {
+          const done = st.steps.filter((s) => s.status === 'done').map((s) => s.title);
+          void exitNow({
+            kind: 'stopped',
+            message: `stopped by the operator while nothing was changing; ${done.length ? `applied before: ${done.join(', ')}` : 'nothing was changed'}`,
+          });
+        }
+        return;
+      case 'exit-timer':
+        void exitNow({kind: 'left-to-timer', stepId: plan.stepId, deadline: plan.deadline});
+        return;
+      case 'finish-step':
+        abort.abort();
+        store.dispatch({type: 'ui.stop', plan});
+        return;
+      case 'wait-segment':
+        store.dispatch({type: 'ui.stop', plan});
+        return;
+    }
+  };
+
+  const onStop = () => {
+    const st = store.getState();
+    // A second Ctrl-C while waiting changes nothing: the wait is what keeps the target whole.
+    if (st.stopping && st.stopping.kind !== 'exit-now') return;
+    act(stopPlan(st));
+  };
+  const onSigint = () => onStop();
+  process.on('SIGINT', onSigint);
+  store.onStop(onStop);
+  store.subscribe(() => {
+    const next = settleStop(store.getState());
+    if (next) act(next);
+  });
+
+  return {
+    showsSummary: true,
+    signal: abort.signal,
+    sudoPassword: async () =>
+      process.env.PORTCULLIS_SUDO_PASSWORD ?? store.askSecret(`sudo on ${host} wants a password (it is not stored):`),
+    connecting(label, h) {
+      store.dispatch({type: 'ui.connecting', label, host: h, note: 'reading the platform (one round trip, read-only)'});
+    },
+    // The run starts at once, so the preflight screen shows the preflight step's findings; the first
+    // question waits until the operator has read it and pressed Enter.
+    async ready(t, facts, exposed) {
+      target = t;
+      before = exposed;
+      continued = store.waitForContinue();
+      store.dispatch({type: 'ui.connected', preflight: preflightInfo(facts, {kind: t.kind, label: t.label}, exposed)});
+      await mounted;
+      return true;
+    },
+    events: store.events,
+    async confirm(p) {
+      if (!(await continued)) return false;
+      return store.askConsent(p);
+    },
+    wrapSteps: (steps) =>
+      steps.map((s) => ({
+        ...s,
+        params(values: Record<string, unknown>, facts: Parameters<typeof s.params>[1]) {
+          const p = s.params(values, facts);
+          store.dispatch({type: 'ui.values', id: s.id, values: valueRows(p)});
+          return p;
+        },
+      })),
+    async finish(end) {
+      if (exiting) return;
+      const outcome: Outcome = end.result
+        ? {kind: 'applied', changed: end.result.changed}
+        : outcomeOf(end.error ?? new Error('the run ended'));
+      await finishWith(outcome, end);
+    },
+  };
+}

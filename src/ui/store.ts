@@ -1,0 +1,95 @@
+import type {EngineEvent} from '../engine/events.js';
+import type {PlannedStep} from '../engine/types.js';
+import type {WizardState} from './state/types.js';
+import {initialState, type WizardAction, type WizardInit, wizardReducer} from './state/wizard-reducer.js';
+
+/**
+ * The wizard's state outside React: the engine and the CLI dispatch into it, Ink components subscribe
+ * (useSyncExternalStore). Questions to the operator are promises the components settle.
+ */
+export class WizardStore {
+  private state: WizardState;
+  private readonly listeners = new Set<() => void>();
+  private consent?: (ok: boolean) => void;
+  private secret?: (value: string | undefined) => void;
+  private readonly stopListeners = new Set<() => void>();
+  private continued?: (go: boolean) => void;
+
+  constructor(init: WizardInit) {
+    this.state = initialState(init);
+  }
+
+  getState = (): WizardState => this.state;
+
+  subscribe = (f: () => void): (() => void) => {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  };
+
+  dispatch = (a: WizardAction): void => {
+    const next = wizardReducer(this.state, a);
+    if (next === this.state) return;
+    this.state = next;
+    for (const f of this.listeners) f();
+  };
+
+  /** The engine's event sink. */
+  readonly events = (e: EngineEvent): void => this.dispatch(e);
+
+  /** Resolves true when the operator approves the step, false when they decline (the run stops before it). */
+  askConsent(p: PlannedStep): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.consent = resolve;
+      this.dispatch({type: 'ui.ask', ask: {kind: 'consent', stepId: p.id}});
+    });
+  }
+
+  answerConsent = (ok: boolean): void => {
+    const f = this.consent;
+    if (!f || this.state.ask?.kind !== 'consent') return;
+    this.consent = undefined;
+    this.dispatch({type: 'ui.answered', ok});
+    f(ok);
+  };
+
+  /** A hidden answer (the sudo password); undefined when the operator declines. */
+  askSecret(message: string): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      this.secret = resolve;
+      this.dispatch({type: 'ui.ask', ask: {kind: 'secret', message}});
+    });
+  }
+
+  answerSecret = (value: string | undefined): void => {
+    const f = this.secret;
+    if (!f) return;
+    this.secret = undefined;
+    this.dispatch({type: 'ui.answered', ok: value !== undefined});
+    f(value);
+  };
+
+  /** Resolves when the operator leaves the preflight screen: true to go on, false to quit. */
+  waitForContinue(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.continued = resolve;
+    });
+  }
+
+  continueRun = (go: boolean): void => {
+    const f = this.continued;
+    if (!f) return;
+    this.continued = undefined;
+    if (go) this.dispatch({type: 'ui.continue'});
+    f(go);
+  };
+
+  /** Ctrl-C or q: the CLI decides what stopping means right now (see state/stop-plan.ts). */
+  requestStop = (): void => {
+    for (const f of this.stopListeners) f();
+  };
+
+  onStop(f: () => void): () => void {
+    this.stopListeners.add(f);
+    return () => this.stopListeners.delete(f);
+  }
+}
