@@ -9,6 +9,8 @@ export interface ConnectOptions {
   sshConfig?: string;
   identity?: string;
   acceptNewHostKey?: boolean;
+  /** Asks for the sudo password; default: PORTCULLIS_SUDO_PASSWORD, else a hidden prompt on a terminal. */
+  sudoPassword?: () => Promise<string | undefined>;
 }
 
 /** Asked at most once per run: the environment first (headless), then a hidden prompt on a terminal. */
@@ -24,7 +26,7 @@ async function sudoPassword(): Promise<string | undefined> {
 export async function openTarget(spec: string | undefined, o: ConnectOptions): Promise<Target> {
   if (o.local || !spec) {
     if (spec) throw new InputError('give either a TARGET or --local, not both');
-    return new LocalTarget({sudoPassword});
+    return new LocalTarget({sudoPassword: o.sudoPassword ?? sudoPassword});
   }
   const endpoint = parseEndpoint(spec);
   return SshTarget.create({
@@ -32,6 +34,6 @@ export async function openTarget(spec: string | undefined, o: ConnectOptions): P
     configFile: o.sshConfig,
     identity: o.identity,
     acceptNewHostKey: o.acceptNewHostKey,
-    sudoPassword,
+    sudoPassword: o.sudoPassword ?? sudoPassword,
   });
 }

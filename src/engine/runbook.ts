@@ -109,6 +109,11 @@ export interface ApplyOptions {
   /** Asked before a step with changes runs; false stops the run before the step. */
   confirm: (p: PlannedStep) => Promise<boolean>;
   until?: string;
+  /**
+   * Checked between steps only (before a step is probed, and again before it is confirmed): once aborted,
+   * the run stops there. A step in flight is never cut short: it finishes or rolls back first.
+   */
+  signal?: AbortSignal;
   /** Operator-side effects the engine may need (bringing a tunnel up for a proof). */
   operator?: {connectTunnel(confPath: string, peer: string): Promise<void>};
 }
@@ -147,7 +152,13 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
       tool: 'portcullis',
     },
   ]);
+  const stopIfAborted = (title: string) => {
+    if (!o.signal?.aborted) return;
+    record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
+    throw new RunError(`stopped by the operator before ${title}; nothing of it was changed`);
+  };
   for (const step of o.steps) {
+    stopIfAborted(step.title);
     const started = Date.now();
     if (step.prepare) values = {...values, ...(await step.prepare(values, facts, accessOf(o.target, facts)))};
     const params = step.params(values, facts);
@@ -167,6 +178,7 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
       o.events({type: 'step.compliant', id: step.id});
       result.steps.push({id: step.id, status: 'compliant', ms: Date.now() - started, changed: 0});
     } else {
+      stopIfAborted(step.title);
       if (!(await o.confirm(planned))) {
         result.steps.push({id: step.id, status: 'skipped', ms: Date.now() - started, changed: 0});
         record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
