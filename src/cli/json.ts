@@ -36,6 +36,8 @@ export function planJson(
       port: e.port,
       process: e.process,
       public: e.public,
+      blocked: e.blocked,
+      exposed: e.exposed,
       flagged: e.flag,
       fix: e.fix,
     })),

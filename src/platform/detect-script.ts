@@ -39,14 +39,29 @@ for f in /etc/ssh/sshd_config.d/*; do [ -e "$f" ] && kv ssh_dropin "$(basename "
 t=$($sshd -t 2>&1); kv ssh_test_rc $?; kv ssh_test_msg "$t"
 $sshd -T 2>/dev/null | while IFS= read -r line; do kv sshdT "$line"; done
 if has ufw; then
-  if ufw status 2>/dev/null | grep -q 'Status: active'; then kv ufw active; else kv ufw inactive; fi
+  if ufw status 2>/dev/null | grep -q 'Status: active'; then
+    kv ufw active
+    ufw status verbose 2>/dev/null | while IFS= read -r l; do kv ufw_line "$l"; done
+    kv ufw_ipv6 "$(sed -n 's/^IPV6=//p' /etc/default/ufw 2>/dev/null | tr -d '"')"
+  else kv ufw inactive; fi
 fi
 if has firewall-cmd; then
-  if firewall-cmd --state >/dev/null 2>&1; then kv firewalld running; else kv firewalld stopped; fi
+  if firewall-cmd --state >/dev/null 2>&1; then
+    kv firewalld running
+    z=$(firewall-cmd --get-default-zone 2>/dev/null)
+    firewall-cmd --zone="$z" --list-all 2>/dev/null | while IFS= read -r l; do kv fwd_line "$l"; done
+    for s in $(firewall-cmd --zone="$z" --list-services 2>/dev/null); do kv fwd_service "$s $(firewall-cmd --permanent --service="$s" --get-ports 2>/dev/null)"; done
+  else kv firewalld stopped; fi
 fi
-if has nft; then nft list tables 2>/dev/null | while IFS= read -r t; do kv nft_table "$t"; done; fi
+if has nft; then
+  nft list tables 2>/dev/null | while IFS= read -r t; do kv nft_table "$t"; done
+  nft list table inet portcullis 2>/dev/null | while IFS= read -r l; do kv nft_pc "$l"; done
+fi
 if has pfctl; then
-  if pfctl -s info 2>/dev/null | grep -q 'Status: Enabled'; then kv pf enabled; else kv pf disabled; fi
+  if pfctl -s info 2>/dev/null | grep -q 'Status: Enabled'; then
+    kv pf enabled
+    pfctl -a portcullis -s rules 2>/dev/null | while IFS= read -r l; do kv pf_rule "$l"; done
+  else kv pf disabled; fi
 fi
 if has docker; then
   kv docker yes

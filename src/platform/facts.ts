@@ -23,6 +23,14 @@ export interface Listener {
   process: string;
 }
 
+/** Inbound policy of one address family, as read from the active firewall. */
+export interface Inbound {
+  /** Unsolicited inbound traffic is dropped or rejected unless a rule lets it in. */
+  defaultDeny: boolean;
+  /** Let in from anywhere: `2222/tcp`, a range `6000:6007/tcp`, or `80` (both protocols). */
+  open: string[];
+}
+
 export interface SudoUser {
   name: string;
   home: string;
@@ -61,6 +69,8 @@ export interface Facts {
     firewalld: 'running' | 'stopped' | 'absent';
     nftTables: string[];
     pf: 'enabled' | 'disabled' | 'absent';
+    /** What the active firewall lets in from anywhere, per address family; a family left out is not filtered (or not known to be). */
+    inbound?: {v4?: Inbound; v6?: Inbound};
   };
   docker: {present: boolean; publishedPorts: string[]};
   selinux: 'enforcing' | 'permissive' | 'disabled' | 'absent';

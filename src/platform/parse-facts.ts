@@ -1,4 +1,5 @@
 import type {Facts, Family, FirewallKind, InitSystem, Listener, PackageManager, PlatformId} from './facts.js';
+import {inboundOf} from './firewall/inbound.js';
 
 type KV = Map<string, string[]>;
 
@@ -116,7 +117,21 @@ export function parseFacts(stdout: string): Facts {
       configError: one('ssh_test_msg'),
       effective,
     },
-    firewall: {active, ufw, firewalld, nftTables, pf},
+    firewall: {
+      active,
+      ufw,
+      firewalld,
+      nftTables,
+      pf,
+      inbound: inboundOf(active, {
+        ufwLines: many('ufw_line'),
+        ufwIpv6: one('ufw_ipv6'),
+        firewalldLines: many('fwd_line'),
+        firewalldServices: many('fwd_service'),
+        nftLines: many('nft_pc'),
+        pfRules: many('pf_rule'),
+      }),
+    },
     docker: {present: one('docker') === 'yes', publishedPorts: many('docker_port').map((p) => p.trim())},
     selinux: se === 'enforcing' || se === 'permissive' || se === 'disabled' ? se : 'absent',
     wireguard: {kernel: kv.has('wg_kernel'), wireguardGo: kv.has('wg_go'), tools: kv.has('wg_tools')},

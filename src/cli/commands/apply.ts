@@ -2,7 +2,8 @@ import {LocalJournal, localJournalPath} from '../../engine/journal.js';
 import {applyRunbook} from '../../engine/runbook.js';
 import {lineReporter} from '../../headless/line-reporter.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
-import {exposures} from '../../platform/exposure.js';
+import {exposures, meantPublic} from '../../platform/exposure.js';
+import {exposureTable} from '../../render/exposure-table.js';
 import {makeStyle} from '../../render/plan-text.js';
 import {InputError} from '../../util/errors.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
@@ -32,7 +33,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
   try {
     const facts = await detectFacts(target);
     events({type: 'facts', summary: describeFacts(facts)});
-    const before = exposures(facts);
+    const before = exposures(facts, meantPublic(setup.values));
     const result = await applyRunbook({
       target,
       facts,
@@ -49,13 +50,14 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
       },
     });
     outcome = result;
-    const after = exposures(result.facts);
+    const after = exposures(result.facts, meantPublic(setup.values));
     if (o.json) {
       process.stdout.write(
         `${JSON.stringify({run: runId, target: target.label, recipe: setup.recipeName, status: 'applied', changed: result.changed, steps: result.steps, journal: journal.path, exposures: {before, after}}, null, 2)}\n`,
       );
     } else {
       process.stderr.write(`${st.bold('done')}: ${result.changed} change(s); journal ${journal.path}\n`);
+      process.stderr.write(`${exposureTable(before, after).join('\n')}\n`);
     }
   } catch (err) {
     if (o.json && outcome === undefined) {

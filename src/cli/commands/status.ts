@@ -24,7 +24,7 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
     w('listening:');
     for (const e of exp)
       w(
-        `  ${`${e.address}:${e.port}/${e.proto}`.padEnd(28)} ${e.process.padEnd(14)} ${e.flag ? 'EXPOSED' : e.public ? 'public' : 'local'}`,
+        `  ${`${e.address}:${e.port}/${e.proto}`.padEnd(28)} ${e.process.padEnd(14)} ${e.flag ? 'EXPOSED' : e.exposed ? 'public' : e.blocked ? 'public, blocked by the firewall' : 'local'}`,
       );
   } finally {
     await target.close();
