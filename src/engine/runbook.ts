@@ -243,13 +243,22 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
   const touches = touchedPaths(actions);
   const ctx = {runId: run, stepId: id, style: 'exec' as const};
   let armedSeconds = 0;
-  let lines: string[] = [
-    SEGMENT_PRELUDE,
-    `pcfail() { pcj "{\\"run\\":\\"${run}\\",\\"kind\\":\\"action.failed\\",\\"step\\":\\"${id}\\",\\"i\\":$1,\\"code\\":$2}"; exit 3; }`,
+  // Packages a step installs first are never removed by a rollback, so the before-images are taken after
+  // them: a rollback restores the configuration the package shipped, and the step's onRollback stops
+  // what it started.
+  let snapshot = [
     ...snapshotLines(run, id, touches),
     `printf '%s' ${quote(rollbackScript(run, id, touches, planned.plan.onRollback))} > ${quote(`${d}/rollback.sh`)}`,
     `echo applying > ${quote(`${d}/state`)}`,
     journalLine({run, kind: 'step.begin', step: id, touches}),
+  ];
+  const takeSnapshot = () => {
+    lines.push(...snapshot);
+    snapshot = [];
+  };
+  let lines: string[] = [
+    SEGMENT_PRELUDE,
+    `pcfail() { pcj "{\\"run\\":\\"${run}\\",\\"kind\\":\\"action.failed\\",\\"step\\":\\"${id}\\",\\"i\\":$1,\\"code\\":$2}"; exit 3; }`,
   ];
 
   const flush = async () => {
@@ -279,6 +288,7 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
   };
 
   for (const [i, a] of actions.entries()) {
+    if (a.kind !== 'package.install') takeSnapshot();
     if (a.kind === 'proof') {
       await flush();
       const command = o.target.describeRoute(a.route);
@@ -316,6 +326,7 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
     lines.push(journalLine({run, kind: 'action.done', step: id, i}));
     if (a.kind === 'timer.disarm') lines.push(journalLine({run, kind: 'timer.disarmed', step: id}));
   }
+  takeSnapshot();
   lines.push(
     `echo committed > ${quote(`${d}/state`)}`,
     journalLine({run, kind: 'step.done', step: id, changed: countChanges(actions)}),
@@ -376,7 +387,9 @@ async function rollBack(
   const d = stepDir(o.runId, planned.id);
   let restored = false;
   try {
-    const r = await o.target.run(`/bin/sh ${quote(`${d}/rollback.sh`)} failure`, {timeoutMs: 60_000});
+    // No rollback script yet: only a leading package install ran, and packages are not removed.
+    const script = quote(`${d}/rollback.sh`);
+    const r = await o.target.run(`[ -f ${script} ] || exit 0; /bin/sh ${script} failure`, {timeoutMs: 60_000});
     restored = r.code === 0;
   } catch {
     restored = false;
