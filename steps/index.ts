@@ -1,11 +1,19 @@
 import type {Step} from '../src/engine/types.js';
 import {InputError} from '../src/util/errors.js';
 import {adminUser} from './admin-user.js';
+import {fail2ban} from './fail2ban.js';
+import {firewall} from './firewall.js';
 import {preflight} from './preflight.js';
 import {sshHardening} from './ssh-hardening.js';
 
 /** Every step, in runbook order. A recipe lists a subset; the order here is the order they run in. */
-export const STEPS: readonly Step<unknown>[] = [preflight, adminUser, sshHardening] as Step<unknown>[];
+export const STEPS: readonly Step<unknown>[] = [
+  preflight,
+  adminUser,
+  sshHardening,
+  firewall,
+  fail2ban,
+] as Step<unknown>[];
 
 export function stepsFor(ids: readonly string[]): Step<unknown>[] {
   const known = new Map(STEPS.map((s) => [s.id, s]));

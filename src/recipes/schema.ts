@@ -11,6 +11,12 @@ const lineText = z
   .max(500)
   .refine((s) => !CONTROL.test(s), 'must be one line without control characters');
 
+/** fail2ban times: seconds, or a number with s, m, h, d or w (24h, 7d). */
+const f2bTime = z.union([
+  z.string().regex(/^[1-9][0-9]{0,6}[smhdw]?$/, 'a time like 600, 10m, 24h or 7d'),
+  z.number().int().min(1),
+]);
+
 export const valuesSchema = z
   .object({
     admin_user: z
@@ -35,6 +41,11 @@ export const valuesSchema = z
     public_ports: z.array(z.string().regex(/^[0-9]{1,5}\/(tcp|udp)$/, 'like 443/tcp')).optional(),
     wg_subnet: z.string().max(50).optional(),
     wg_port: portNumber.optional(),
+    firewall_allow_wireguard: z.boolean().optional(),
+    fail2ban_maxretry: z.number().int().min(1).max(100).optional(),
+    fail2ban_findtime: f2bTime.optional(),
+    fail2ban_bantime: f2bTime.optional(),
+    fail2ban_recidive: z.boolean().optional(),
   })
   .strict();
 

@@ -1,0 +1,143 @@
+import type {Action} from '../../engine/types.js';
+import type {AllowRule} from './policy.js';
+import {specOf} from './policy.js';
+import {type BackendInput, type FirewallBackend, guarded} from './types.js';
+
+/** Ports of the services a zone commonly lists; a service not here never counts as covering a port. */
+const SERVICE_PORTS: Record<string, string[]> = {
+  ssh: ['22/tcp'],
+  http: ['80/tcp'],
+  https: ['443/tcp'],
+  wireguard: ['51820/udp'],
+};
+
+export interface ZoneView {
+  target: string;
+  services: string[];
+  ports: string[];
+}
+
+/** `firewall-cmd [--permanent] --list-all`. */
+export function parseZone(out: string): ZoneView {
+  const field = (k: string) => new RegExp(`^\\s*${k}:[ \\t]*(.*)$`, 'm').exec(out)?.[1]?.trim() ?? '';
+  const words = (s: string) => s.split(/\s+/).filter(Boolean);
+  return {target: field('target'), services: words(field('services')), ports: words(field('ports'))};
+}
+
+const covered = (z: ZoneView, r: AllowRule) =>
+  z.ports.includes(specOf(r)) || z.services.some((s) => SERVICE_PORTS[s]?.includes(specOf(r)));
+
+const ZONE = /^[A-Za-z0-9_-]{1,17}$/;
+
+const FRESH_ZONE = 'public (active)\n  target: default\n  services: cockpit dhcpv6-client ssh\n  ports: \n';
+
+export const firewalld: FirewallBackend = {
+  probe: () => ({
+    queries: {
+      fwd_zone: 'firewall-cmd --get-default-zone 2>/dev/null || firewall-offline-cmd --get-default-zone',
+      fwd_runtime: 'firewall-cmd --list-all',
+      fwd_permanent: 'firewall-cmd --permanent --list-all 2>/dev/null || firewall-offline-cmd --list-all',
+      fwd_enabled: 'systemctl is-enabled firewalld',
+    },
+  }),
+  offline: (f) =>
+    f.firewall.firewalld === 'absent'
+      ? {
+          queries: {
+            fwd_zone: {code: 127, out: ''},
+            fwd_runtime: {code: 127, out: ''},
+            fwd_permanent: {code: 127, out: ''},
+            fwd_enabled: {code: 1, out: ''},
+          },
+        }
+      : {
+          queries: {
+            fwd_zone: {code: 0, out: 'public'},
+            fwd_runtime: {code: 0, out: FRESH_ZONE},
+            fwd_permanent: {code: 0, out: FRESH_ZONE},
+            fwd_enabled: {code: 0, out: 'enabled'},
+          },
+        },
+  plan(input: BackendInput) {
+    const {facts, rules, probe, proof, timeout, findings} = input;
+    const installed = facts.firewall.firewalld !== 'absent';
+    const running = facts.firewall.firewalld === 'running';
+    const zone = installed ? (probe.queries.fwd_zone?.out.trim() ?? '') || 'public' : 'public';
+    if (!ZONE.test(zone)) {
+      findings.push({
+        level: 'error',
+        message: `firewalld's default zone ${JSON.stringify(zone)} is not a zone name portcullis can use`,
+      });
+      return {actions: [], findings, onRollback: []};
+    }
+    const zoneFile = `/etc/firewalld/zones/${zone}.xml`;
+    const runtime = running ? parseZone(probe.queries.fwd_runtime?.out ?? '') : undefined;
+    const permanent = installed ? parseZone(probe.queries.fwd_permanent?.out ?? '') : parseZone(FRESH_ZONE);
+    const sshOn22 = rules.some((r) => r.port === 22 && r.proto === 'tcp' && r.why.startsWith('ssh'));
+    const live = running ? 'firewall-cmd' : 'firewall-offline-cmd';
+
+    const edits = (z: ZoneView, cli: string[], layer: string): Action[] => {
+      const out: Action[] = [];
+      for (const r of rules) {
+        if (covered(z, r)) continue;
+        out.push({
+          kind: 'firewall.rule',
+          backend: 'firewalld',
+          rule: `${layer}add port ${specOf(r)} to zone ${zone} (${r.why})`,
+          argv: [...cli, `--zone=${zone}`, `--add-port=${specOf(r)}`],
+          touches: [zoneFile],
+        });
+      }
+      // The stock `ssh` service is port 22: once sshd has moved, it is an open port nothing should answer on.
+      if (!sshOn22 && z.services.includes('ssh')) {
+        out.push({
+          kind: 'firewall.rule',
+          backend: 'firewalld',
+          rule: `${layer}remove service ssh (port 22) from zone ${zone}: sshd no longer listens there`,
+          argv: [...cli, `--zone=${zone}`, '--remove-service=ssh'],
+          touches: [zoneFile],
+        });
+      }
+      return out;
+    };
+
+    const extra = permanent.services.filter(
+      (s) => !['ssh', 'dhcpv6-client'].includes(s) && !rules.some((r) => SERVICE_PORTS[s]?.includes(specOf(r))),
+    );
+    if (extra.length) {
+      findings.push({
+        level: 'warn',
+        message: `firewalld zone ${zone} also lets in ${extra.join(', ')} (kept: portcullis does not remove services it did not add)`,
+        fix: extra.map((s) => `firewall-cmd --permanent --zone=${zone} --remove-service=${s}`).join(' && '),
+      });
+    }
+    if (permanent.target === 'ACCEPT') {
+      findings.push({
+        level: 'warn',
+        message: `firewalld zone ${zone} has target ACCEPT: it lets everything in whatever its rules say`,
+        fix: `firewall-cmd --permanent --zone=${zone} --set-target=default && firewall-cmd --reload`,
+      });
+    }
+
+    if (running) {
+      // Runtime first (proven, then persisted): a rollback is `firewall-cmd --reload` of the restored zone file.
+      const changes = edits(runtime ?? parseZone(''), ['firewall-cmd'], '');
+      const persist = edits(permanent, ['firewall-cmd', '--permanent'], 'persist: ');
+      if (!changes.length && !persist.length) return {actions: [], findings, onRollback: []};
+      return {actions: guarded([], changes, proof, timeout, persist), findings, onRollback: ['firewall-cmd --reload']};
+    }
+    const changes = [
+      ...edits(permanent, [live], ''),
+      {kind: 'service', op: 'enable-now', unit: 'firewalld', init: facts.init} as Action,
+    ];
+    const pre: Action[] = installed
+      ? []
+      : [{kind: 'package.install', manager: facts.packageManager, packages: ['firewalld']}];
+    const wasEnabled = probe.queries.fwd_enabled?.out.trim() === 'enabled';
+    return {
+      actions: guarded(pre, changes, proof, timeout),
+      findings,
+      onRollback: [wasEnabled ? 'systemctl stop firewalld' : 'systemctl disable --now firewalld'],
+    };
+  },
+};

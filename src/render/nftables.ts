@@ -1,0 +1,67 @@
+import type {AllowRule} from '../platform/firewall/policy.js';
+import {allowRule} from '../platform/firewall/policy.js';
+
+export const NFT_TABLE = 'inet portcullis';
+export const NFT_FILE = '/etc/portcullis/firewall.nft';
+export const NFT_UNIT = 'portcullis-firewall.service';
+
+/**
+ * The host firewall as one nftables table of our own. Loading the file replaces only this table, in one
+ * transaction (create, delete, define): other tables (Docker's, fail2ban's, the distribution's) are never
+ * flushed. A drop in any table is final, so this table can only close, never open what another drops.
+ * Outgoing traffic has no hook here: it is allowed.
+ */
+export function renderNftables(rules: readonly AllowRule[]): string {
+  const allow = rules.map((r) => {
+    const c = allowRule(r.port, r.proto, r.why);
+    return `\t\t${c.proto} dport ${c.port} accept comment "portcullis: ${c.why}"`;
+  });
+  return [
+    '#!/usr/sbin/nft -f',
+    '# Managed by portcullis: deny incoming, allow outgoing, IPv4 and IPv6. Only this table is ours.',
+    `table ${NFT_TABLE}`,
+    `delete table ${NFT_TABLE}`,
+    `table ${NFT_TABLE} {`,
+    '\tchain input {',
+    '\t\ttype filter hook input priority filter; policy drop;',
+    '\t\tiif "lo" accept',
+    '\t\tct state established,related accept',
+    '\t\tct state invalid drop',
+    '\t\tmeta l4proto icmp accept',
+    '\t\tmeta l4proto ipv6-icmp accept',
+    '\t\tudp sport 67 udp dport 68 accept comment "portcullis: dhcp"',
+    '\t\tip6 saddr fe80::/10 udp sport 547 udp dport 546 accept comment "portcullis: dhcpv6"',
+    ...allow,
+    '\t}',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** systemd: loads the table before the network comes up, like the distribution's nftables.service, without its `flush ruleset`. */
+export function renderNftUnit(): string {
+  return [
+    '# Managed by portcullis: loads the host firewall (table inet portcullis) at boot.',
+    '[Unit]',
+    'Description=portcullis host firewall (nftables table inet portcullis)',
+    'DefaultDependencies=no',
+    'Wants=network-pre.target',
+    'Before=network-pre.target shutdown.target',
+    'Conflicts=shutdown.target',
+    '',
+    '[Service]',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    `ExecStart=/usr/sbin/nft -f ${NFT_FILE}`,
+    `ExecReload=/usr/sbin/nft -f ${NFT_FILE}`,
+    '',
+    '[Install]',
+    'WantedBy=sysinit.target',
+    '',
+  ].join('\n');
+}
+
+/** OpenRC (Alpine): a local.d script, so the distribution's drop-everything /etc/nftables.nft is never enabled by us. */
+export function renderNftLocalStart(): string {
+  return `#!/bin/sh\n# Managed by portcullis: loads the host firewall (table inet portcullis) at boot.\nexec nft -f ${NFT_FILE}\n`;
+}

@@ -1,0 +1,232 @@
+import type {Action, Finding, Step} from '../src/engine/types.js';
+import {type Facts, sshPorts} from '../src/platform/facts.js';
+import {firewallBackend} from '../src/platform/firewall/index.js';
+import {
+  F2B_LOCAL,
+  fail2banTime,
+  ignoreEntry,
+  JAIL_FILE,
+  type JailLimits,
+  type JailSettings,
+  renderFail2banLocal,
+  renderJail,
+  seconds,
+} from '../src/render/fail2ban.js';
+import {InputError} from '../src/util/errors.js';
+import {port as checkPort, cidr, isIPv6} from '../src/util/validate.js';
+import {adminUserOf} from './admin-user.js';
+
+export interface Fail2banParams {
+  admin?: string;
+  sshPort?: number;
+  sshd: JailLimits;
+  /** Repeat offenders: 2 bans in 7 days, banned 30 days (all ports). */
+  recidive?: JailLimits;
+  wgSubnet?: string;
+}
+
+const RECIDIVE: JailLimits = {maxretry: 2, findtime: '7d', bantime: '30d'};
+
+/** The operator's own address never gets banned; an IPv6 client gets its whole /64 (privacy addresses rotate). */
+export function operatorIgnore(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  const a = ignoreEntry(address, 'your client address');
+  if (!isIPv6(a)) return a;
+  const [head = '', tail = ''] = a.split('::');
+  const groups = [...head.split(':').filter(Boolean), ...Array(8).fill('0')].slice(0, 8);
+  if (tail) {
+    const t = tail.split(':');
+    groups.splice(8 - t.length, t.length, ...t);
+  }
+  const head4 = groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''));
+  return `${head4.join(':')}::/64`.replace(/(:0)+::\/64$/, '::/64');
+}
+
+/** Where sshd's failures are read: the journal on systemd hosts (Debian 12 has no auth.log), files elsewhere. */
+export function logSource(f: Facts): JailSettings['sshd']['source'] {
+  if (f.init === 'systemd') {
+    const v = f.ssh.version;
+    // OpenSSH >= 9.8 logs authentication from sshd-session; matching the process name also saves us when the unit name differs.
+    const session = v === null || v.major > 9 || (v.major === 9 && v.minor >= 8);
+    const unit = /^[A-Za-z0-9@._-]+$/.test(f.ssh.unit) ? f.ssh.unit : 'sshd';
+    return {
+      backend: 'systemd',
+      journalmatch: [`_SYSTEMD_UNIT=${unit}.service`, '_COMM=sshd', ...(session ? ['_COMM=sshd-session'] : [])].join(
+        ' + ',
+      ),
+    };
+  }
+  return {backend: 'auto', logpath: f.family === 'alpine' ? '/var/log/messages' : '/var/log/auth.log'};
+}
+
+function installs(f: Facts): Action[] {
+  const pm = f.packageManager;
+  switch (f.family) {
+    case 'debian':
+      // python3-systemd is only recommended, and the systemd backend fails without it.
+      return [{kind: 'package.install', manager: pm, packages: ['fail2ban', 'python3-systemd']}];
+    case 'rhel':
+      return f.os.id === 'fedora'
+        ? [{kind: 'package.install', manager: pm, packages: ['fail2ban']}]
+        : [
+            {kind: 'package.install', manager: pm, packages: ['epel-release']},
+            {kind: 'package.install', manager: pm, packages: ['fail2ban']},
+          ];
+    default:
+      return [{kind: 'package.install', manager: pm, packages: ['fail2ban']}];
+  }
+}
+
+export const fail2ban: Step<Fail2banParams> = {
+  id: 'fail2ban',
+  title: 'fail2ban',
+  why: 'SSH gets hammered from the first minute; banning an address after a few failed logins turns that noise into a short, self-cleaning log. Your own address is never banned.',
+  risk: 'reversible',
+  undo: 'The jail files are restored (removed if new) and fail2ban is restarted, or stopped again if it was not running before.',
+  params(values, facts) {
+    const num = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
+    return {
+      admin: adminUserOf(values, facts),
+      sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
+      sshd: {
+        maxretry: num(values.fail2ban_maxretry, 3),
+        findtime: fail2banTime(values.fail2ban_findtime ?? '24h', 'fail2ban_findtime'),
+        bantime: fail2banTime(values.fail2ban_bantime ?? '24h', 'fail2ban_bantime'),
+      },
+      recidive: values.fail2ban_recidive === false ? undefined : RECIDIVE,
+      wgSubnet: typeof values.wg_subnet === 'string' ? values.wg_subnet : undefined,
+    };
+  },
+  probe: (f) =>
+    f.family === 'macos'
+      ? {}
+      : {
+          files: [JAIL_FILE, F2B_LOCAL],
+          queries: {
+            f2b_present: 'command -v fail2ban-client',
+            f2b_active: f.init === 'openrc' ? 'rc-service fail2ban status' : 'systemctl is-active fail2ban',
+            f2b_sshd: 'fail2ban-client status sshd',
+            ...(f.family === 'debian' ? {f2b_pysystemd: "python3 -c 'import systemd.journal'"} : {}),
+          },
+        },
+  offline: () => ({
+    queries: {
+      f2b_present: {code: 1, out: ''},
+      f2b_active: {code: 3, out: 'inactive'},
+      f2b_sshd: {
+        code: 255,
+        out: 'ERROR   Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?',
+      },
+      f2b_pysystemd: {code: 1, out: "ModuleNotFoundError: No module named 'systemd'"},
+    },
+  }),
+  plan({facts, params: p, probe, access}) {
+    const findings: Finding[] = [];
+    if (facts.family === 'macos') {
+      findings.push({
+        level: 'info',
+        message:
+          "fail2ban is not offered on macOS: sshd logs to the unified log, not the file fail2ban's macOS paths read, and its pf action needs an anchor of its own; the SSH hardening and pf firewall steps protect this Mac",
+      });
+      return {actions: [], findings, onRollback: []};
+    }
+    const backend = firewallBackend(facts);
+    if (!backend) {
+      findings.push({level: 'error', message: `no firewall portcullis knows on ${facts.os.pretty} to carry the bans`});
+      return {actions: [], findings, onRollback: []};
+    }
+    if (facts.os.id === 'rhel') {
+      findings.push({
+        level: 'warn',
+        message: 'fail2ban comes from EPEL, which RHEL does not enable by itself; the install fails until it is',
+        fix: 'subscription-manager repos --enable codeready-builder-for-rhel-9-$(arch)-rpms && dnf install -y https://dl.fedoraproject.org/pub/epel/epel-release-latest-9.noarch.rpm',
+      });
+    }
+    const ports = [...new Set([...sshPorts(facts), ...(p.sshPort !== undefined ? [p.sshPort] : [])])];
+    const ignoreip = ['127.0.0.1/8', '::1'];
+    try {
+      const me = operatorIgnore(facts.operator.clientAddress);
+      if (me) ignoreip.push(me);
+    } catch (e) {
+      findings.push({
+        level: 'error',
+        message: `${(e as Error).message}; it must go into ignoreip so you are never banned`,
+      });
+      return {actions: [], findings, onRollback: []};
+    }
+    if (p.wgSubnet) {
+      const c = cidr(p.wgSubnet, 'wg_subnet');
+      ignoreip.push(`${c.address}/${c.prefix}`);
+    }
+    if (!facts.operator.clientAddress && access.kind === 'ssh') {
+      findings.push({
+        level: 'warn',
+        message:
+          'your client address is unknown, so it is not in ignoreip: a few failed logins from it would ban you too',
+      });
+    }
+    let jail: string;
+    let local: string;
+    try {
+      jail = renderJail({
+        ignoreip,
+        firewall: backend,
+        sshd: {...p.sshd, ports, source: logSource(facts)},
+        recidive: p.recidive,
+      });
+      const longest = [p.sshd.bantime, p.recidive?.bantime ?? '1d'].sort((a, b) => seconds(b) - seconds(a))[0] ?? '1d';
+      local = renderFail2banLocal(longest);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      findings.push({level: 'error', message: e.message});
+      return {actions: [], findings, onRollback: []};
+    }
+
+    const q = probe.queries;
+    const present = q.f2b_present?.code === 0;
+    const needInstall = !present || (facts.family === 'debian' && q.f2b_pysystemd?.code !== 0);
+    const running = q.f2b_active?.code === 0;
+    const jailOk = probe.files[JAIL_FILE]?.content === jail;
+    const localOk = probe.files[F2B_LOCAL]?.content === local;
+    if (!needInstall && jailOk && localOk && running && q.f2b_sshd?.code === 0)
+      return {actions: [], findings, onRollback: []};
+
+    const actions: Action[] = needInstall ? installs(facts) : [];
+    if (!jailOk) actions.push({kind: 'file.write', path: JAIL_FILE, content: jail, mode: 0o644});
+    if (!localOk) actions.push({kind: 'file.write', path: F2B_LOCAL, content: local, mode: 0o644});
+    actions.push(
+      {kind: 'run', label: 'check the fail2ban configuration (fail2ban-client -t)', argv: ['fail2ban-client', '-t']},
+      {kind: 'service', op: 'enable-now', unit: 'fail2ban', init: facts.init},
+      {kind: 'service', op: 'restart', unit: 'fail2ban', init: facts.init},
+      {
+        kind: 'run',
+        label: 'check the sshd jail runs (fail2ban-client status sshd; the daemon needs a moment)',
+        argv: [
+          'sh',
+          '-c',
+          'i=0; while [ $i -lt 20 ]; do fail2ban-client status sshd >/dev/null 2>&1 && exit 0; i=$((i+1)); sleep 1; done; fail2ban-client status sshd',
+        ],
+      },
+    );
+    if (access.kind === 'ssh') {
+      const user = p.admin ?? access.user;
+      const port = sshPorts(facts).includes(access.port) ? access.port : (ports[0] ?? access.port);
+      actions.push({
+        kind: 'proof',
+        route: {user, port},
+        what: `${user} still logs in on port ${port} with fail2ban on`,
+      });
+    }
+    const svc = facts.init === 'openrc' ? 'rc-service fail2ban' : 'systemctl';
+    const onRollback = running
+      ? [facts.init === 'openrc' ? `${svc} restart` : 'systemctl restart fail2ban']
+      : present
+        ? [facts.init === 'openrc' ? `${svc} stop` : 'systemctl stop fail2ban']
+        : [
+            facts.init === 'openrc'
+              ? `${svc} stop; rc-update del fail2ban default`
+              : 'systemctl disable --now fail2ban',
+          ];
+    return {actions, findings, onRollback};
+  },
+};

@@ -1,0 +1,104 @@
+import type {Action, Finding, Step} from '../src/engine/types.js';
+import {type Facts, sshPorts} from '../src/platform/facts.js';
+import {BACKENDS, firewallBackend} from '../src/platform/firewall/index.js';
+import {type AllowRule, allowRule, dedupeRules, parsePortSpec} from '../src/platform/firewall/policy.js';
+import {port as checkPort} from '../src/util/validate.js';
+import {adminUserOf} from './admin-user.js';
+
+export interface FirewallParams {
+  admin?: string;
+  /** The recipe's SSH port: allowed too while a port move is under way. */
+  sshPort?: number;
+  /** WireGuard's UDP port, unless `firewall_allow_wireguard` is false. */
+  wgPort?: number;
+  publicPorts: {port: number; proto: 'tcp' | 'udp'}[];
+  timeout: number;
+}
+
+/** Every rule the host must keep: each SSH port in use, WireGuard, the recipe's public ports. */
+export function desiredRules(facts: Facts, p: FirewallParams): AllowRule[] {
+  const ssh = [...sshPorts(facts), ...(p.sshPort !== undefined ? [p.sshPort] : [])];
+  return dedupeRules([
+    ...ssh.map((port) => allowRule(port, 'tcp', 'ssh')),
+    ...(p.wgPort !== undefined ? [allowRule(p.wgPort, 'udp', 'wireguard')] : []),
+    ...p.publicPorts.map((pp) => allowRule(pp.port, pp.proto, 'public port')),
+  ]);
+}
+
+/** The port a fresh login proves: the one this run came in on if sshd still listens there, else the one it moved to. */
+export function proofPort(facts: Facts, p: FirewallParams, accessPort: number): number {
+  const listening = sshPorts(facts);
+  if (listening.includes(accessPort)) return accessPort;
+  if (p.sshPort !== undefined && listening.includes(p.sshPort)) return p.sshPort;
+  return listening[0] ?? accessPort;
+}
+
+function dockerFindings(facts: Facts): Finding[] {
+  if (!facts.docker.present || !facts.docker.publishedPorts.length) return [];
+  const dev = facts.network.defaultInterface ?? 'eth0';
+  const drops = facts.docker.publishedPorts
+    .map((s) => /:([0-9]+)->[0-9]+\/(tcp|udp)$/.exec(s.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => `iptables -I DOCKER-USER -i ${dev} -p ${m[2]} -m conntrack --ctorigdstport ${m[1]} -j DROP`);
+  return [
+    {
+      level: 'warn',
+      message: `Docker publishes ${facts.docker.publishedPorts.join(', ')}: published ports bypass the host firewall (Docker's NAT runs before it), so this step does not close them`,
+      fix: `publish them on 127.0.0.1 only (-p 127.0.0.1:PORT:PORT), or drop outside traffic in the DOCKER-USER chain: ${drops.join('; ')}`,
+    },
+  ];
+}
+
+export const firewall: Step<FirewallParams> = {
+  id: 'firewall',
+  title: 'Host firewall',
+  why: 'Default deny incoming: only SSH, WireGuard and the ports you name answer from outside, so a service that listens on 0.0.0.0 by mistake stays unreachable.',
+  risk: 'lockout',
+  undo: 'The dead-man timer (or a failed proof) restores the firewall files byte for byte and puts the firewall back the way it ran (off again if it was off); `portcullis rollback` does the same later.',
+  params(values, facts) {
+    const ports = Array.isArray(values.public_ports) ? (values.public_ports as string[]) : [];
+    return {
+      admin: adminUserOf(values, facts),
+      sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
+      wgPort:
+        values.firewall_allow_wireguard === false
+          ? undefined
+          : checkPort((values.wg_port as number | undefined) ?? 51820, 'wg_port'),
+      publicPorts: ports.map((s) => parsePortSpec(s)),
+      timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
+    };
+  },
+  probe: (f) => {
+    const b = firewallBackend(f);
+    return b ? BACKENDS[b].probe(f) : {};
+  },
+  offline: (f) => {
+    const b = firewallBackend(f);
+    return b ? BACKENDS[b].offline(f) : {};
+  },
+  plan({facts, params: p, probe, access}) {
+    const findings: Finding[] = [...dockerFindings(facts)];
+    findings.push({
+      level: 'info',
+      message:
+        'a provider (cloud) firewall may sit above this one and block a port this host allows; portcullis proves the SSH port with a fresh login from your side before keeping the change, so check the provider console for the other ports',
+    });
+    const backend = firewallBackend(facts);
+    if (!backend) {
+      findings.push({
+        level: 'error',
+        message: `portcullis knows no firewall for ${facts.os.pretty}; nothing was changed`,
+      });
+      return {actions: [], findings, onRollback: []};
+    }
+    const rules = desiredRules(facts, p);
+    const port = proofPort(facts, p, access.port);
+    const user = p.admin ?? access.user;
+    const proof: Extract<Action, {kind: 'proof'}> = {
+      kind: 'proof',
+      route: {user, port},
+      what: `${user} logs in on port ${port} through the ${backend} firewall`,
+    };
+    return BACKENDS[backend].plan({facts, rules, probe, proof, timeout: p.timeout, findings});
+  },
+};
