@@ -92,9 +92,10 @@ export async function planRunbook(
   steps: readonly Step<unknown>[],
   values: Record<string, unknown>,
 ): Promise<PlannedStep[]> {
-  const withParams = steps.map((step) => ({step, params: step.params(values, facts)}));
-  const probe = await probeSteps(target, facts, withParams);
   const access = accessOf(target, facts);
+  const v = {...values, target_host: access.host};
+  const withParams = steps.map((step) => ({step, params: step.params(v, facts)}));
+  const probe = await probeSteps(target, facts, withParams);
   return withParams.map(({step, params}) => planStep(step, {facts, params, probe, access}));
 }
 
@@ -115,7 +116,7 @@ export interface ApplyOptions {
    */
   signal?: AbortSignal;
   /** Operator-side effects the engine may need (bringing a tunnel up for a proof). */
-  operator?: {connectTunnel(confPath: string, peer: string): Promise<void>};
+  operator?: {connectTunnel(confPath: string, iface: string): Promise<void>};
 }
 
 export interface ApplyResult {
@@ -141,7 +142,7 @@ export interface ApplyResult {
 export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
   let facts = o.facts;
   const result: ApplyResult = {changed: 0, artifacts: [], steps: [], facts};
-  let values = o.values;
+  let values: Record<string, unknown> = {...o.values, target_host: o.target.host};
   const record = (entries: JournalEntry[]) => o.journal.append(entries);
   record([
     {
@@ -355,27 +356,31 @@ async function proveTunnel(o: ApplyOptions, t: NonNullable<Extract<Action, {kind
   if (t.connect) {
     if (!o.operator) return {ok: false as const, ms: 0, reason: 'this run cannot bring a tunnel up on the operator machine'};
     try {
-      await o.operator.connectTunnel(t.confPath, t.peer);
+      await o.operator.connectTunnel(t.confPath, t.localIface);
     } catch (e) {
       return {ok: false as const, ms: Date.now() - started, reason: (e as Error).message};
     }
   }
   const since = Math.floor(started / 1000) - 5;
-  const handshake = `wg show ${quote(t.iface)} latest-handshakes | awk -v k=${quote(t.publicKey)} -v s=${since} '$1 == k && $2 >= s {f=1} END {exit f ? 0 : 1}'`;
+  // Healthy means a handshake in the last 180 s (sessions live 2-3 minutes), by the server's own clock.
+  const handshake = `s=$(( $(date +%s) - 180 )); wg show ${quote(t.iface)} latest-handshakes | awk -v k=${quote(t.publicKey)} -v s="$s" '$1 == k && $2 >= s {f=1} END {exit f ? 0 : 1}'`;
+  const fresh = async () => (await o.target.run(handshake)).code === 0;
+  let last = 'no handshake yet';
   while (Date.now() < deadline) {
-    if ((await o.target.run(handshake)).code === 0) break;
-    await new Promise((r) => setTimeout(r, 500));
+    if (t.connect) {
+      // The login attempt itself sends traffic into the tunnel, which starts the handshake.
+      const left = Math.max(2, Math.min(8, Math.floor((deadline - Date.now()) / 1000)));
+      const r = await o.target.probe({...route, timeoutS: left});
+      if (r.ok && (await fresh())) return {ok: true as const, ms: Date.now() - started};
+      if (!r.ok) last = r.reason;
+    } else {
+      const login = `journalctl -q --no-pager -o cat --since ${quote(`@${since}`)} _COMM=sshd _COMM=sshd-session 2>/dev/null | grep -q ${quote(`Accepted publickey for ${route.user ?? o.target.user} from ${t.peerAddress} `)}`;
+      if ((await fresh()) && (await o.target.run(login)).code === 0) return {ok: true as const, ms: Date.now() - started};
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
-  if (Date.now() >= deadline) {
-    return {ok: false as const, ms: Date.now() - started, reason: `no handshake from peer ${t.peer} reached the server in ${t.timeoutS} s (is UDP ${'port'} blocked, or the tunnel not up on your side?)`};
-  }
-  if (t.connect) return proveWithRetry(o.target, {kind: 'proof', route, what});
-  const login = `journalctl -q --no-pager -o cat --since ${quote(`@${since}`)} _COMM=sshd _COMM=sshd-session 2>/dev/null | grep -q ${quote(`Accepted publickey for ${route.user ?? o.target.user} from ${t.peerAddress} `)}`;
-  while (Date.now() < deadline) {
-    if ((await o.target.run(login)).code === 0) return {ok: true as const, ms: Date.now() - started};
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return {ok: false as const, ms: Date.now() - started, reason: `no login through the tunnel was seen (${o.target.describeRoute(route)})`};
+  const hs = (await fresh()) ? 'the handshake came through' : `no handshake from peer ${t.peer} reached the server`;
+  return {ok: false as const, ms: Date.now() - started, reason: `${hs} within ${t.timeoutS} s, and no login through the tunnel (${what}): ${last}; is UDP blocked on the way, or the tunnel not up on your side?`};
 }
 
 async function rollBack(

@@ -30,8 +30,9 @@ export interface TunnelProof {
   peer: string;
   peerAddress: string;
   publicKey: string;
-  /** Operator-side config to bring up when `connect` (headless --connect-tunnel). */
+  /** Operator-side config to bring up when `connect` (headless --connect-tunnel), and its interface name here. */
   confPath: string;
+  localIface: string;
   connect: boolean;
   timeoutS: number;
 }

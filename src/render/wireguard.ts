@@ -19,11 +19,13 @@ export interface WgServer {
 }
 
 export const MANAGED_MARK = '# Managed by portcullis';
+/** Shown in dry-runs for a peer whose key will be created on the operator's machine when the run applies. */
+export const NEW_KEY = '(new key, created on your machine when applied)';
 const PEER_MARK = '# portcullis-peer: ';
 
 function checkPeer(p: WgPeer): void {
   safeName(p.name, 'peer name');
-  if (!isWgKey(p.publicKey)) throw new InputError(`peer ${p.name}: public key is not a WireGuard key`);
+  if (p.publicKey !== NEW_KEY && !isWgKey(p.publicKey)) throw new InputError(`peer ${p.name}: public key is not a WireGuard key`);
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(p.address)) throw new InputError(`peer ${p.name}: address ${p.address} is not IPv4`);
 }
 

@@ -54,3 +54,11 @@ export function chooseSubnet(taken: readonly Subnet4[]): Subnet4 {
 export function collides(s: Subnet4, taken: readonly Subnet4[]): boolean {
   return taken.some((t) => overlaps(t, s));
 }
+
+/** The network of an interface address like 10.66.0.1/24. */
+export function subnetOf(addressWithPrefix: string): Subnet4 {
+  const [a = '', p = '32'] = addressWithPrefix.split('/');
+  const prefix = Number(p);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return {base: (ipToInt(a) & mask) >>> 0, prefix};
+}

@@ -2,14 +2,13 @@ import {copyFileSync, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {execa} from 'execa';
 import {RunError} from '../util/errors.js';
-import {clientDir, tunnelIfaceName} from './client-store.js';
+import {clientDir} from './client-store.js';
 
 /**
  * Brings the peer's tunnel up on this machine with wg-quick (needs root) and leaves it up: it is the
  * operator's way in once the public ports close. Already up: nothing to do.
  */
-export async function connectTunnel(confPath: string, host: string, peer: string): Promise<string> {
-  const iface = tunnelIfaceName(host, peer);
+export async function connectTunnel(confPath: string, iface: string): Promise<string> {
   const up = await execa('wg', ['show', iface], {reject: false});
   if (up.exitCode === 0) return iface;
   const dir = join(clientDir(), 'up');

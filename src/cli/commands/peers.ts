@@ -1,0 +1,107 @@
+import {readFileSync} from 'node:fs';
+import {wireguard, WG_CONF, WG_IFACE} from '../../../steps/wireguard.js';
+import {LocalJournal, localJournalPath} from '../../engine/journal.js';
+import {applyRunbook} from '../../engine/runbook.js';
+import {lineReporter} from '../../headless/line-reporter.js';
+import {detectFacts} from '../../platform/detect.js';
+import {makeStyle} from '../../render/plan-text.js';
+import {parseServerConf} from '../../render/wireguard.js';
+import type {Step} from '../../engine/types.js';
+import {InputError} from '../../util/errors.js';
+import {safeName} from '../../util/validate.js';
+import {clientConfPath, serverName} from '../../wg/client-store.js';
+import {terminalQr} from '../../wg/qr.js';
+import {type ConnectOptions, openTarget} from '../connect.js';
+import {newRunId} from '../run-setup.js';
+
+type PeerOptions = ConnectOptions & {json?: boolean};
+
+/** Adding or removing a peer is the wireguard step with a different peer set: journaled, rolled back on failure, applied with wg syncconf so connected tunnels stay up. */
+async function changePeers(spec: string | undefined, o: PeerOptions, values: Record<string, unknown>) {
+  const target = await openTarget(spec, o);
+  const st = makeStyle(Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
+  try {
+    const facts = await detectFacts(target);
+    const current = await target.run(`cat ${WG_CONF} 2>/dev/null`);
+    if (!parseServerConf(current.stdout)) throw new InputError(`${target.label} has no WireGuard server set up by portcullis yet; apply the wireguard step first`);
+    const journal = new LocalJournal(localJournalPath(target.label));
+    return {
+      target,
+      facts,
+      result: await applyRunbook({
+        target,
+        facts,
+        steps: [wireguard as Step<unknown>],
+        values: {...values, wg_add_admin_peer: false},
+        runId: newRunId(),
+        journal,
+        events: o.json ? () => {} : lineReporter(st),
+        confirm: async () => true,
+      }),
+    };
+  } finally {
+    await target.close();
+  }
+}
+
+export async function peersAdd(name: string, spec: string | undefined, o: PeerOptions): Promise<void> {
+  safeName(name, 'peer name');
+  const {target, result, facts} = await changePeers(spec, o, {peers: [name]});
+  const conf = clientConfPath(serverName(facts.hostname, target.host), name);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({peer: name, target: target.label, changed: result.changed, clientConfig: conf}, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`peer ${name}: client config ${conf}\n${await terminalQr(readFileSync(conf, 'utf8'))}`);
+}
+
+export async function peersRemove(name: string, spec: string | undefined, o: PeerOptions): Promise<void> {
+  safeName(name, 'peer name');
+  const {target, result} = await changePeers(spec, o, {peers_remove: [name]});
+  if (o.json) process.stdout.write(`${JSON.stringify({peer: name, target: target.label, removed: true, changed: result.changed}, null, 2)}\n`);
+  else process.stdout.write(`peer ${name} removed from ${target.label} (${result.changed} change(s)); its tunnel no longer works\n`);
+}
+
+export async function peersList(spec: string | undefined, o: PeerOptions): Promise<void> {
+  const target = await openTarget(spec, o);
+  try {
+    const r = await target.run(`cat ${WG_CONF} 2>/dev/null; echo '@@HS'; wg show ${WG_IFACE} latest-handshakes 2>/dev/null; exit 0`);
+    const [conf = '', hs = ''] = r.stdout.split('@@HS\n');
+    const parsed = parseServerConf(conf);
+    if (!parsed) throw new InputError(`${target.label} has no WireGuard server set up by portcullis`);
+    const seen = new Map(hs.split('\n').map((l) => l.split('\t') as [string, string]));
+    const rows = parsed.peers.map((p) => ({name: p.name, address: p.address, publicKey: p.publicKey, lastHandshake: Number(seen.get(p.publicKey) ?? 0)}));
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({target: target.label, peers: rows}, null, 2)}\n`);
+      return;
+    }
+    for (const p of rows) {
+      const ago = p.lastHandshake ? `${Math.round(Date.now() / 1000 - p.lastHandshake)} s ago` : 'never';
+      process.stdout.write(`${p.name.padEnd(20)} ${p.address.padEnd(16)} handshake ${ago}\n`);
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+export async function peersShow(name: string, spec: string | undefined, o: PeerOptions): Promise<void> {
+  safeName(name, 'peer name');
+  const target = await openTarget(spec, o);
+  let conf: string;
+  try {
+    conf = clientConfPath(serverName((await detectFacts(target)).hostname, target.host), name, false);
+  } finally {
+    await target.close();
+  }
+  let text: string;
+  try {
+    text = readFileSync(conf, 'utf8');
+  } catch {
+    throw new InputError(`no client config for ${name} on this machine (${conf}); it exists only where the peer was added`);
+  }
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({peer: name, clientConfig: conf}, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`# ${conf}\n${text}\n${await terminalQr(text)}`);
+}

@@ -1,0 +1,192 @@
+import type {Action, Finding, Step} from '../src/engine/types.js';
+import type {Facts} from '../src/platform/facts.js';
+import {MANAGED_MARK, NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
+import {port as checkPort, safeName} from '../src/util/validate.js';
+import {existsSync, readFileSync} from 'node:fs';
+import {clientConfPath, knownPeerPublicKey, peerKeys, serverName, writeClientConf} from '../src/wg/client-store.js';
+import {chooseSubnet, formatSubnet, hostAddress, hostNetworks, parseSubnet, type Subnet4, size, subnetOf} from '../src/wg/subnet.js';
+
+export const WG_IFACE = 'wg0';
+export const WG_DIR = '/etc/wireguard';
+export const WG_CONF = `${WG_DIR}/${WG_IFACE}.conf`;
+export const WG_KEY = `${WG_DIR}/${WG_IFACE}.key`;
+const UNIT = `wg-quick@${WG_IFACE}`;
+const SERVICE_DROPIN = `/etc/systemd/system/${UNIT}.service.d/portcullis.conf`;
+
+export interface WgParams {
+  port: number;
+  subnet?: Subnet4;
+  hostSubnet: Subnet4;
+  add: string[];
+  remove: string[];
+  /** Public keys of the peers to add, as held on this machine (or NEW_KEY in a dry-run). */
+  keys: Record<string, string>;
+}
+
+const names = (v: unknown, what: string): string[] => (Array.isArray(v) ? v.map((x) => safeName(String(x), what)) : []);
+
+/** The operator's own peer: named after the admin user. */
+export function adminPeerName(values: Record<string, unknown>, facts: Facts): string {
+  const u = typeof values.admin_user === 'string' ? values.admin_user : facts.operator.loginUser !== 'root' ? facts.operator.loginUser : 'operator';
+  return safeName(u, 'peer name');
+}
+
+/** Peers to make sure exist: the operator's own (unless told not to, as `peers add` does) and the recipe's. */
+export function wantedPeers(values: Record<string, unknown>, facts: Facts): string[] {
+  const own = values.wg_add_admin_peer === false ? [] : [adminPeerName(values, facts)];
+  return [...new Set([...own, ...names(values.peers, 'peer name')])];
+}
+
+export function wgParams(values: Record<string, unknown>, facts: Facts, host: string): WgParams {
+  const add = wantedPeers(values, facts);
+  const remove = names(values.peers_remove, 'peer name');
+  const given = (values.wg_keys as Record<string, string> | undefined) ?? {};
+  const keys: Record<string, string> = {};
+  for (const n of add) keys[n] = given[n] ?? knownPeerPublicKey(host, n) ?? NEW_KEY;
+  return {
+    port: checkPort((values.wg_port as number | undefined) ?? 51820, 'wg_port'),
+    subnet: typeof values.wg_subnet === 'string' ? parseSubnet(values.wg_subnet) : undefined,
+    hostSubnet: chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes])),
+    add,
+    remove,
+    keys,
+  };
+}
+
+/** Lowest free host number in the subnet (.1 is the server); never one a current peer holds. */
+function allocate(subnet: Subnet4, taken: Set<string>): string {
+  for (let n = 2; n < size(subnet) - 1; n++) {
+    const a = hostAddress(subnet, n);
+    if (!taken.has(a)) return a;
+  }
+  throw new Error(`the tunnel subnet ${formatSubnet(subnet)} is full`);
+}
+
+export const wireguard: Step<WgParams> = {
+  id: 'wireguard',
+  title: 'WireGuard',
+  why: 'A WireGuard tunnel becomes the one way in: SSH and internal services are then reachable only through it, and the only public port left is a UDP port that answers nobody without a key.',
+  risk: 'reversible',
+  undo: 'wg0.conf, its key and the service drop-in are restored to their previous bytes (removed if new) and wg-quick@wg0 returns to its previous state; installed packages stay.',
+  params: (values, facts) => wgParams(values, facts, serverName(facts.hostname, String(values.target_host ?? ''))),
+  async prepare(values, facts, access) {
+    const add = wantedPeers(values, facts);
+    const wg_keys: Record<string, string> = {};
+    for (const n of add) wg_keys[n] = peerKeys(serverName(facts.hostname, access.host), n).publicKey;
+    return {wg_keys};
+  },
+  probe: () => ({
+    files: [WG_CONF, SERVICE_DROPIN],
+    queries: {
+      wg_key: `test -s ${WG_KEY}`,
+      wg_dir: `stat -c %a ${WG_DIR}`,
+      wg_active: `systemctl is-active ${UNIT}`,
+    },
+  }),
+  offline: () => ({queries: {wg_key: {code: 1, out: ''}, wg_dir: {code: 1, out: ''}, wg_active: {code: 3, out: 'inactive'}}}),
+  plan({facts, params: p, probe}) {
+    const findings: Finding[] = [];
+    const actions: Action[] = [];
+    const onRollback: string[] = [];
+    if (facts.family === 'macos') {
+      findings.push({level: 'error', message: 'macOS is a WireGuard client, not a server, for portcullis: it has no NAT or firewall hooks for wg-quick'});
+      return {actions, findings, onRollback};
+    }
+    const file = probe.files[WG_CONF];
+    const current = file?.exists ? parseServerConf(file.content ?? '') : undefined;
+    if (file?.exists && !current) {
+      findings.push({level: 'error', message: `${WG_CONF} exists and was not written by portcullis; leave it alone or move it away first`});
+      return {actions, findings, onRollback};
+    }
+    const subnet = p.subnet ?? (current?.address ? subnetOf(current.address) : p.hostSubnet);
+    const peers: WgPeer[] = (current?.peers ?? []).filter((x) => !p.remove.includes(x.name));
+    const taken = new Set(peers.map((x) => x.address));
+    for (const name of p.add) {
+      const have = peers.find((x) => x.name === name);
+      const key = p.keys[name] ?? NEW_KEY;
+      if (have) {
+        if (key !== NEW_KEY && have.publicKey !== key) {
+          findings.push({level: 'warn', message: `peer ${name} on the server has another key than the one on this machine; it is left as it is (remove and add it to rotate)`});
+        }
+        continue;
+      }
+      const address = allocate(subnet, taken);
+      taken.add(address);
+      peers.push({name, publicKey: key, address});
+    }
+    const port = current?.listenPort && p.port === 51820 ? current.listenPort : p.port;
+    const conf = renderServerConf({iface: WG_IFACE, address: `${hostAddress(subnet, 1)}/${subnet.prefix}`, listenPort: port, keyFile: WG_KEY, peers});
+    const userspace = !facts.wireguard.kernel;
+    const pkgs = [...(facts.wireguard.tools ? [] : ['wireguard-tools']), ...(userspace && !facts.wireguard.wireguardGo ? ['wireguard-go'] : [])];
+    if (pkgs.length) actions.push({kind: 'package.install', manager: facts.packageManager, packages: pkgs});
+    if (probe.queries.wg_dir?.out.trim() !== '700') actions.push({kind: 'run', label: `create ${WG_DIR} (0700)`, argv: ['install', '-d', '-m', '0700', WG_DIR]});
+    if (probe.queries.wg_key?.code !== 0) {
+      actions.push({
+        kind: 'run',
+        label: `create the server's private key ${WG_KEY} (0600, on the server, never read back)`,
+        argv: ['sh', '-c', '[ -s "$1" ] || (umask 077; wg genkey > "$1.pc-new" && mv "$1.pc-new" "$1")', 'sh', WG_KEY],
+        touches: [WG_KEY],
+      });
+    }
+    const confChanged = !file?.exists || file.content !== conf;
+    if (confChanged) actions.push({kind: 'file.write', path: WG_CONF, content: conf, mode: 0o600});
+    // wg-quick's stock reload (wg syncconf of `wg-quick strip`) would drop the private key, which lives in its
+    // own file here: the drop-in gives reload the key back, so peers change with tunnels kept up.
+    const dropin = [
+      '# Managed by portcullis.',
+      '[Service]',
+      ...(userspace ? ['Environment=WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go'] : []),
+      'ExecReload=',
+      `ExecReload=/bin/bash -c 'exec wg syncconf %i <(wg-quick strip %i; echo "[Interface]"; echo "PrivateKey = $$(cat ${WG_DIR}/%i.key)")'`,
+      '',
+    ].join('\n');
+    if (userspace) findings.push({level: 'info', message: 'no WireGuard kernel module here (container-based VPS?): wg-quick runs wireguard-go in userspace'});
+    if (probe.files[SERVICE_DROPIN]?.content !== dropin) {
+      actions.push({kind: 'file.write', path: SERVICE_DROPIN, content: dropin, mode: 0o644});
+      actions.push({kind: 'service', op: 'daemon-reload', unit: UNIT, init: facts.init});
+      onRollback.push('systemctl daemon-reload');
+    }
+    const active = probe.queries.wg_active?.out.trim() === 'active';
+    if (!active) {
+      actions.push({kind: 'service', op: 'enable-now', unit: UNIT, init: facts.init});
+      onRollback.unshift(`systemctl disable --now ${UNIT} 2>/dev/null || true`);
+    } else if (confChanged) {
+      // wg syncconf under the hood: peers change, connected tunnels stay up.
+      actions.push({kind: 'service', op: 'reload', unit: UNIT, init: facts.init});
+      onRollback.push(`systemctl reload ${UNIT} || systemctl restart ${UNIT}`);
+    }
+    if (actions.length) actions.push({kind: 'run', label: `check that ${WG_IFACE} is up`, argv: ['wg', 'show', WG_IFACE, 'listen-port']});
+    return {actions, findings, onRollback};
+  },
+  async afterApply({run, params: p, access, facts}) {
+    const server = serverName(facts.hostname, access.host);
+    const pub = await run(`wg pubkey < ${WG_KEY}`);
+    const conf = await run(`cat ${WG_CONF}`);
+    const parsed = parseServerConf(conf.stdout);
+    if (pub.code !== 0 || !parsed?.address) return [];
+    const subnet = formatSubnet(subnetOf(parsed.address));
+    const host = access.host.includes(':') ? `[${access.host}]` : access.host;
+    const out: string[] = [];
+    for (const name of p.add) {
+      const peer = parsed.peers.find((x) => x.name === name);
+      if (!peer) continue;
+      const keys = peerKeys(server, name);
+      if (keys.publicKey !== peer.publicKey) continue;
+      // Reached through the tunnel itself: keep the public endpoint the config already has.
+      const inTunnel = subnetOf(parsed.address).base === subnetOf(`${access.host}/${subnetOf(parsed.address).prefix}`).base;
+      const old = existsSync(clientConfPath(server, name, false)) ? readFileSync(clientConfPath(server, name, false), 'utf8') : '';
+      const keptEndpoint = inTunnel ? /^Endpoint = (.*)$/m.exec(old)?.[1] : undefined;
+      if (inTunnel && !keptEndpoint) continue;
+      const text = renderClientConf({
+        privateKey: keys.privateKey,
+        address: peer.address,
+        serverPublicKey: pub.stdout.trim(),
+        endpoint: keptEndpoint ?? `${host}:${parsed.listenPort ?? p.port}`,
+        allowedIps: subnet,
+      });
+      out.push(writeClientConf(server, name, text));
+    }
+    return out;
+  },
+};
+
