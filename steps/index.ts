@@ -5,6 +5,8 @@ import {fail2ban} from './fail2ban.js';
 import {firewall} from './firewall.js';
 import {preflight} from './preflight.js';
 import {sshHardening} from './ssh-hardening.js';
+import {verifyTunnel} from './verify-tunnel.js';
+import {wireguard} from './wireguard.js';
 
 /** Every step, in runbook order. A recipe lists a subset; the order here is the order they run in. */
 export const STEPS: readonly Step<unknown>[] = [
@@ -13,6 +15,8 @@ export const STEPS: readonly Step<unknown>[] = [
   sshHardening,
   firewall,
   fail2ban,
+  wireguard,
+  verifyTunnel,
 ] as Step<unknown>[];
 
 export function stepsFor(ids: readonly string[]): Step<unknown>[] {

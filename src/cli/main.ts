@@ -55,10 +55,13 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({outputError: () => {}});
-  targetOptions(recipeOptions(program)).action(async (target: string | undefined, o) => {
-    const {runWizard} = await import('./commands/wizard.js');
-    await runWizard(target, o);
-  });
+  targetOptions(recipeOptions(program))
+    .option('--until <step>', 'stop after this step')
+    .option('--confirm-timeout <seconds>', 'dead-man window for risky steps', '120')
+    .action(async (target: string | undefined, o) => {
+      const {runWizard} = await import('./commands/wizard.js');
+      await runWizard(target, o);
+    });
 
   targetOptions(recipeOptions(program.command('plan')))
     .description('dry-run: show what each step would run and every file diff; changes nothing')
@@ -114,6 +117,27 @@ export function buildProgram(): Command {
       const {runStatus} = await import('./commands/status.js');
       await runStatus(target, o);
     });
+
+  const peers = program.command('peers').description('WireGuard peers: add, list, remove, show (config and QR code)');
+  targetOptions(peers.command('add'))
+    .argument('<name>', 'peer name (letters, digits, . _ -)')
+    .argument('[target]', 'user@host[:port]')
+    .description('add a peer; its client config is written here (0600) and shown as a QR code')
+    .action(async (name: string, target: string | undefined, o) => (await import('./commands/peers.js')).peersAdd(name, target, o));
+  targetOptions(peers.command('remove'))
+    .argument('<name>', 'peer name')
+    .argument('[target]', 'user@host[:port]')
+    .description('revoke a peer; other tunnels stay up')
+    .action(async (name: string, target: string | undefined, o) => (await import('./commands/peers.js')).peersRemove(name, target, o));
+  targetOptions(peers.command('list'))
+    .argument('[target]', 'user@host[:port]')
+    .description('peers on the server with their last handshake')
+    .action(async (target: string | undefined, o) => (await import('./commands/peers.js')).peersList(target, o));
+  targetOptions(peers.command('show'))
+    .argument('<name>', 'peer name')
+    .argument('[target]', 'user@host[:port]')
+    .description("print a peer's client config and QR code (from this machine)")
+    .action(async (name: string, target: string | undefined, o) => (await import('./commands/peers.js')).peersShow(name, target, o));
 
   const recipes = program
     .command('recipes')
