@@ -49,7 +49,8 @@ export const verifyTunnel: Step<VerifyParams> = {
     if (access.kind === 'ssh' && !p.connect && !p.interactive) {
       findings.push({
         level: 'error',
-        message: 'proving the tunnel headless needs --connect-tunnel (this machine brings the tunnel up with wg-quick, as root); the public ports stay open until it is proven',
+        message:
+          'proving the tunnel headless needs --connect-tunnel (this machine brings the tunnel up with wg-quick, as root); the public ports stay open until it is proven',
       });
       return {actions: [], findings, onRollback: []};
     }

@@ -1,10 +1,19 @@
+import {existsSync, readFileSync} from 'node:fs';
 import type {Action, Finding, Step} from '../src/engine/types.js';
 import type {Facts} from '../src/platform/facts.js';
-import {MANAGED_MARK, NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
+import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
 import {port as checkPort, safeName} from '../src/util/validate.js';
-import {existsSync, readFileSync} from 'node:fs';
 import {clientConfPath, knownPeerPublicKey, peerKeys, serverName, writeClientConf} from '../src/wg/client-store.js';
-import {chooseSubnet, formatSubnet, hostAddress, hostNetworks, parseSubnet, type Subnet4, size, subnetOf} from '../src/wg/subnet.js';
+import {
+  chooseSubnet,
+  formatSubnet,
+  hostAddress,
+  hostNetworks,
+  parseSubnet,
+  type Subnet4,
+  size,
+  subnetOf,
+} from '../src/wg/subnet.js';
 
 export const WG_IFACE = 'wg0';
 export const WG_DIR = '/etc/wireguard';
@@ -27,7 +36,12 @@ const names = (v: unknown, what: string): string[] => (Array.isArray(v) ? v.map(
 
 /** The operator's own peer: named after the admin user. */
 export function adminPeerName(values: Record<string, unknown>, facts: Facts): string {
-  const u = typeof values.admin_user === 'string' ? values.admin_user : facts.operator.loginUser !== 'root' ? facts.operator.loginUser : 'operator';
+  const u =
+    typeof values.admin_user === 'string'
+      ? values.admin_user
+      : facts.operator.loginUser !== 'root'
+        ? facts.operator.loginUser
+        : 'operator';
   return safeName(u, 'peer name');
 }
 
@@ -83,19 +97,28 @@ export const wireguard: Step<WgParams> = {
       wg_active: `systemctl is-active ${UNIT}`,
     },
   }),
-  offline: () => ({queries: {wg_key: {code: 1, out: ''}, wg_dir: {code: 1, out: ''}, wg_active: {code: 3, out: 'inactive'}}}),
+  offline: () => ({
+    queries: {wg_key: {code: 1, out: ''}, wg_dir: {code: 1, out: ''}, wg_active: {code: 3, out: 'inactive'}},
+  }),
   plan({facts, params: p, probe}) {
     const findings: Finding[] = [];
     const actions: Action[] = [];
     const onRollback: string[] = [];
     if (facts.family === 'macos') {
-      findings.push({level: 'error', message: 'macOS is a WireGuard client, not a server, for portcullis: it has no NAT or firewall hooks for wg-quick'});
+      findings.push({
+        level: 'error',
+        message:
+          'macOS is a WireGuard client, not a server, for portcullis: it has no NAT or firewall hooks for wg-quick',
+      });
       return {actions, findings, onRollback};
     }
     const file = probe.files[WG_CONF];
     const current = file?.exists ? parseServerConf(file.content ?? '') : undefined;
     if (file?.exists && !current) {
-      findings.push({level: 'error', message: `${WG_CONF} exists and was not written by portcullis; leave it alone or move it away first`});
+      findings.push({
+        level: 'error',
+        message: `${WG_CONF} exists and was not written by portcullis; leave it alone or move it away first`,
+      });
       return {actions, findings, onRollback};
     }
     const subnet = p.subnet ?? (current?.address ? subnetOf(current.address) : p.hostSubnet);
@@ -106,7 +129,10 @@ export const wireguard: Step<WgParams> = {
       const key = p.keys[name] ?? NEW_KEY;
       if (have) {
         if (key !== NEW_KEY && have.publicKey !== key) {
-          findings.push({level: 'warn', message: `peer ${name} on the server has another key than the one on this machine; it is left as it is (remove and add it to rotate)`});
+          findings.push({
+            level: 'warn',
+            message: `peer ${name} on the server has another key than the one on this machine; it is left as it is (remove and add it to rotate)`,
+          });
         }
         continue;
       }
@@ -115,11 +141,21 @@ export const wireguard: Step<WgParams> = {
       peers.push({name, publicKey: key, address});
     }
     const port = current?.listenPort && p.port === 51820 ? current.listenPort : p.port;
-    const conf = renderServerConf({iface: WG_IFACE, address: `${hostAddress(subnet, 1)}/${subnet.prefix}`, listenPort: port, keyFile: WG_KEY, peers});
+    const conf = renderServerConf({
+      iface: WG_IFACE,
+      address: `${hostAddress(subnet, 1)}/${subnet.prefix}`,
+      listenPort: port,
+      keyFile: WG_KEY,
+      peers,
+    });
     const userspace = !facts.wireguard.kernel;
-    const pkgs = [...(facts.wireguard.tools ? [] : ['wireguard-tools']), ...(userspace && !facts.wireguard.wireguardGo ? ['wireguard-go'] : [])];
+    const pkgs = [
+      ...(facts.wireguard.tools ? [] : ['wireguard-tools']),
+      ...(userspace && !facts.wireguard.wireguardGo ? ['wireguard-go'] : []),
+    ];
     if (pkgs.length) actions.push({kind: 'package.install', manager: facts.packageManager, packages: pkgs});
-    if (probe.queries.wg_dir?.out.trim() !== '700') actions.push({kind: 'run', label: `create ${WG_DIR} (0700)`, argv: ['install', '-d', '-m', '0700', WG_DIR]});
+    if (probe.queries.wg_dir?.out.trim() !== '700')
+      actions.push({kind: 'run', label: `create ${WG_DIR} (0700)`, argv: ['install', '-d', '-m', '0700', WG_DIR]});
     if (probe.queries.wg_key?.code !== 0) {
       actions.push({
         kind: 'run',
@@ -140,7 +176,11 @@ export const wireguard: Step<WgParams> = {
       `ExecReload=/bin/bash -c 'exec wg syncconf %i <(wg-quick strip %i; echo "[Interface]"; echo "PrivateKey = $$(cat ${WG_DIR}/%i.key)")'`,
       '',
     ].join('\n');
-    if (userspace) findings.push({level: 'info', message: 'no WireGuard kernel module here (container-based VPS?): wg-quick runs wireguard-go in userspace'});
+    if (userspace)
+      findings.push({
+        level: 'info',
+        message: 'no WireGuard kernel module here (container-based VPS?): wg-quick runs wireguard-go in userspace',
+      });
     if (probe.files[SERVICE_DROPIN]?.content !== dropin) {
       actions.push({kind: 'file.write', path: SERVICE_DROPIN, content: dropin, mode: 0o644});
       actions.push({kind: 'service', op: 'daemon-reload', unit: UNIT, init: facts.init});
@@ -155,7 +195,8 @@ export const wireguard: Step<WgParams> = {
       actions.push({kind: 'service', op: 'reload', unit: UNIT, init: facts.init});
       onRollback.push(`systemctl reload ${UNIT} || systemctl restart ${UNIT}`);
     }
-    if (actions.length) actions.push({kind: 'run', label: `check that ${WG_IFACE} is up`, argv: ['wg', 'show', WG_IFACE, 'listen-port']});
+    if (actions.length)
+      actions.push({kind: 'run', label: `check that ${WG_IFACE} is up`, argv: ['wg', 'show', WG_IFACE, 'listen-port']});
     return {actions, findings, onRollback};
   },
   async afterApply({run, params: p, access, facts}) {
@@ -173,8 +214,11 @@ export const wireguard: Step<WgParams> = {
       const keys = peerKeys(server, name);
       if (keys.publicKey !== peer.publicKey) continue;
       // Reached through the tunnel itself: keep the public endpoint the config already has.
-      const inTunnel = subnetOf(parsed.address).base === subnetOf(`${access.host}/${subnetOf(parsed.address).prefix}`).base;
-      const old = existsSync(clientConfPath(server, name, false)) ? readFileSync(clientConfPath(server, name, false), 'utf8') : '';
+      const inTunnel =
+        subnetOf(parsed.address).base === subnetOf(`${access.host}/${subnetOf(parsed.address).prefix}`).base;
+      const old = existsSync(clientConfPath(server, name, false))
+        ? readFileSync(clientConfPath(server, name, false), 'utf8')
+        : '';
       const keptEndpoint = inTunnel ? /^Endpoint = (.*)$/m.exec(old)?.[1] : undefined;
       if (inTunnel && !keptEndpoint) continue;
       const text = renderClientConf({
@@ -189,4 +233,3 @@ export const wireguard: Step<WgParams> = {
     return out;
   },
 };
-

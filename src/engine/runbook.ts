@@ -212,7 +212,12 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
       result.steps.push({id: step.id, status: 'applied', ms: Date.now() - started, changed});
     }
     if (step.afterApply) {
-      const files = await step.afterApply({run: (script) => o.target.run(script), facts, params: step.params(values, facts), access: accessOf(o.target, facts)});
+      const files = await step.afterApply({
+        run: (script) => o.target.run(script),
+        facts,
+        params: step.params(values, facts),
+        access: accessOf(o.target, facts),
+      });
       result.artifacts.push(...files);
     }
     if (o.until && step.id === o.until) break;
@@ -303,7 +308,9 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
       // Locally the operator proves it by logging in anew; give them the window, less time to disarm.
       const route =
         o.target.kind === 'local' ? {...a.route, timeoutS: Math.max(15, (armedSeconds || 120) - 10)} : a.route;
-      const res = a.tunnel ? await proveTunnel(o, a.tunnel, route, a.what) : await proveWithRetry(o.target, {...a, route});
+      const res = a.tunnel
+        ? await proveTunnel(o, a.tunnel, route, a.what)
+        : await proveWithRetry(o.target, {...a, route});
       if (!res.ok) {
         record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
         o.events({type: 'proof.failed', id, what: a.what, reason: res.reason});
@@ -350,11 +357,17 @@ async function proveWithRetry(target: Target, a: Extract<Action, {kind: 'proof'}
  * the server, then log in through it: a fresh ssh to the tunnel address, or, when the operator connects
  * by hand, their own login from the tunnel address seen in sshd's log.
  */
-async function proveTunnel(o: ApplyOptions, t: NonNullable<Extract<Action, {kind: 'proof'}>['tunnel']>, route: ProofRoute, what: string) {
+async function proveTunnel(
+  o: ApplyOptions,
+  t: NonNullable<Extract<Action, {kind: 'proof'}>['tunnel']>,
+  route: ProofRoute,
+  what: string,
+) {
   const started = Date.now();
   const deadline = started + t.timeoutS * 1000;
   if (t.connect) {
-    if (!o.operator) return {ok: false as const, ms: 0, reason: 'this run cannot bring a tunnel up on the operator machine'};
+    if (!o.operator)
+      return {ok: false as const, ms: 0, reason: 'this run cannot bring a tunnel up on the operator machine'};
     try {
       await o.operator.connectTunnel(t.confPath, t.localIface);
     } catch (e) {
@@ -375,12 +388,17 @@ async function proveTunnel(o: ApplyOptions, t: NonNullable<Extract<Action, {kind
       if (!r.ok) last = r.reason;
     } else {
       const login = `journalctl -q --no-pager -o cat --since ${quote(`@${since}`)} _COMM=sshd _COMM=sshd-session 2>/dev/null | grep -q ${quote(`Accepted publickey for ${route.user ?? o.target.user} from ${t.peerAddress} `)}`;
-      if ((await fresh()) && (await o.target.run(login)).code === 0) return {ok: true as const, ms: Date.now() - started};
+      if ((await fresh()) && (await o.target.run(login)).code === 0)
+        return {ok: true as const, ms: Date.now() - started};
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
   const hs = (await fresh()) ? 'the handshake came through' : `no handshake from peer ${t.peer} reached the server`;
-  return {ok: false as const, ms: Date.now() - started, reason: `${hs} within ${t.timeoutS} s, and no login through the tunnel (${what}): ${last}; is UDP blocked on the way, or the tunnel not up on your side?`};
+  return {
+    ok: false as const,
+    ms: Date.now() - started,
+    reason: `${hs} within ${t.timeoutS} s, and no login through the tunnel (${what}): ${last}; is UDP blocked on the way, or the tunnel not up on your side?`,
+  };
 }
 
 async function rollBack(

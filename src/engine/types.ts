@@ -96,9 +96,18 @@ export interface Step<P = Record<string, unknown>> {
   offline?(facts: Facts, params: P): Partial<ProbeData>;
   plan(ctx: StepContext<P>): StepPlan;
   /** Operator-side preparation before apply (e.g. peer keys): returns values to add. Never runs for a plan. */
-  prepare?(values: Record<string, unknown>, facts: Facts, access: StepContext<P>['access']): Promise<Record<string, unknown>>;
+  prepare?(
+    values: Record<string, unknown>,
+    facts: Facts,
+    access: StepContext<P>['access'],
+  ): Promise<Record<string, unknown>>;
   /** Operator-side work after the step is applied or found compliant (e.g. client configs); returns file paths. */
-  afterApply?(o: {run: (script: string) => Promise<{code: number; stdout: string}>; facts: Facts; params: P; access: StepContext<P>['access']}): Promise<string[]>;
+  afterApply?(o: {
+    run: (script: string) => Promise<{code: number; stdout: string}>;
+    facts: Facts;
+    params: P;
+    access: StepContext<P>['access'];
+  }): Promise<string[]>;
 }
 
 export interface PlannedStep {

@@ -25,7 +25,8 @@ const PEER_MARK = '# portcullis-peer: ';
 
 function checkPeer(p: WgPeer): void {
   safeName(p.name, 'peer name');
-  if (p.publicKey !== NEW_KEY && !isWgKey(p.publicKey)) throw new InputError(`peer ${p.name}: public key is not a WireGuard key`);
+  if (p.publicKey !== NEW_KEY && !isWgKey(p.publicKey))
+    throw new InputError(`peer ${p.name}: public key is not a WireGuard key`);
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(p.address)) throw new InputError(`peer ${p.name}: address ${p.address} is not IPv4`);
 }
 

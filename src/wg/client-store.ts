@@ -34,7 +34,8 @@ export function clientConfPath(host: string, peer: string, create = true): strin
   return join(clientDir(create), `${hostSlug(host)}-${safeName(peer, 'peer name')}.conf`);
 }
 
-const keyPath = (host: string, peer: string, create = true) => clientConfPath(host, peer, create).replace(/\.conf$/, '.key');
+const keyPath = (host: string, peer: string, create = true) =>
+  clientConfPath(host, peer, create).replace(/\.conf$/, '.key');
 
 /** The peer's key pair, created on first use. Idempotent: a second run reuses the same key. */
 export function peerKeys(host: string, peer: string): WgKeyPair {
@@ -63,5 +64,5 @@ export function writeClientConf(host: string, peer: string, text: string): strin
 
 /** A wg-quick interface name (<= 15 chars) unique to this machine's state dir, host and peer. */
 export function tunnelIfaceName(host: string, peer: string): string {
-  return `pcw${createHash('sha256').update(`${stateHome()}|${host}|${peer}`).digest("hex").slice(0, 8)}`;
+  return `pcw${createHash('sha256').update(`${stateHome()}|${host}|${peer}`).digest('hex').slice(0, 8)}`;
 }

@@ -11,10 +11,12 @@ export const intToIp = (n: number): string => [24, 16, 8, 0].map((s) => (n >>> s
 
 export function parseSubnet(value: string, what = 'wg_subnet'): Subnet4 {
   const c = cidr(value, what);
-  if (c.family !== 4 || c.prefix > 30 || c.prefix < 8) throw new InputError(`${what} ${value}: give an IPv4 network from /8 to /30`);
+  if (c.family !== 4 || c.prefix > 30 || c.prefix < 8)
+    throw new InputError(`${what} ${value}: give an IPv4 network from /8 to /30`);
   const mask = c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0;
   const base = (ipToInt(c.address) & mask) >>> 0;
-  if (base !== ipToInt(c.address)) throw new InputError(`${what} ${value}: host bits are set (did you mean ${intToIp(base)}/${c.prefix}?)`);
+  if (base !== ipToInt(c.address))
+    throw new InputError(`${what} ${value}: host bits are set (did you mean ${intToIp(base)}/${c.prefix}?)`);
   return {base, prefix: c.prefix};
 }
 
@@ -25,7 +27,7 @@ export const size = (s: Subnet4): number => 2 ** (32 - s.prefix);
 function overlaps(a: Subnet4, b: Subnet4): boolean {
   const p = Math.min(a.prefix, b.prefix);
   const mask = p === 0 ? 0 : (0xffffffff << (32 - p)) >>> 0;
-  return ((a.base & mask) >>> 0) === ((b.base & mask) >>> 0);
+  return (a.base & mask) >>> 0 === (b.base & mask) >>> 0;
 }
 
 /** The host's own IPv4 networks (addresses with prefix, and route destinations). */

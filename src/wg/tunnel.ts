@@ -15,7 +15,13 @@ export async function connectTunnel(confPath: string, iface: string): Promise<st
   mkdirSync(dir, {recursive: true, mode: 0o700});
   const path = join(dir, `${iface}.conf`);
   copyFileSync(confPath, path);
-  const r = await execa('wg-quick', ['up', path], {reject: false, env: {WG_QUICK_USERSPACE_IMPLEMENTATION: process.env.WG_QUICK_USERSPACE_IMPLEMENTATION ?? 'wireguard-go'}});
-  if (r.exitCode !== 0) throw new RunError(`could not bring the tunnel up here (wg-quick up ${path}): ${String(r.stderr).trim().split('\n').pop()}`);
+  const r = await execa('wg-quick', ['up', path], {
+    reject: false,
+    env: {WG_QUICK_USERSPACE_IMPLEMENTATION: process.env.WG_QUICK_USERSPACE_IMPLEMENTATION ?? 'wireguard-go'},
+  });
+  if (r.exitCode !== 0)
+    throw new RunError(
+      `could not bring the tunnel up here (wg-quick up ${path}): ${String(r.stderr).trim().split('\n').pop()}`,
+    );
   return iface;
 }

@@ -1,7 +1,7 @@
 import {execFileSync} from 'node:child_process';
 import {describe, expect, it} from 'vitest';
-import {generateKeyPair, isWgKey, publicKeyOf} from '../../src/wg/keys.js';
 import {parseServerConf, renderClientConf, renderServerConf} from '../../src/render/wireguard.js';
+import {generateKeyPair, isWgKey, publicKeyOf} from '../../src/wg/keys.js';
 import {chooseSubnet, hostNetworks, parseSubnet} from '../../src/wg/subnet.js';
 
 const hasWg = (() => {
@@ -24,9 +24,17 @@ describe('WireGuard keys', () => {
   it.runIf(hasWg || process.env.CI === 'true')('derive the same public key as `wg pubkey`, both ways', () => {
     for (let i = 0; i < 20; i++) {
       const k = generateKeyPair();
-      expect(execFileSync('wg', ['pubkey'], {input: `${k.privateKey}\n`}).toString().trim()).toBe(k.publicKey);
+      expect(
+        execFileSync('wg', ['pubkey'], {input: `${k.privateKey}\n`})
+          .toString()
+          .trim(),
+      ).toBe(k.publicKey);
       const wgPriv = execFileSync('wg', ['genkey']).toString().trim();
-      expect(publicKeyOf(wgPriv)).toBe(execFileSync('wg', ['pubkey'], {input: `${wgPriv}\n`}).toString().trim());
+      expect(publicKeyOf(wgPriv)).toBe(
+        execFileSync('wg', ['pubkey'], {input: `${wgPriv}\n`})
+          .toString()
+          .trim(),
+      );
     }
   });
 });
@@ -34,7 +42,13 @@ describe('WireGuard keys', () => {
 describe('WireGuard configs', () => {
   const peer = {name: 'alice', publicKey: generateKeyPair().publicKey, address: '10.66.0.2'};
   it('the server conf holds no private key and reads back', () => {
-    const text = renderServerConf({iface: 'wg0', address: '10.66.0.1/24', listenPort: 51820, keyFile: '/etc/wireguard/wg0.key', peers: [peer]});
+    const text = renderServerConf({
+      iface: 'wg0',
+      address: '10.66.0.1/24',
+      listenPort: 51820,
+      keyFile: '/etc/wireguard/wg0.key',
+      peers: [peer],
+    });
     expect(text).not.toMatch(/PrivateKey/);
     expect(parseServerConf(text)).toMatchObject({listenPort: 51820, address: '10.66.0.1/24', peers: [peer]});
   });
@@ -44,7 +58,13 @@ describe('WireGuard configs', () => {
     expect(() => renderServerConf({...base, peers: [{...peer, publicKey: 'x\nPostUp=id'}]})).toThrow();
   });
   it('client conf: keepalive, endpoint, no DNS unless asked', () => {
-    const c = renderClientConf({privateKey: 'k', address: '10.66.0.2', serverPublicKey: 'p', endpoint: '192.0.2.10:51820', allowedIps: '10.66.0.0/24'});
+    const c = renderClientConf({
+      privateKey: 'k',
+      address: '10.66.0.2',
+      serverPublicKey: 'p',
+      endpoint: '192.0.2.10:51820',
+      allowedIps: '10.66.0.0/24',
+    });
     expect(c).toContain('PersistentKeepalive = 25');
     expect(c).not.toContain('DNS');
   });

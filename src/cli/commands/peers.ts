@@ -1,12 +1,12 @@
 import {readFileSync} from 'node:fs';
-import {wireguard, WG_CONF, WG_IFACE} from '../../../steps/wireguard.js';
+import {WG_CONF, WG_IFACE, wireguard} from '../../../steps/wireguard.js';
 import {LocalJournal, localJournalPath} from '../../engine/journal.js';
 import {applyRunbook} from '../../engine/runbook.js';
+import type {Step} from '../../engine/types.js';
 import {lineReporter} from '../../headless/line-reporter.js';
 import {detectFacts} from '../../platform/detect.js';
 import {makeStyle} from '../../render/plan-text.js';
 import {parseServerConf} from '../../render/wireguard.js';
-import type {Step} from '../../engine/types.js';
 import {InputError} from '../../util/errors.js';
 import {safeName} from '../../util/validate.js';
 import {clientConfPath, serverName} from '../../wg/client-store.js';
@@ -23,7 +23,10 @@ async function changePeers(spec: string | undefined, o: PeerOptions, values: Rec
   try {
     const facts = await detectFacts(target);
     const current = await target.run(`cat ${WG_CONF} 2>/dev/null`);
-    if (!parseServerConf(current.stdout)) throw new InputError(`${target.label} has no WireGuard server set up by portcullis yet; apply the wireguard step first`);
+    if (!parseServerConf(current.stdout))
+      throw new InputError(
+        `${target.label} has no WireGuard server set up by portcullis yet; apply the wireguard step first`,
+      );
     const journal = new LocalJournal(localJournalPath(target.label));
     return {
       target,
@@ -49,7 +52,9 @@ export async function peersAdd(name: string, spec: string | undefined, o: PeerOp
   const {target, result, facts} = await changePeers(spec, o, {peers: [name]});
   const conf = clientConfPath(serverName(facts.hostname, target.host), name);
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({peer: name, target: target.label, changed: result.changed, clientConfig: conf}, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({peer: name, target: target.label, changed: result.changed, clientConfig: conf}, null, 2)}\n`,
+    );
     return;
   }
   process.stdout.write(`peer ${name}: client config ${conf}\n${await terminalQr(readFileSync(conf, 'utf8'))}`);
@@ -58,19 +63,32 @@ export async function peersAdd(name: string, spec: string | undefined, o: PeerOp
 export async function peersRemove(name: string, spec: string | undefined, o: PeerOptions): Promise<void> {
   safeName(name, 'peer name');
   const {target, result} = await changePeers(spec, o, {peers_remove: [name]});
-  if (o.json) process.stdout.write(`${JSON.stringify({peer: name, target: target.label, removed: true, changed: result.changed}, null, 2)}\n`);
-  else process.stdout.write(`peer ${name} removed from ${target.label} (${result.changed} change(s)); its tunnel no longer works\n`);
+  if (o.json)
+    process.stdout.write(
+      `${JSON.stringify({peer: name, target: target.label, removed: true, changed: result.changed}, null, 2)}\n`,
+    );
+  else
+    process.stdout.write(
+      `peer ${name} removed from ${target.label} (${result.changed} change(s)); its tunnel no longer works\n`,
+    );
 }
 
 export async function peersList(spec: string | undefined, o: PeerOptions): Promise<void> {
   const target = await openTarget(spec, o);
   try {
-    const r = await target.run(`cat ${WG_CONF} 2>/dev/null; echo '@@HS'; wg show ${WG_IFACE} latest-handshakes 2>/dev/null; exit 0`);
+    const r = await target.run(
+      `cat ${WG_CONF} 2>/dev/null; echo '@@HS'; wg show ${WG_IFACE} latest-handshakes 2>/dev/null; exit 0`,
+    );
     const [conf = '', hs = ''] = r.stdout.split('@@HS\n');
     const parsed = parseServerConf(conf);
     if (!parsed) throw new InputError(`${target.label} has no WireGuard server set up by portcullis`);
     const seen = new Map(hs.split('\n').map((l) => l.split('\t') as [string, string]));
-    const rows = parsed.peers.map((p) => ({name: p.name, address: p.address, publicKey: p.publicKey, lastHandshake: Number(seen.get(p.publicKey) ?? 0)}));
+    const rows = parsed.peers.map((p) => ({
+      name: p.name,
+      address: p.address,
+      publicKey: p.publicKey,
+      lastHandshake: Number(seen.get(p.publicKey) ?? 0),
+    }));
     if (o.json) {
       process.stdout.write(`${JSON.stringify({target: target.label, peers: rows}, null, 2)}\n`);
       return;
@@ -97,7 +115,9 @@ export async function peersShow(name: string, spec: string | undefined, o: PeerO
   try {
     text = readFileSync(conf, 'utf8');
   } catch {
-    throw new InputError(`no client config for ${name} on this machine (${conf}); it exists only where the peer was added`);
+    throw new InputError(
+      `no client config for ${name} on this machine (${conf}); it exists only where the peer was added`,
+    );
   }
   if (o.json) {
     process.stdout.write(`${JSON.stringify({peer: name, clientConfig: conf}, null, 2)}\n`);
