@@ -40,8 +40,12 @@ export const valuesSchema = z
     confirm_timeout: z.number().int().min(15).max(3600).optional(),
     public_ports: z.array(z.string().regex(/^[0-9]{1,5}\/(tcp|udp)$/, 'like 443/tcp')).optional(),
     wg_subnet: z.string().max(50).optional(),
-    peers: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'a peer name: letters, digits, . _ -')).optional(),
-    peers_remove: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'a peer name: letters, digits, . _ -')).optional(),
+    peers: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'a peer name: letters, digits, . _ -'))
+      .optional(),
+    peers_remove: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'a peer name: letters, digits, . _ -'))
+      .optional(),
     wg_port: portNumber.optional(),
     firewall_allow_wireguard: z.boolean().optional(),
     fail2ban_maxretry: z.number().int().min(1).max(100).optional(),
