@@ -42,6 +42,16 @@ export function operatorIgnore(address: string | undefined): string | undefined 
   return `${head4.join(':')}::/64`.replace(/(:0)+::\/64$/, '::/64');
 }
 
+/** An IPv4 address inside an IPv4 network written as a.b.c.d/n. */
+function insideV4(address: string, network: string): boolean {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(network);
+  if (!m || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) return false;
+  const toInt = (ip: string) => ip.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  const bits = Number(m[2]);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return (toInt(address) & mask) >>> 0 === (toInt(m[1] ?? '') & mask) >>> 0;
+}
+
 /** Where sshd's failures are read: the journal on systemd hosts (Debian 12 has no auth.log), files elsewhere. */
 export function logSource(f: Facts): JailSettings['sshd']['source'] {
   if (f.init === 'systemd') {
@@ -144,19 +154,30 @@ export const fail2ban: Step<Fail2banParams> = {
     }
     const ports = [...new Set([...sshPorts(facts), ...(p.sshPort !== undefined ? [p.sshPort] : [])])];
     const ignoreip = ['127.0.0.1/8', '::1'];
+    if (p.wgSubnet) {
+      const c = cidr(p.wgSubnet, 'wg_subnet');
+      ignoreip.push(`${c.address}/${c.prefix}`);
+    }
+    // Addresses the operator came from before stay exempt: a later run from another address (or
+    // through the tunnel) adds to the list instead of rewriting it, so re-runs change nothing.
+    const before = /^ignoreip = (.*)$/m.exec(probe.files[JAIL_FILE]?.content ?? '')?.[1]?.split(/\s+/) ?? [];
+    for (const a of before) {
+      try {
+        const e = ignoreEntry(a, 'ignoreip entry');
+        if (!ignoreip.includes(e)) ignoreip.push(e);
+      } catch {
+        // Not ours to keep: the file is rewritten from checked values only.
+      }
+    }
     try {
       const me = operatorIgnore(facts.operator.clientAddress);
-      if (me) ignoreip.push(me);
+      if (me && !ignoreip.includes(me) && !ignoreip.some((n) => insideV4(me, n))) ignoreip.push(me);
     } catch (e) {
       findings.push({
         level: 'error',
         message: `${(e as Error).message}; it must go into ignoreip so you are never banned`,
       });
       return {actions: [], findings, onRollback: []};
-    }
-    if (p.wgSubnet) {
-      const c = cidr(p.wgSubnet, 'wg_subnet');
-      ignoreip.push(`${c.address}/${c.prefix}`);
     }
     if (!facts.operator.clientAddress && access.kind === 'ssh') {
       findings.push({

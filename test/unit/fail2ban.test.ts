@@ -27,7 +27,7 @@ describe('fail2ban step', () => {
     expect(s.risk).toBe('reversible');
     expect(s.plan.actions[0]).toMatchObject({kind: 'package.install', packages: ['fail2ban', 'python3-systemd']});
     const jail = jailOf(s);
-    expect(jail).toContain('ignoreip = 127.0.0.1/8 ::1 198.51.100.7 10.66.0.0/24\n');
+    expect(jail).toContain('ignoreip = 127.0.0.1/8 ::1 10.66.0.0/24 198.51.100.7\n');
     expect(jail).toContain('banaction = ufw\n');
     expect(jail).toMatch(/\[sshd\]\nenabled = true\nmode = aggressive\nport = 22,2222\nbackend = systemd\n/);
     expect(jail).toContain('journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd\n');
