@@ -5,7 +5,7 @@ import {isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode} from 'y
 import type {z} from 'zod';
 import {InputError} from '../util/errors.js';
 import {CONTROL} from '../util/validate.js';
-import {type Recipe, recipeSchema, valuesSchema} from './schema.js';
+import {type Recipe, type RecipeValues, recipeSchema, valuesSchema} from './schema.js';
 
 const MAX_BYTES = 1024 * 1024;
 
@@ -63,6 +63,31 @@ export function loadRecipe(nameOrPath: string): Recipe {
 }
 
 export function parseRecipe(text: string, file: string): Recipe {
+  return parseYaml(text, file, recipeSchema);
+}
+
+/**
+ * An answers file: the values of one run (`--save-answers`), replayed headless on another server
+ * (`--answers`). Either the values map itself or a recipe-like document with `values:`.
+ */
+export function loadAnswers(file: string): RecipeValues {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_BYTES) throw new InputError(`${file}: an answers file larger than 1 MiB is refused`);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read answers file ${file}: ${(e as Error).message}`);
+  }
+  const wrapped = /^values\s*:/m.test(text) ? text : '';
+  return wrapped ? parseYaml(text, file, answersDocSchema).values : parseYaml(text, file, valuesSchema);
+}
+
+const answersDocSchema = valuesSchema
+  .transform((v) => ({values: v}))
+  .or(recipeSchema.pick({values: true}).strict()) as unknown as z.ZodType<{values: RecipeValues}>;
+
+function parseYaml<T>(text: string, file: string, schema: z.ZodType<T>): T {
   const lc = new LineCounter();
   const doc = parseDocument(text, {lineCounter: lc, prettyErrors: false, uniqueKeys: true});
   if (doc.errors.length) {
@@ -70,13 +95,13 @@ export function parseRecipe(text: string, file: string): Recipe {
     const pos = e?.linePos?.[0];
     throw new InputError(`${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${e?.message.split('\n')[0] ?? 'invalid YAML'}`);
   }
-  const res = recipeSchema.safeParse(doc.toJS());
+  const res = schema.safeParse(doc.toJS() ?? {});
   if (res.success) return res.data;
   const issue = res.error.issues[0];
   const path = (issue?.path ?? []) as (string | number)[];
   const node = nodeAt(doc.contents as YamlNode | null, path);
   const pos = node?.range ? lc.linePos(node.range[0]) : {line: 1, col: 1};
-  throw new InputError(`${file}:${pos.line}:${pos.col}: ${path.join('.') || 'recipe'}: ${describeIssue(issue)}`);
+  throw new InputError(`${file}:${pos.line}:${pos.col}: ${path.join('.') || 'document'}: ${describeIssue(issue)}`);
 }
 
 function nodeAt(root: YamlNode | null, path: (string | number)[]): YamlNode | null {

@@ -22,36 +22,76 @@ export const valuesSchema = z
     admin_user: z
       .string()
       .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a login name: lowercase letters, digits, _ and -')
-      .optional(),
-    admin_key: lineText.optional(),
-    admin_sudo: z.enum(['password', 'nopasswd', 'keep']).optional(),
-    admin_password: lineText.optional(),
-    ssh_port: portNumber.optional(),
-    permit_root_login: z.enum(['no', 'prohibit-password']).optional(),
-    password_authentication: z.boolean().optional(),
-    allow_users: z.array(z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/)).optional(),
-    allow_tcp_forwarding: z.boolean().optional(),
-    allow_agent_forwarding: z.boolean().optional(),
-    x11_forwarding: z.boolean().optional(),
-    max_auth_tries: z.number().int().min(1).max(20).optional(),
-    client_alive_interval: z.number().int().min(0).max(3600).optional(),
-    client_alive_count_max: z.number().int().min(0).max(100).optional(),
-    modern_crypto: z.boolean().optional(),
-    confirm_timeout: z.number().int().min(15).max(3600).optional(),
-    public_ports: z.array(z.string().regex(/^[0-9]{1,5}\/(tcp|udp)$/, 'like 443/tcp')).optional(),
-    wg_subnet: z.string().max(50).optional(),
+      .optional()
+      .describe(
+        'the sudo user who stays able to log in (default: the non-root user you log in as; required when you log in as root)',
+      ),
+    admin_key: lineText
+      .optional()
+      .describe("SSH public key for admin_user (default: the key this session used, from root's authorized_keys)"),
+    admin_sudo: z
+      .enum(['password', 'nopasswd', 'keep'])
+      .optional()
+      .describe(
+        'keep (default), password (set admin_password) or nopasswd (explicit consent: root without a password)',
+      ),
+    admin_password: lineText
+      .optional()
+      .describe('sudo password to set for a new admin_user; never saved to answers files'),
+    ssh_port: portNumber
+      .optional()
+      .describe('move SSH to this port; the old one closes only after the new one is proven (default: keep)'),
+    permit_root_login: z.enum(['no', 'prohibit-password']).optional().describe('no (default) or prohibit-password'),
+    password_authentication: z.boolean().optional().describe('false (default): key-only logins'),
+    allow_users: z
+      .array(z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/))
+      .optional()
+      .describe('AllowUsers list (default: admin_user and the non-root user you log in as)'),
+    allow_tcp_forwarding: z.boolean().optional().describe('false (default)'),
+    allow_agent_forwarding: z.boolean().optional().describe('false (default)'),
+    x11_forwarding: z.boolean().optional().describe('false (default)'),
+    max_auth_tries: z.number().int().min(1).max(20).optional().describe('3 (default)'),
+    client_alive_interval: z.number().int().min(0).max(3600).optional().describe('300 seconds (default)'),
+    client_alive_count_max: z.number().int().min(0).max(100).optional().describe('2 (default)'),
+    modern_crypto: z
+      .boolean()
+      .optional()
+      .describe(
+        'true (default): KexAlgorithms/Ciphers/MACs/HostKeyAlgorithms ssh-audit does not fail, gated on the OpenSSH version',
+      ),
+    confirm_timeout: z
+      .number()
+      .int()
+      .min(15)
+      .max(3600)
+      .optional()
+      .describe('dead-man window in seconds for risky steps: 120 (default)'),
+    public_ports: z
+      .array(z.string().regex(/^[0-9]{1,5}\/(tcp|udp)$/, 'like 443/tcp'))
+      .optional()
+      .describe('ports that stay public, like 443/tcp (default: none)'),
+    wg_subnet: z
+      .string()
+      .max(50)
+      .optional()
+      .describe('tunnel network (default: a free /24 in 10.x, 10.66.0.0/24 when free)'),
     peers: z
       .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'a peer name: letters, digits, . _ -'))
-      .optional(),
+      .optional()
+      .describe('WireGuard peers to add besides your own (default: none)'),
     peers_remove: z
       .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'a peer name: letters, digits, . _ -'))
-      .optional(),
-    wg_port: portNumber.optional(),
-    firewall_allow_wireguard: z.boolean().optional(),
-    fail2ban_maxretry: z.number().int().min(1).max(100).optional(),
-    fail2ban_findtime: f2bTime.optional(),
-    fail2ban_bantime: f2bTime.optional(),
-    fail2ban_recidive: z.boolean().optional(),
+      .optional()
+      .describe('WireGuard peers to revoke'),
+    wg_port: portNumber.optional().describe('WireGuard UDP port: 51820 (default)'),
+    firewall_allow_wireguard: z
+      .boolean()
+      .optional()
+      .describe("true (default): the firewall lets WireGuard's UDP port in"),
+    fail2ban_maxretry: z.number().int().min(1).max(100).optional().describe('sshd jail: 3 failures (default)'),
+    fail2ban_findtime: f2bTime.optional().describe('sshd jail window: 24h (default)'),
+    fail2ban_bantime: f2bTime.optional().describe('sshd jail ban: 24h (default)'),
+    fail2ban_recidive: z.boolean().optional().describe('true (default): 2 bans in 7d ban for 30d'),
   })
   .strict();
 
