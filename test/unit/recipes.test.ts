@@ -16,7 +16,7 @@ describe('recipes', () => {
 
   it('points at an unknown key and at broken YAML', () => {
     expect(() => parseRecipe('name: x\ndescription: y\nsteps: [preflight]\nbogus: 1\n', 'r.yaml')).toThrow(
-      /r\.yaml:1:1: recipe: unknown key\(s\) bogus/,
+      /r\.yaml:1:1: document: unknown key\(s\) bogus/,
     );
     expect(() => parseRecipe('name: [x\n', 'r.yaml')).toThrow(/^r\.yaml:\d+:\d+: /);
   });
