@@ -39,6 +39,11 @@ function targetOptions(c: Command): Command {
 function recipeOptions(c: Command): Command {
   return c
     .option('-r, --recipe <name|file>', 'recipe to run', 'fresh-vps')
+    .option('--answers <file>', 'values from an answers file (saved by --save-answers); --set wins over it')
+    .option(
+      '--save-answers <file>',
+      'save the values of this run to replay it headless elsewhere (secrets are left out)',
+    )
     .option(
       '--set <key=value>',
       'set a recipe value (repeatable)',
@@ -57,6 +62,7 @@ export function buildProgram(): Command {
     .configureOutput({outputError: () => {}});
   targetOptions(recipeOptions(program))
     .option('--until <step>', 'stop after this step')
+    .option('--break-lock', 'clear a lock left by an interrupted run (refused while its process still runs)')
     .option('--confirm-timeout <seconds>', 'dead-man window for risky steps', '120')
     .action(async (target: string | undefined, o) => {
       const {runWizard} = await import('./commands/wizard.js');
@@ -91,6 +97,7 @@ export function buildProgram(): Command {
     .argument('[target]', 'user@host[:port]; omit with --local')
     .option('-y, --yes', 'do not ask; values come from the recipe, --set and their defaults')
     .option('--until <step>', 'stop after this step')
+    .option('--break-lock', 'clear a lock left by an interrupted run (refused while its process still runs)')
     .option('--confirm-timeout <seconds>', 'dead-man window for risky steps', '120')
     .option('--connect-tunnel', 'bring the WireGuard tunnel up on this machine to prove it (needs root and wg-quick)')
     .addHelpText('after', EXAMPLES.apply)
@@ -123,12 +130,16 @@ export function buildProgram(): Command {
     .argument('<name>', 'peer name (letters, digits, . _ -)')
     .argument('[target]', 'user@host[:port]')
     .description('add a peer; its client config is written here (0600) and shown as a QR code')
-    .action(async (name: string, target: string | undefined, o) => (await import('./commands/peers.js')).peersAdd(name, target, o));
+    .action(async (name: string, target: string | undefined, o) =>
+      (await import('./commands/peers.js')).peersAdd(name, target, o),
+    );
   targetOptions(peers.command('remove'))
     .argument('<name>', 'peer name')
     .argument('[target]', 'user@host[:port]')
     .description('revoke a peer; other tunnels stay up')
-    .action(async (name: string, target: string | undefined, o) => (await import('./commands/peers.js')).peersRemove(name, target, o));
+    .action(async (name: string, target: string | undefined, o) =>
+      (await import('./commands/peers.js')).peersRemove(name, target, o),
+    );
   targetOptions(peers.command('list'))
     .argument('[target]', 'user@host[:port]')
     .description('peers on the server with their last handshake')
@@ -137,7 +148,9 @@ export function buildProgram(): Command {
     .argument('<name>', 'peer name')
     .argument('[target]', 'user@host[:port]')
     .description("print a peer's client config and QR code (from this machine)")
-    .action(async (name: string, target: string | undefined, o) => (await import('./commands/peers.js')).peersShow(name, target, o));
+    .action(async (name: string, target: string | undefined, o) =>
+      (await import('./commands/peers.js')).peersShow(name, target, o),
+    );
 
   const recipes = program
     .command('recipes')

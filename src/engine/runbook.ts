@@ -7,6 +7,7 @@ import {compileAction, summarize} from './compile.js';
 import {diffsFor} from './diffs.js';
 import type {EventSink} from './events.js';
 import type {JournalEntry, LocalJournal} from './journal.js';
+import {acquireLock} from './lock.js';
 import {stepDir} from './paths.js';
 import {
   journalLine,
@@ -115,6 +116,9 @@ export interface ApplyOptions {
    * the run stops there. A step in flight is never cut short: it finishes or rolls back first.
    */
   signal?: AbortSignal;
+  /** Take the per-server lock (default true); break a stale one left by a killed run. */
+  lock?: boolean;
+  breakLock?: boolean;
   /** Operator-side effects the engine may need (bringing a tunnel up for a proof). */
   operator?: {connectTunnel(confPath: string, iface: string): Promise<void>};
 }
@@ -140,6 +144,15 @@ export interface ApplyResult {
  * must plan nothing (idempotence is checked, not assumed).
  */
 export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
+  const release = o.lock === false ? async () => {} : await acquireLock(o.target, o.runId, o.breakLock === true);
+  try {
+    return await applyUnlocked(o);
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
   let facts = o.facts;
   const result: ApplyResult = {changed: 0, artifacts: [], steps: [], facts};
   let values: Record<string, unknown> = {...o.values, target_host: o.target.host};

@@ -73,7 +73,7 @@ export function rollbackScript(
     ...onRollback.map((l) => `{ ${l}; } >>"$D/rollback.log" 2>&1`),
     'echo rolled-back > "$D/state"',
     `printf '{"at":"%s","run":"%s","kind":"step.rolled-back","step":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} ${quote(stepId)} "$by" >> ${JOURNAL}`,
-    `rm -f ${LOCK}`,
+    `[ "$by" = timer ] && rm -f ${LOCK}`,
     'exit 0',
     '',
   ].join('\n');

@@ -77,5 +77,11 @@ export class LocalTarget implements Target {
     return `ssh ${port !== 22 ? `-p ${port} ` : ''}${route.user ?? this.user}@${route.host ?? this.host}`;
   }
 
+  readonly stats = {roundTrips: 0, waitMs: 0};
+
+  async hold(): Promise<{pid: number; release: () => Promise<void>}> {
+    return {pid: process.pid, release: async () => {}};
+  }
+
   async close(): Promise<void> {}
 }

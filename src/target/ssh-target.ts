@@ -99,7 +99,52 @@ export class SshTarget implements Target {
     return res;
   }
 
+  readonly stats = {roundTrips: 0, waitMs: 0};
+
+  async hold(): Promise<{pid: number; release: () => Promise<void>}> {
+    if (!this.sudo) await this.run('true');
+    const mode = this.sudo ?? 'nopasswd';
+    const args = [
+      ...baseArgs(this.opts),
+      ...this.muxArgs(),
+      destination(this.opts.endpoint),
+      '--',
+      this.remoteCommand(mode),
+    ];
+    // The remote shell prints its pid, then waits on our stdin: when this process goes, stdin closes and so does it.
+    const child = execa('ssh', args, {stdin: 'pipe', reject: false, buffer: false});
+    child.stdin?.write(`${mode === 'password' ? `${this.password}\n` : ''}echo "@@HOLD $$"; exec cat >/dev/null\n`);
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /@@HOLD (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', () => reject(new RunError(`could not open a session on ${this.label} to hold the lock`)));
+    });
+    child.stdout?.removeAllListeners('data');
+    child.stdout?.resume();
+    return {
+      pid,
+      release: async () => {
+        child.stdin?.end();
+        await child.catch(() => undefined);
+      },
+    };
+  }
+
   private async exec(mode: SudoMode, script: string, opts: RunOptions): Promise<ExecResult> {
+    const t0 = Date.now();
+    this.stats.roundTrips++;
+    try {
+      return await this.execOnce(mode, script, opts);
+    } finally {
+      this.stats.waitMs += Date.now() - t0;
+    }
+  }
+
+  private async execOnce(mode: SudoMode, script: string, opts: RunOptions): Promise<ExecResult> {
     const input = (mode === 'password' ? `${this.password}\n` : '') + wrapScript(script);
     const args = [
       ...baseArgs(this.opts),

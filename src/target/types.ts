@@ -38,6 +38,13 @@ export interface Target {
   probe(route: ProofRoute): Promise<ProbeResult>;
   /** The ssh command line an operator would type to take a given route (shown during confirmation windows). */
   describeRoute(route: ProofRoute): string;
+  /**
+   * A session on the target that lives exactly as long as this process: its pid (as root sees it) marks
+   * a lock as held. If this process dies, even by SIGKILL, the session ends and the pid disappears.
+   */
+  hold(): Promise<{pid: number; release: () => Promise<void>}>;
+  /** Round trips made and the time spent waiting on them (benchmarks). */
+  readonly stats: {roundTrips: number; waitMs: number};
   close(): Promise<void>;
 }
 

@@ -27,8 +27,11 @@ function fakeTarget(fail?: RegExp) {
           stdout: '@@PCJ {"run":"RUN","kind":"action.failed","step":"s","i":0,"code":100}\n',
           stderr: 'E: Unable to locate package',
         };
+      if (script.includes('@@LOCKED')) return {code: 0, stdout: '@@LOCKED\n', stderr: ''};
       return {code: 0, stdout: '', stderr: ''};
     },
+    hold: async () => ({pid: 4242, release: async () => {}}),
+    stats: {roundTrips: 0, waitMs: 0},
     probe: async () => ({ok: true, ms: 1}),
     describeRoute: () => 'ssh h',
     close: async () => {},

@@ -1,13 +1,15 @@
 import {LocalJournal, localJournalPath} from '../../engine/journal.js';
 import {applyRunbook} from '../../engine/runbook.js';
-import {lineReporter} from '../../headless/line-reporter.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
-import {exposures, meantPublic} from '../../platform/exposure.js';
+import {type Exposure, exposures, meantPublic} from '../../platform/exposure.js';
 import {exposureTable} from '../../render/exposure-table.js';
 import {makeStyle} from '../../render/plan-text.js';
-import {InputError} from '../../util/errors.js';
+import type {Target} from '../../target/types.js';
+import type {FirstFrame} from '../../ui/pre-frame.js';
+import {exitCodeOf, InputError, RunError} from '../../util/errors.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
-import {newRunId, setupRun} from '../run-setup.js';
+import {currentTerminal, openFrontend, outputMode, wantsColor} from '../frontend.js';
+import {newRunId, saveAnswers, setupRun} from '../run-setup.js';
 
 export interface ApplyCliOptions extends ConnectOptions {
   recipe?: string;
@@ -17,56 +19,101 @@ export interface ApplyCliOptions extends ConnectOptions {
   confirmTimeout?: string;
   connectTunnel?: boolean;
   json?: boolean;
+  answers?: string;
+  saveAnswers?: string;
+  breakLock?: boolean;
+  /** The wizard's first frame, already on screen. */
+  firstFrame?: FirstFrame;
 }
 
 export async function runApply(spec: string | undefined, o: ApplyCliOptions): Promise<void> {
   const setup = setupRun(o);
-  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && !o.yes && !process.env.CI;
-  if (!interactive && !o.yes) throw new InputError('not on a terminal: pass --yes to apply without questions');
+  if (o.saveAnswers) {
+    const skipped = saveAnswers(o.saveAnswers, setup.values);
+    process.stderr.write(
+      `answers saved to ${o.saveAnswers}${skipped.length ? ` (without ${skipped.join(', ')}: secrets are not saved)` : ''}\n`,
+    );
+  }
+  // Ink (interactive), plain lines (dumb terminal) or listr2 (headless): one owner of the terminal per run.
+  const mode = outputMode(currentTerminal(o));
+  if (mode.kind === 'refuse') throw new InputError('not on a terminal: pass --yes to apply without questions');
+  const interactive = mode.kind === 'ink' || mode.kind === 'plain';
   if (o.connectTunnel) setup.values.connect_tunnel = true;
-  const target = await openTarget(spec, o);
-  const st = makeStyle(Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
-  const events = lineReporter(st);
+  if (interactive) setup.values.interactive = true;
+  const ui = await openFrontend(mode, {...o, spec, recipe: setup.recipeName, steps: setup.steps});
+  const st = makeStyle(wantsColor(process.stderr.isTTY === true));
   const runId = newRunId();
-  const journal = new LocalJournal(localJournalPath(target.label));
+  let target: Target | undefined;
+  let journal: LocalJournal | undefined;
+  let before: Exposure[] | undefined;
   let outcome: unknown;
   try {
+    target = await openTarget(spec, {...o, sudoPassword: ui.sudoPassword});
+    ui.connecting(target.label, target.host);
+    journal = new LocalJournal(localJournalPath(target.label));
     const facts = await detectFacts(target);
-    events({type: 'facts', summary: describeFacts(facts)});
-    const before = exposures(facts, meantPublic(setup.values));
+    ui.events({type: 'facts', summary: describeFacts(facts)});
+    before = exposures(facts, meantPublic(setup.values));
+    if (!(await ui.ready(target, facts, before)))
+      throw new RunError('stopped by the operator before any change; nothing was changed');
     const result = await applyRunbook({
       target,
       facts,
-      steps: setup.steps,
+      steps: ui.wrapSteps(setup.steps),
       values: setup.values,
       runId,
       journal,
-      events,
+      events: ui.events,
       until: o.until,
-      confirm: async (p) => {
-        if (!interactive) return true;
-        const {confirmStep} = await import('../confirm.js');
-        return confirmStep(p, target.host, st);
+      breakLock: o.breakLock === true,
+      signal: ui.signal,
+      operator: {
+        connectTunnel: async (confPath, iface) => {
+          const {connectTunnel} = await import('../../wg/tunnel.js');
+          await connectTunnel(confPath, iface);
+        },
       },
+      confirm: (p) => ui.confirm(p),
     });
     outcome = result;
     const after = exposures(result.facts, meantPublic(setup.values));
+    await ui.finish({result, before, after, journal: journal.path});
     if (o.json) {
       process.stdout.write(
-        `${JSON.stringify({run: runId, target: target.label, recipe: setup.recipeName, status: 'applied', changed: result.changed, steps: result.steps, journal: journal.path, exposures: {before, after}}, null, 2)}\n`,
+        `${JSON.stringify({run: runId, target: target.label, recipe: setup.recipeName, status: 'applied', changed: result.changed, steps: result.steps, journal: journal.path, clientConfigs: result.artifacts, exposures: {before, after}}, null, 2)}\n`,
       );
-    } else {
+    } else if (!ui.showsSummary) {
       process.stderr.write(`${st.bold('done')}: ${result.changed} change(s); journal ${journal.path}\n`);
       process.stderr.write(`${exposureTable(before, after).join('\n')}\n`);
+      for (const f of result.artifacts) process.stderr.write(`client config: ${f}\n`);
     }
   } catch (err) {
+    if (outcome === undefined) {
+      // The finish screen compares exposure before and after, also when the run stopped or rolled back.
+      const after = target && before && ui.showsSummary ? await exposedNow(target, setup.values) : undefined;
+      await ui.finish({error: err, before, after, journal: journal?.path});
+    }
     if (o.json && outcome === undefined) {
       process.stdout.write(
-        `${JSON.stringify({run: runId, target: target.label, recipe: setup.recipeName, status: 'failed', error: (err as Error).message, journal: journal.path}, null, 2)}\n`,
+        `${JSON.stringify({run: runId, target: target?.label ?? spec ?? 'local', recipe: setup.recipeName, status: 'failed', error: (err as Error).message, journal: journal?.path}, null, 2)}\n`,
       );
+    }
+    // The wizard's finish screen has said what happened; the exit code still says it failed.
+    if (ui.showsSummary && !(o as {debug?: boolean}).debug) {
+      process.exitCode = exitCodeOf(err);
+      return;
     }
     throw err;
   } finally {
-    await target.close();
+    await target?.close();
   }
+}
+
+/** What is reachable now, or undefined when the target does not answer within a few seconds. */
+async function exposedNow(target: Target, values: Record<string, unknown>): Promise<Exposure[] | undefined> {
+  const read = detectFacts(target).then(
+    (f) => exposures(f, meantPublic(values)),
+    () => undefined,
+  );
+  return Promise.race([read, new Promise<undefined>((r) => setTimeout(r, 8000, undefined).unref())]);
 }
