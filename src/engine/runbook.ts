@@ -92,12 +92,17 @@ export async function planRunbook(
   facts: Facts,
   steps: readonly Step<unknown>[],
   values: Record<string, unknown>,
+  /** Run the steps' operator-side preparation (peer keys) so the plan holds real values: for `--format sh`. */
+  prepare = false,
 ): Promise<PlannedStep[]> {
   const access = accessOf(target, facts);
-  const v = {...values, target_host: access.host};
+  let v: Record<string, unknown> = {...values, target_host: access.host};
+  if (prepare) for (const s of steps) if (s.prepare) v = {...v, ...(await s.prepare(v, facts, access))};
   const withParams = steps.map((step) => ({step, params: step.params(v, facts)}));
   const probe = await probeSteps(target, facts, withParams);
-  return withParams.map(({step, params}) => planStep(step, {facts, params, probe, access}));
+  return withParams.map(({step, params}, i) =>
+    planStep(step, {facts, params, probe, access, done: steps.slice(0, i).map((s) => s.id), dryRun: true}),
+  );
 }
 
 export interface ApplyOptions {
@@ -171,6 +176,8 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
     record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
     throw new RunError(`stopped by the operator before ${title}; nothing of it was changed`);
   };
+  // Steps that succeeded in this run, in order: a later step may require one (close-ports needs verify-tunnel).
+  const done: string[] = [];
   for (const step of o.steps) {
     stopIfAborted(step.title);
     const started = Date.now();
@@ -178,7 +185,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
     const params = step.params(values, facts);
     const probe = await probeSteps(o.target, facts, [{step, params}]);
     const access = accessOf(o.target, facts);
-    const planned = planStep(step, {facts, params, probe, access});
+    const planned = planStep(step, {facts, params, probe, access, done: [...done]});
     o.events({type: 'step.planned', step: planned});
     for (const f of planned.plan.findings) o.events({type: 'finding', id: step.id, finding: f});
     const blocking = planned.plan.findings.filter((f) => f.level === 'error');
@@ -210,6 +217,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         params: step.params(o.values, facts),
         probe: await probeSteps(o.target, facts, [{step, params: step.params(o.values, facts)}]),
         access: accessOf(o.target, facts),
+        done: [...done],
       });
       if (again.plan.actions.length) {
         o.events({
@@ -224,6 +232,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
       o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - started});
       result.steps.push({id: step.id, status: 'applied', ms: Date.now() - started, changed});
     }
+    done.push(step.id);
     if (step.afterApply) {
       const files = await step.afterApply({
         run: (script) => o.target.run(script),

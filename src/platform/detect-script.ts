@@ -7,8 +7,12 @@ export const DETECT_SCRIPT = String.raw`
 set +e
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export LC_ALL=C
-kv() { printf '%s\t%s\n' "$1" "$(printf '%s' "$2" | tr '\n\t' '  ')"; }
+nl='
+'
+tab=$(printf '\t')
+kv() { case "$2" in *"$nl"*|*"$tab"*) printf '%s\t%s\n' "$1" "$(printf '%s' "$2" | tr '\n\t' '  ')" ;; *) printf '%s\t%s\n' "$1" "$2" ;; esac; }
 has() { command -v "$1" >/dev/null 2>&1; }
+kvs() { awk -v k="$1" '{gsub(/\t/, " "); print k "\t" $0}'; }
 kv ssh_connection "$1"
 u=$SUDO_USER; [ -n "$u" ] || u=$(id -un); kv login_user "$u"
 kv kernel "$(uname -s)"
@@ -37,11 +41,11 @@ grep -qiE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config.d' /etc/ssh/sshd
 for f in /etc/ssh/sshd_config.d/*; do [ -e "$f" ] && kv ssh_dropin "$(basename "$f")"; done
 [ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null
 t=$($sshd -t 2>&1); kv ssh_test_rc $?; kv ssh_test_msg "$t"
-$sshd -T 2>/dev/null | while IFS= read -r line; do kv sshdT "$line"; done
+$sshd -T 2>/dev/null | kvs sshdT
 if has ufw; then
   if ufw status 2>/dev/null | grep -q 'Status: active'; then
     kv ufw active
-    ufw status verbose 2>/dev/null | while IFS= read -r l; do kv ufw_line "$l"; done
+    ufw status verbose 2>/dev/null | kvs ufw_line
     kv ufw_ipv6 "$(sed -n 's/^IPV6=//p' /etc/default/ufw 2>/dev/null | tr -d '"')"
   else kv ufw inactive; fi
 fi
@@ -49,23 +53,23 @@ if has firewall-cmd; then
   if firewall-cmd --state >/dev/null 2>&1; then
     kv firewalld running
     z=$(firewall-cmd --get-default-zone 2>/dev/null)
-    firewall-cmd --zone="$z" --list-all 2>/dev/null | while IFS= read -r l; do kv fwd_line "$l"; done
+    firewall-cmd --zone="$z" --list-all 2>/dev/null | kvs fwd_line
     for s in $(firewall-cmd --zone="$z" --list-services 2>/dev/null); do kv fwd_service "$s $(firewall-cmd --permanent --service="$s" --get-ports 2>/dev/null)"; done
   else kv firewalld stopped; fi
 fi
 if has nft; then
-  nft list tables 2>/dev/null | while IFS= read -r t; do kv nft_table "$t"; done
-  nft list table inet portcullis 2>/dev/null | while IFS= read -r l; do kv nft_pc "$l"; done
+  nft list tables 2>/dev/null | kvs nft_table
+  nft list table inet portcullis 2>/dev/null | kvs nft_pc
 fi
 if has pfctl; then
   if pfctl -s info 2>/dev/null | grep -q 'Status: Enabled'; then
     kv pf enabled
-    pfctl -a portcullis -s rules 2>/dev/null | while IFS= read -r l; do kv pf_rule "$l"; done
+    pfctl -a portcullis -s rules 2>/dev/null | kvs pf_rule
   else kv pf disabled; fi
 fi
 if has docker; then
   kv docker yes
-  docker ps --format '{{.Ports}}' 2>/dev/null | tr ',' '\n' | grep -- '->' | while IFS= read -r p; do kv docker_port "$p"; done
+  docker ps --format '{{.Ports}}' 2>/dev/null | tr ',' '\n' | grep -- '->' | kvs docker_port
 fi
 if has getenforce; then kv selinux "$(getenforce 2>/dev/null)"; fi
 [ -d /sys/module/wireguard ] && kv wg_kernel yes
@@ -73,9 +77,9 @@ has modprobe && modprobe -n -q wireguard 2>/dev/null && kv wg_kernel loadable
 has wireguard-go && kv wg_go yes
 has wg && kv wg_tools yes
 if has ss; then
-  ss -H -tulnp 2>/dev/null | while IFS= read -r l; do kv sock "$l"; done
+  ss -H -tulnp 2>/dev/null | kvs sock
 elif has lsof; then
-  lsof -nP -iTCP -sTCP:LISTEN 2>/dev/null | tail -n +2 | while IFS= read -r l; do kv lsof "$l"; done
+  lsof -nP -iTCP -sTCP:LISTEN 2>/dev/null | tail -n +2 | kvs lsof
 fi
 for g in sudo wheel admin; do
   members=$(getent group "$g" 2>/dev/null | cut -d: -f4 | tr ',' ' ')
@@ -87,11 +91,11 @@ for g in sudo wheel admin; do
   done
 done
 roothome=$(getent passwd root 2>/dev/null | cut -d: -f6); [ -n "$roothome" ] || roothome=/root
-grep -E '^(ssh-|ecdsa-|sk-)' "$roothome/.ssh/authorized_keys" 2>/dev/null | while IFS= read -r k; do kv root_key "$k"; done
+grep -E '^(ssh-|ecdsa-|sk-)' "$roothome/.ssh/authorized_keys" 2>/dev/null | kvs root_key
 if has ip; then
   kv default_if "$(ip -o route show default 2>/dev/null | head -n 1 | sed -n 's/.* dev \([^ ]*\).*/\1/p')"
-  ip -o addr show 2>/dev/null | awk '{print $4}' | while IFS= read -r a; do kv addr "$a"; done
-  ip -o route show 2>/dev/null | awk '{print $1}' | while IFS= read -r r; do kv route "$r"; done
+  ip -o addr show 2>/dev/null | awk '{print $4}' | kvs addr
+  ip -o route show 2>/dev/null | awk '{print $1}' | kvs route
 fi
 set -- $1
 if [ -n "$1" ] && has journalctl; then

@@ -141,6 +141,10 @@ export class SshTarget implements Target {
       return await this.execOnce(mode, script, opts);
     } finally {
       this.stats.waitMs += Date.now() - t0;
+      if (process.env.PORTCULLIS_TRACE) {
+        const what = script.split('\n').find((l) => /^(pcj|pf |out=|kv |[a-z])/.test(l) && !l.startsWith('PATH')) ?? '';
+        process.stderr.write(`[trace] ${Date.now() - t0} ms ${what.slice(0, 90)}\n`);
+      }
     }
   }
 
