@@ -80,7 +80,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
     await ui.finish({result, before, after, journal: journal.path});
     if (o.json) {
       process.stdout.write(
-        `${JSON.stringify({run: runId, target: target.label, recipe: setup.recipeName, status: 'applied', changed: result.changed, steps: result.steps, journal: journal.path, clientConfigs: result.artifacts, exposures: {before, after}}, null, 2)}\n`,
+        `${JSON.stringify({run: runId, target: target.label, recipe: setup.recipeName, status: 'applied', changed: result.changed, steps: result.steps, journal: journal.path, clientConfigs: result.artifacts, exposures: {before, after}, roundTrips: target.stats.roundTrips, waitMs: target.stats.waitMs}, null, 2)}\n`,
       );
     } else if (!ui.showsSummary) {
       process.stderr.write(`${st.bold('done')}: ${result.changed} change(s); journal ${journal.path}\n`);
