@@ -1,5 +1,6 @@
 import {z} from 'zod';
 import {CONTROL} from '../util/validate.js';
+import {addressOrNetwork, ipOnly} from './net-values.js';
 
 /**
  * One schema for every recipe. Values are the runbook's parameters; each step reads the ones it knows.
@@ -92,6 +93,32 @@ export const valuesSchema = z
     fail2ban_findtime: f2bTime.optional().describe('sshd jail window: 24h (default)'),
     fail2ban_bantime: f2bTime.optional().describe('sshd jail ban: 24h (default)'),
     fail2ban_recidive: z.boolean().optional().describe('true (default): 2 bans in 7d ban for 30d'),
+    // incident-lockdown: evidence first, then SSH only from the operator (and the tunnel), passwords off.
+    evidence_dir: lineText
+      .refine((s) => s.startsWith('/'), 'an absolute directory path')
+      .optional()
+      .describe('where evidence bundles go on your machine (default: $XDG_STATE_HOME/portcullis/evidence)'),
+    evidence_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(90)
+      .optional()
+      .describe('look-back for changed units and auth failures: 7 days (default)'),
+    lockdown_allow_from: z
+      .array(addressOrNetwork)
+      .max(50)
+      .optional()
+      .describe('addresses or networks that keep SSH during a lockdown besides yours and the tunnel (default: none)'),
+    ban: z.array(ipOnly).max(1000).optional().describe('addresses to ban during a lockdown (default: none)'),
+    terminate_sessions: z
+      .boolean()
+      .optional()
+      .describe('false (default): true ends every other SSH session; yours (SSH_CONNECTION) is never ended'),
+    // team-onboarding: accounts, keys and WireGuard peers from a team file on the operator's machine.
+    team_file: lineText
+      .optional()
+      .describe('YAML team file on your machine: members with name, key, groups, state (active or left)'),
   })
   .strict();
 
