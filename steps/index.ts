@@ -1,21 +1,27 @@
 import type {Step} from '../src/engine/types.js';
 import {InputError} from '../src/util/errors.js';
 import {adminUser} from './admin-user.js';
+import {evidence} from './evidence.js';
 import {fail2ban} from './fail2ban.js';
 import {firewall} from './firewall.js';
+import {lockdown} from './lockdown.js';
 import {preflight} from './preflight.js';
 import {sshHardening} from './ssh-hardening.js';
+import {team} from './team.js';
 import {verifyTunnel} from './verify-tunnel.js';
 import {wireguard} from './wireguard.js';
 
 /** Every step, in runbook order. A recipe lists a subset; the order here is the order they run in. */
 export const STEPS: readonly Step<unknown>[] = [
   preflight,
+  evidence,
+  lockdown,
   adminUser,
   sshHardening,
   firewall,
   fail2ban,
   wireguard,
+  team,
   verifyTunnel,
 ] as Step<unknown>[];
 

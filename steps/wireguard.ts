@@ -2,6 +2,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import type {Action, Finding, Step} from '../src/engine/types.js';
 import type {Facts} from '../src/platform/facts.js';
 import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
+import {teamPeers} from '../src/team/team-file.js';
 import {port as checkPort, safeName} from '../src/util/validate.js';
 import {clientConfPath, knownPeerPublicKey, peerKeys, serverName, writeClientConf} from '../src/wg/client-store.js';
 import {
@@ -48,12 +49,13 @@ export function adminPeerName(values: Record<string, unknown>, facts: Facts): st
 /** Peers to make sure exist: the operator's own (unless told not to, as `peers add` does) and the recipe's. */
 export function wantedPeers(values: Record<string, unknown>, facts: Facts): string[] {
   const own = values.wg_add_admin_peer === false ? [] : [adminPeerName(values, facts)];
-  return [...new Set([...own, ...names(values.peers, 'peer name')])];
+  const team = teamPeers(values).add;
+  return [...new Set([...own, ...names(values.peers, 'peer name'), ...team])];
 }
 
 export function wgParams(values: Record<string, unknown>, facts: Facts, host: string): WgParams {
   const add = wantedPeers(values, facts);
-  const remove = names(values.peers_remove, 'peer name');
+  const remove = [...names(values.peers_remove, 'peer name'), ...teamPeers(values).remove];
   const given = (values.wg_keys as Record<string, string> | undefined) ?? {};
   const keys: Record<string, string> = {};
   for (const n of add) keys[n] = given[n] ?? knownPeerPublicKey(host, n) ?? NEW_KEY;

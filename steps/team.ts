@@ -1,0 +1,394 @@
+import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
+import QRCode from 'qrcode';
+import type {Action, Finding, ProbeData, Step} from '../src/engine/types.js';
+import {lets} from '../src/platform/firewall/inbound.js';
+import {loadTeamFile, type Team, type TeamMember} from '../src/team/team-file.js';
+import {quote} from '../src/util/shell.js';
+import {userName} from '../src/util/validate.js';
+import {clientConfPath, serverName} from '../src/wg/client-store.js';
+
+export interface TeamParams {
+  team?: Team;
+  /** Accounts that must never be locked by a team file: the login of this run and the admin user. */
+  protected: string[];
+  wgPort: number;
+}
+
+/** Every file useradd, usermod and groupadd rewrite: restored byte for byte by a rollback. */
+export const ACCOUNT_FILES = [
+  '/etc/passwd',
+  '/etc/shadow',
+  '/etc/group',
+  '/etc/gshadow',
+  '/etc/subuid',
+  '/etc/subgid',
+  '/etc/passwd-',
+  '/etc/shadow-',
+  '/etc/group-',
+  '/etc/gshadow-',
+  '/etc/subuid-',
+  '/etc/subgid-',
+];
+
+export const KEYS_BEGIN = '# portcullis team member key (from the team file: change the team file, not this block)';
+export const KEYS_END = '# end of portcullis team member key';
+
+/** What the probe learned about one member's account. Never a password hash: only whether it is locked. */
+export interface AccountState {
+  exists: boolean;
+  uid?: number;
+  home?: string;
+  /** First two characters of the shadow password field ('!' locked, '*' no password, '$...' a hash). */
+  pw?: string;
+  /** Account expiry (days since 1970), '' when none. */
+  expire?: string;
+  groups: string[];
+  /** authorized_keys / authorized_keys2 present in ~/.ssh. */
+  keyFiles: string[];
+  /** authorized_keys, exactly as on disk. */
+  keys?: string;
+  sshDir: boolean;
+  /** ~ or ~/.ssh is a symbolic link: never written through. */
+  symlink: boolean;
+  procs: number;
+  /** For an account that does not exist yet: /home/NAME is already there. */
+  homeTaken: boolean;
+}
+
+const queryName = (name: string) => `team_${name}`;
+
+/** Read-only: the account, its lock state (first characters only), groups, keys and running processes. */
+export function accountQuery(name: string): string {
+  const u = quote(userName(name, 'member name'));
+  return [
+    `u=${u}`,
+    `if ! p=$(getent passwd "$u"); then [ -e "/home/$u" ] && echo H; echo NONE; exit 0; fi`,
+    `printf 'P %s\\n' "$p"`,
+    `printf 'S %s\\n' "$(getent shadow "$u" | awk -F: '{print substr($2,1,2) ":" $8}')"`,
+    `printf 'G %s\\n' "$(id -nG "$u")"`,
+    'h=$(printf %s "$p" | cut -d: -f6)',
+    '{ [ -L "$h" ] || [ -L "$h/.ssh" ]; } && echo L',
+    '[ -d "$h/.ssh" ] && echo D',
+    'for f in authorized_keys authorized_keys2; do [ -f "$h/.ssh/$f" ] && printf "F %s\\n" "$f"; done',
+    `[ -f "$h/.ssh/authorized_keys" ] && printf 'K %s\\n' "$(base64 < "$h/.ssh/authorized_keys" | tr -d '\\n')"`,
+    `printf 'C %s\\n' "$(pgrep -u "$u" 2>/dev/null | wc -l)"`,
+  ].join('\n');
+}
+
+export function parseAccount(out: string): AccountState {
+  const lines = out.split('\n');
+  const st: AccountState = {
+    exists: false,
+    groups: [],
+    keyFiles: [],
+    sshDir: false,
+    symlink: false,
+    procs: 0,
+    homeTaken: lines.includes('H'),
+  };
+  if (lines.includes('NONE') || !lines.some((l) => l.startsWith('P '))) return st;
+  st.exists = true;
+  for (const l of lines) {
+    const [tag, rest = ''] = [l.slice(0, 1), l.slice(2)];
+    if (l === 'L') st.symlink = true;
+    else if (l === 'D') st.sshDir = true;
+    else if (tag === 'P') {
+      const f = rest.split(':');
+      st.uid = Number(f[2]);
+      st.home = f[5];
+    } else if (tag === 'S') {
+      const i = rest.lastIndexOf(':');
+      st.pw = rest.slice(0, i);
+      st.expire = rest.slice(i + 1);
+    } else if (tag === 'G') st.groups = rest.split(/\s+/).filter(Boolean);
+    else if (tag === 'F') st.keyFiles.push(rest);
+    else if (tag === 'K') st.keys = Buffer.from(rest, 'base64').toString('utf8');
+    else if (tag === 'C') st.procs = Number(rest) || 0;
+  }
+  return st;
+}
+
+/** authorized_keys with the member's key in our block; every other line is kept exactly as it was. */
+export function withMemberKey(current: string, key: string): string {
+  const lines = current.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const kept: string[] = [];
+  let inBlock = false;
+  for (const l of lines) {
+    if (l === KEYS_BEGIN) inBlock = true;
+    else if (l === KEYS_END) inBlock = false;
+    else if (!inBlock) kept.push(l);
+  }
+  const blob = key.split(' ')[1];
+  const present = kept.some((l) =>
+    l
+      .trim()
+      .split(/\s+/)
+      .includes(blob ?? ''),
+  );
+  const out = present ? kept : [...kept, KEYS_BEGIN, key, KEYS_END];
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
+/** An AllowUsers pattern (user or user@host, with * and ?) that lets `name` in. */
+function allowUsersLets(patterns: readonly string[], name: string): boolean {
+  return patterns.some((p) => {
+    const user = p.split('@')[0] ?? '';
+    const re = new RegExp(
+      `^${user
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    return re.test(name);
+  });
+}
+
+function uidMin(probe: ProbeData): number {
+  const n = Number(probe.queries.team_uid_min?.out.trim());
+  return Number.isInteger(n) && n > 0 ? n : 1000;
+}
+
+const PRIVILEGED = new Set(['sudo', 'wheel', 'admin', 'adm', 'docker', 'lxd', 'disk', 'shadow', 'libvirt']);
+
+export const team: Step<TeamParams> = {
+  id: 'team',
+  title: 'Team accounts',
+  why: 'Everyone on the team gets their own account and key, and a person who leaves loses access the same day: the account locked, the keys gone, the tunnel peer revoked.',
+  risk: 'reversible',
+  undo: 'The account files (/etc/passwd, shadow, group, gshadow and their backups) and every touched authorized_keys are restored byte for byte; a home directory created by this run is removed. Ended processes are not restarted.',
+  params(values, facts) {
+    const admin = typeof values.admin_user === 'string' ? userName(values.admin_user, 'admin_user') : undefined;
+    return {
+      team: typeof values.team_file === 'string' ? loadTeamFile(values.team_file) : undefined,
+      protected: [...new Set([facts.operator.loginUser, ...(admin ? [admin] : []), 'root'])],
+      wgPort: typeof values.wg_port === 'number' ? values.wg_port : 51820,
+    };
+  },
+  probe: (_facts, p) => {
+    if (!p.team) return {};
+    const groups = [...new Set(p.team.members.flatMap((m) => (m.state === 'active' ? m.groups : [])))];
+    const queries: Record<string, string> = {
+      team_uid_min: 'awk \'$1 == "UID_MIN" {print $2}\' /etc/login.defs',
+      team_groups: groups.length
+        ? `for g in ${groups.map(quote).join(' ')}; do getent group "$g" >/dev/null && echo "$g"; done; true`
+        : 'true',
+    };
+    for (const m of p.team.members) queries[queryName(m.name)] = accountQuery(m.name);
+    return {queries};
+  },
+  offline: (_facts, p) => {
+    const queries: ProbeData['queries'] = {team_uid_min: {code: 0, out: '1000'}, team_groups: {code: 0, out: ''}};
+    for (const m of p.team?.members ?? []) queries[queryName(m.name)] = {code: 0, out: 'NONE'};
+    return {queries};
+  },
+  plan({facts, params: p, probe}) {
+    const findings: Finding[] = [];
+    const actions: Action[] = [];
+    const onRollback: string[] = [];
+    if (!p.team) {
+      findings.push({
+        level: 'error',
+        message: 'team_file is not set: name the team file on this machine with --set team_file=PATH',
+      });
+      return {actions, findings, onRollback};
+    }
+    if (facts.family === 'macos') {
+      findings.push({level: 'error', message: 'macOS: portcullis does not create or lock user accounts there'});
+      return {actions, findings, onRollback};
+    }
+    const min = uidMin(probe);
+    const existingGroups = new Set((probe.queries.team_groups?.out ?? '').split('\n').filter(Boolean));
+    const accounts = new Map<string, AccountState>(
+      p.team.members.map((m) => [m.name, parseAccount(probe.queries[queryName(m.name)]?.out ?? 'NONE')]),
+    );
+    // Refusals first: nothing of the team is changed when one member cannot be handled safely.
+    for (const m of p.team.members) {
+      const a = accounts.get(m.name) as AccountState;
+      if (a.exists && (a.uid ?? 0) < min)
+        findings.push({
+          level: 'error',
+          message: `${m.name} is a system account on the server (uid ${a.uid}); a team file never manages it`,
+        });
+      if (a.exists && a.symlink)
+        findings.push({
+          level: 'error',
+          message: `${m.name}'s home or ~/.ssh is a symbolic link; portcullis never writes through one (check the account by hand)`,
+        });
+      if (m.state === 'left' && p.protected.includes(m.name))
+        findings.push({
+          level: 'error',
+          message: `${m.name} is the account this run logs in as (or the admin user); marking it as left would lock you out`,
+        });
+    }
+    if (findings.some((f) => f.level === 'error')) return {actions, findings, onRollback};
+
+    const missingGroups = [...new Set(p.team.members.flatMap((m) => (m.state === 'active' ? m.groups : [])))].filter(
+      (g) => !existingGroups.has(g),
+    );
+    for (const g of missingGroups)
+      actions.push({kind: 'run', label: `create group ${g}`, argv: ['groupadd', g], touches: ACCOUNT_FILES});
+
+    const allow = (facts.ssh.effective.allowusers ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean);
+    for (const m of p.team.members) {
+      const a = accounts.get(m.name) as AccountState;
+      if (m.state === 'left') {
+        planLeft(m, a, actions, findings);
+        continue;
+      }
+      const privileged = m.groups.filter((g) => PRIVILEGED.has(g));
+      if (privileged.length)
+        findings.push({
+          level: 'warn',
+          message: `${m.name} gets group(s) ${privileged.join(', ')}: as good as root on most servers`,
+        });
+      if (allow.length && !allowUsersLets(allow, m.name))
+        findings.push({
+          level: 'warn',
+          message: `sshd's AllowUsers (${allow.join(' ')}) leaves out ${m.name}: the account is set up but cannot log in until allow_users includes it`,
+        });
+      planActive(m, a, actions, findings, onRollback);
+    }
+    const v4 = facts.firewall.inbound?.v4;
+    if (v4 && !lets(v4, p.wgPort, 'udp'))
+      findings.push({
+        level: 'warn',
+        message: `the firewall does not let WireGuard's port ${p.wgPort}/udp in: members' tunnels cannot connect until it does`,
+        fix: 'run the firewall step (fresh-vps) with the wireguard port allowed',
+      });
+    return {actions, findings, onRollback};
+  },
+  async afterApply({params: p, facts, access}) {
+    // A QR code next to each member's client config, for phones; secret like the config itself (0600).
+    const server = serverName(facts.hostname, access.host);
+    const out: string[] = [];
+    for (const m of p.team?.members ?? []) {
+      if (m.state !== 'active') continue;
+      const conf = clientConfPath(server, m.name, false);
+      if (!existsSync(conf)) continue;
+      const png = conf.replace(/\.conf$/, '.png');
+      const buf = await QRCode.toBuffer(readFileSync(conf, 'utf8'), {type: 'png', errorCorrectionLevel: 'L'});
+      writeFileSync(png, buf, {mode: 0o600});
+      chmodSync(png, 0o600);
+      out.push(png);
+    }
+    return out;
+  },
+};
+
+function planActive(m: TeamMember, a: AccountState, actions: Action[], findings: Finding[], onRollback: string[]) {
+  const key = m.key as string;
+  const home = a.home ?? `/home/${m.name}`;
+  if (!a.exists) {
+    actions.push({
+      kind: 'run',
+      label: `create user ${m.name} (home ${home}${m.groups.length ? `, groups ${m.groups.join(', ')}` : ''}; key login only)`,
+      // '*' is "no password", not "locked": key logins work even where sshd runs without PAM.
+      argv: [
+        'useradd',
+        '-m',
+        '-d',
+        home,
+        '-s',
+        '/bin/bash',
+        '-p',
+        '*',
+        '-c',
+        'team member (portcullis)',
+        ...(m.groups.length ? ['-G', m.groups.join(',')] : []),
+        m.name,
+      ],
+      touches: ACCOUNT_FILES,
+    });
+    if (a.homeTaken)
+      findings.push({
+        level: 'warn',
+        message: `${home} already exists without an account; it becomes ${m.name}'s home and is kept on rollback`,
+      });
+    else onRollback.push(`getent passwd ${quote(m.name)} >/dev/null || rm -rf -- ${quote(home)}`);
+  } else {
+    if (a.expire === '1') {
+      const unlock = a.pw?.startsWith('!') && a.pw.length > 1;
+      actions.push({
+        kind: 'run',
+        label: `reactivate ${m.name} (marked active again: account expiry cleared${unlock ? ', password lock lifted' : ''})`,
+        argv: ['usermod', ...(unlock ? ['-U'] : []), '-e', '', m.name],
+        touches: ACCOUNT_FILES,
+      });
+    }
+    const missing = m.groups.filter((g) => !a.groups.includes(g));
+    if (missing.length)
+      actions.push({
+        kind: 'run',
+        label: `add ${m.name} to ${missing.join(', ')}`,
+        argv: ['usermod', '-aG', missing.join(','), m.name],
+        touches: ACCOUNT_FILES,
+      });
+    const extra = a.groups.filter((g) => g !== m.name && !m.groups.includes(g));
+    if (extra.length)
+      findings.push({
+        level: 'info',
+        message: `${m.name} is also in ${extra.join(', ')} (kept: a team file only adds groups)`,
+      });
+  }
+  const current = a.keys ?? '';
+  const wanted = withMemberKey(current, key);
+  if (wanted === current && a.sshDir) return;
+  const dir = `${home}/.ssh`;
+  if (!a.sshDir)
+    actions.push({
+      kind: 'run',
+      label: `create ${dir} (0700, owned by ${m.name})`,
+      argv: ['sh', '-c', 'install -d -m 0700 -o "$1" -g "$(id -g "$1")" "$2"', 'sh', m.name, dir],
+    });
+  // The member owns their home: make sure nothing there became a link since the probe before root writes.
+  actions.push({
+    kind: 'run',
+    label: `check ${dir} is ${m.name}'s own directory, not a link`,
+    argv: [
+      'sh',
+      '-c',
+      '[ ! -L "$2" ] && [ ! -L "$3" ] && [ -d "$3" ] && [ "$(stat -c %U "$3")" = "$1" ]',
+      'sh',
+      m.name,
+      home,
+      dir,
+    ],
+  });
+  if (wanted !== current)
+    actions.push({
+      kind: 'file.write',
+      path: `${dir}/authorized_keys`,
+      content: wanted,
+      mode: 0o600,
+      owner: `${m.name}:`,
+    });
+}
+
+function planLeft(m: TeamMember, a: AccountState, actions: Action[], findings: Finding[]) {
+  if (!a.exists) {
+    findings.push({level: 'info', message: `${m.name} has left and has no account on this server`});
+    return;
+  }
+  const locked = a.expire === '1' && a.pw?.startsWith('!') === true;
+  if (!locked)
+    actions.push({
+      kind: 'run',
+      label: `lock ${m.name} (left): password locked and the account expired, so no login of any kind is accepted`,
+      argv: ['usermod', '-L', '-e', '1', m.name],
+      touches: ACCOUNT_FILES,
+    });
+  for (const f of a.keyFiles) actions.push({kind: 'file.remove', path: `${a.home ?? `/home/${m.name}`}/.ssh/${f}`});
+  if (a.procs > 0)
+    actions.push({
+      kind: 'run',
+      label: `end ${m.name}'s ${a.procs} running process(es): open sessions outlive a lock`,
+      argv: [
+        'sh',
+        '-c',
+        'pkill -TERM -u "$1"; i=0; while [ $i -lt 5 ] && pgrep -u "$1" >/dev/null; do sleep 1; i=$((i+1)); done; pkill -KILL -u "$1"; true',
+        'sh',
+        m.name,
+      ],
+    });
+}
