@@ -67,15 +67,20 @@ export function outputMode(t: Terminal): OutputMode {
   return {kind: 'listr', renderer: t.stderrTTY && !t.ci && t.term !== 'dumb' ? 'default' : 'simple'};
 }
 
+/** CI as Ink (is-in-ci) sees it: CI or CONTINUOUS_INTEGRATION set to anything but 0 or false. */
+export function inCi(env: NodeJS.ProcessEnv): boolean {
+  const set = (k: string) => k in env && env[k] !== '0' && env[k] !== 'false';
+  return set('CI') || set('CONTINUOUS_INTEGRATION');
+}
+
 export function currentTerminal(o: {yes?: boolean; json?: boolean}): Terminal {
-  const ci = process.env.CI;
   return {
     stdinTTY: process.stdin.isTTY === true,
     stdoutTTY: process.stdout.isTTY === true,
     stderrTTY: process.stderr.isTTY === true,
     yes: Boolean(o.yes),
     json: Boolean(o.json),
-    ci: ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false',
+    ci: inCi(process.env),
     term: process.env.TERM,
   };
 }
@@ -92,6 +97,8 @@ export interface FrontendContext {
   identity?: string;
   recipe: string;
   steps: Step<unknown>[];
+  /** --until: the run ends after this step, so the steps after it are not shown. */
+  until?: string;
   /** The wizard's first frame, when the entry already drew it. */
   firstFrame?: FirstFrame;
 }
@@ -107,6 +114,8 @@ export function followUpArgs(c: Pick<FrontendContext, 'sshConfig' | 'identity'>,
 export async function openFrontend(mode: OutputMode, c: FrontendContext): Promise<Frontend> {
   const {quote} = await import('../util/shell.js');
   const label = c.local || !c.spec ? '--local' : c.spec;
+  const last = c.until ? c.steps.findIndex((s) => s.id === c.until) : -1;
+  const steps = last >= 0 ? c.steps.slice(0, last + 1) : c.steps;
   switch (mode.kind) {
     case 'ink': {
       const [{inkFrontend}, {parseEndpoint}, {VERSION}] = await Promise.all([
@@ -120,7 +129,7 @@ export async function openFrontend(mode: OutputMode, c: FrontendContext): Promis
         host: c.spec && !c.local ? parseEndpoint(c.spec).host : 'localhost',
         recipe: c.recipe,
         extraArgs: followUpArgs(c, quote),
-        steps: c.steps,
+        steps,
         stdout: stream,
         stdin: process.stdin,
         color: wantsColor(stream.isTTY === true),
@@ -130,7 +139,7 @@ export async function openFrontend(mode: OutputMode, c: FrontendContext): Promis
     }
     case 'listr': {
       const {listrFrontend} = await import('../headless/listr-frontend.js');
-      return listrFrontend({steps: c.steps, renderer: mode.renderer});
+      return listrFrontend({steps, renderer: mode.renderer});
     }
     case 'plain': {
       const {plainFrontend} = await import('../headless/plain-frontend.js');

@@ -144,7 +144,7 @@ export function listrFrontend(o: {
     confirm: async () => true,
     wrapSteps: (steps) => steps,
     async finish(end) {
-      const why = end.error ? 'not run: the run stopped before it' : 'not run: the run ended before it (--until)';
+      const why = end.error ? 'not run: the run stopped before it' : 'not run: the run ended before it';
       for (const slot of slots.values()) {
         if (slot.settled) continue;
         if (slot.started && end.error)

@@ -93,7 +93,11 @@ export function App({store, acceptAfterMs}: {store: WizardStore; acceptAfterMs?:
   const {exit} = useApp();
   useGlobalKeys({running: state.phase === 'run' && !state.ask, onStop: store.requestStop});
   useEffect(() => {
-    if (state.phase === 'finished') exit();
+    if (state.phase !== 'finished') return;
+    // Not in this tick: <Static> re-renders once more to mark its last item printed, and an exit before
+    // that lets Ink's final frame print the finish block a second time.
+    const t = setTimeout(exit, 0);
+    return () => clearTimeout(t);
   }, [state.phase, exit]);
   return (
     <>

@@ -36,7 +36,7 @@ export function ConsentBar({
   }
   const prompt = field.error
     ? `✘ ${field.error}`
-    : `Type ${host}, then Enter, to apply under a ${seconds ?? 120} s dead-man timer · Esc: stop here`;
+    : `Type ${host} + Enter to apply (${seconds ?? 120} s dead-man timer) · Esc: stop here`;
   return (
     <Box flexDirection="column">
       <Box height={1}>

@@ -14,8 +14,19 @@ function headline(f: Finish, steps: readonly StepView[], target: string): Line[]
           tone: 'ok',
         },
       ];
-    case 'failed':
-      return [{text: `Not done: ${o.message}`, tone: 'error'}];
+    case 'failed': {
+      // A rolled-back step printed its reason just above: say what it means instead of repeating it.
+      const rolled = steps.find((s) => s.status === 'rolled-back');
+      const kept = applied.length ? ` ${applied.map((s) => s.title).join(', ')} stay(s) applied.` : '';
+      return [
+        {
+          text: rolled
+            ? `Not done: ${rolled.title} was rolled back (why: above); everything it changed is restored.${kept}`
+            : `Not done: ${o.message}`,
+          tone: 'error',
+        },
+      ];
+    }
     case 'stopped':
       return [{text: /^stopped/i.test(o.message) ? `S${o.message.slice(1)}` : `Stopped: ${o.message}`, tone: 'warn'}];
     case 'left-to-timer': {

@@ -66,13 +66,13 @@ describe('listrFrontend (simple renderer, as in CI and pipes)', () => {
     );
   });
 
-  it('steps after --until are skipped, not failed, and the run ends', async () => {
+  it('steps the run never reached are skipped, not failed, and the run ends', async () => {
     const ui = listrFrontend({steps: STEPS, renderer: 'simple'});
     await ui.ready(target, facts, []);
     ui.events({type: 'step.compliant', id: 'preflight'});
     ui.events({type: 'step.done', id: 'admin-user', changed: 1, ms: 10});
     await ui.finish({});
-    expect(written).toMatch(/SSH hardening.*not run: the run ended before it \(--until\)/);
+    expect(written).toMatch(/SSH hardening.*not run: the run ended before it/);
     expect(written).not.toMatch(/✖/);
   });
 

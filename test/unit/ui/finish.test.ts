@@ -63,6 +63,10 @@ describe('buildFinish', () => {
     });
     expect(f.wayIn).toBeUndefined();
     expect(f.rollback).toBeUndefined();
+    const text = finishLines(f, [rolled], 'root@h', 80)
+      .map((l) => l.text)
+      .join(' ');
+    expect(text).toMatch(/Not done: ssh-hardening was rolled back \(why: above\); everything it changed is restored\./);
     expect(f.status).toBe('portcullis status root@h');
     expect(f.exposuresAfterKnown).toBe(false);
   });

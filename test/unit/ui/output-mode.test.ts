@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {followUpArgs, outputMode, type Terminal} from '../../../src/cli/frontend.js';
+import {followUpArgs, inCi, outputMode, type Terminal} from '../../../src/cli/frontend.js';
 import {quote} from '../../../src/util/shell.js';
 
 const tty: Terminal = {
@@ -44,5 +44,16 @@ describe('followUpArgs', () => {
       "--ssh-config '/tmp/my config' -i /k",
     );
     expect(followUpArgs({}, quote)).toBe('');
+  });
+});
+
+describe('inCi', () => {
+  it('agrees with Ink: any value but 0 or false counts, an empty one included', () => {
+    expect(inCi({CI: ''})).toBe(true);
+    expect(inCi({CI: 'true'})).toBe(true);
+    expect(inCi({CONTINUOUS_INTEGRATION: '1'})).toBe(true);
+    expect(inCi({CI: 'false'})).toBe(false);
+    expect(inCi({CI: '0'})).toBe(false);
+    expect(inCi({})).toBe(false);
   });
 });

@@ -85,7 +85,7 @@ describe('StepReview', () => {
 
   it('lockout: y and Enter do nothing; a wrong host name is refused and cleared; the right one applies', async () => {
     const r = await review(SSH);
-    expect(r.frame()).toMatch(/Type 192\.0\.2\.10, then Enter, to apply under a 120 s dead-man timer/);
+    expect(r.frame()).toMatch(/Type 192\.0\.2\.10 \+ Enter to apply \(120 s dead-man timer\) · Esc: stop here/);
     await r.type('y');
     await r.press('enter');
     expect(r.onAnswer).not.toHaveBeenCalled();

@@ -1,0 +1,212 @@
+import {execFile} from 'node:child_process';
+import {promisify} from 'node:util';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {quote} from '../../src/util/shell.js';
+import {e2eSkipReason} from '../sandbox/e2e-skip.js';
+import {type Sandbox, start} from '../sandbox/index.js';
+import {BIN, canLogin, hashTree, waitFor} from './helpers.js';
+
+const exec = promisify(execFile);
+
+/**
+ * The wizard as an operator meets it: the real binary in an 80x24 tmux pane on the sandbox laptop,
+ * answered with keypresses, its screen read back with capture-pane.
+ */
+class Terminal {
+  private readonly socket = `pc-wizard-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+
+  constructor(private readonly vps: Sandbox) {}
+
+  private tmux(...args: string[]): Promise<string> {
+    return exec('tmux', ['-L', this.socket, ...args], {timeout: 10_000}).then((r) => r.stdout);
+  }
+
+  /**
+   * Starts `portcullis ...args` in the laptop namespace; the pane stays after exit and shows the exit code.
+   * (A short sleep first: output written in a new pane's first moments can land out of place in tmux.)
+   */
+  async start(args: readonly string[]): Promise<void> {
+    const env = Object.entries({...this.vps.laptop.env, TERM: 'xterm-256color', LANG: 'C.UTF-8'}).map(
+      ([k, v]) => `${k}=${quote(v)}`,
+    );
+    const argv = [process.execPath, BIN, ...args].map(quote);
+    const line = ['ip', 'netns', 'exec', quote(this.vps.laptop.netns), 'env', ...env, ...argv].join(' ');
+    await this.tmux(
+      'new-session',
+      '-d',
+      '-x',
+      '80',
+      '-y',
+      '24',
+      '-s',
+      'w',
+      `sleep 0.3; ${line}; echo "[exit $?]"; sleep 600`,
+    );
+  }
+
+  /** The visible 80x24 screen. */
+  screen(): Promise<string> {
+    return this.tmux('capture-pane', '-p', '-t', 'w');
+  }
+
+  /** Everything the pane printed, scrollback included. */
+  history(): Promise<string> {
+    return this.tmux('capture-pane', '-p', '-S', '-', '-t', 'w');
+  }
+
+  async waitFor(what: RegExp, timeoutMs = 60_000): Promise<string> {
+    let last = '';
+    try {
+      await waitFor(
+        `${what} on screen`,
+        async () => {
+          last = await this.screen();
+          return what.test(last);
+        },
+        timeoutMs,
+        100,
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; the screen was:\n${last}`);
+    }
+    return last;
+  }
+
+  async keys(...keys: string[]): Promise<void> {
+    await this.tmux('send-keys', '-t', 'w', ...keys);
+  }
+
+  async type(text: string): Promise<void> {
+    await this.tmux('send-keys', '-t', 'w', '-l', text);
+  }
+
+  async kill(): Promise<void> {
+    await this.tmux('kill-server').catch(() => {});
+  }
+}
+
+/** A one-key consent is ignored for its first 400 ms on screen (a stray Enter must not apply a step). */
+const CONSENT_GUARD_MS = 600;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(e2eSkipReason())('the wizard in an 80x24 terminal', () => {
+  let vps: Sandbox;
+  let term: Terminal;
+
+  beforeEach(async () => {
+    vps = await start({log: () => {}});
+    term = new Terminal(vps);
+  });
+  afterEach(async () => {
+    await term?.kill();
+    await vps?.stop();
+  });
+
+  it('walks through preflight, a keypress for the admin user, the host name for SSH hardening, to the summary', async () => {
+    await term.start([
+      'root@192.0.2.10',
+      '--ssh-config',
+      vps.sshConfigPath,
+      '--set',
+      'admin_user=admin',
+      '--until',
+      'ssh-hardening',
+    ]);
+    const preflight = await term.waitFor(/Found on 192\.0\.2\.10/);
+    expect(preflight).toMatch(/Platform Debian GNU\/Linux 12/);
+    expect(preflight).toMatch(/You +root from 192\.0\.2\.20 with a key/);
+    expect(preflight).toMatch(/EXPOSED 0\.0\.0\.0:8080\/tcp +python3/);
+    expect(preflight).toMatch(/Enter review the first change/);
+
+    await term.keys('Enter');
+    const admin = await term.waitFor(/Apply "Admin user"\?/);
+    expect(admin).toMatch(/2\/3 Admin user waiting for you · reversible/);
+    expect(admin).toMatch(/Why +Root login and passwords go next/);
+    await sleep(CONSENT_GUARD_MS);
+    await term.keys('y');
+
+    const ssh = await term.waitFor(/Type 192\.0\.2\.10 \+ Enter to apply/);
+    expect(ssh).toMatch(/3\/3 SSH hardening waiting for you · can cut access/);
+    expect(ssh).toMatch(/Risk +can cut your access: runs under a 120 s dead-man timer/);
+    await term.keys('PageDown');
+    await term.waitFor(/── lines \d+–\d+ of \d+/);
+    await term.type('192.0.2.1');
+    await term.keys('Enter');
+    await term.waitFor(/"192\.0\.2\.1" is not 192\.0\.2\.10; nothing was applied/);
+    await term.type('192.0.2.10');
+    await term.keys('Enter');
+
+    const end = await term.waitFor(/\[exit \d+\]/, 120_000);
+    expect(end, end).toMatch(/\[exit 0\]/);
+    expect(end).toMatch(/Done: 2 step\(s\) applied, \d+ change\(s\) on root@192\.0\.2\.10:22/);
+    expect(end).toMatch(/Way in +ssh admin@192\.0\.2\.10/);
+    expect(end).toMatch(/Undo +portcullis rollback admin@192\.0\.2\.10 --ssh-config/);
+    expect(end).toMatch(/Journal +\//);
+    for (const row of end.split('\n')) expect(row.length).toBeLessThanOrEqual(80);
+
+    // Finished steps were printed once; no live frame (spinner, consent, legend) was left behind.
+    const all = await term.history();
+    expect(all.match(/✔ Admin user done/g)).toHaveLength(1);
+    expect(all.match(/✔ SSH hardening done/g)).toHaveLength(1);
+    expect(all.match(/Done: 2 step/g)).toHaveLength(1);
+    expect(all).not.toMatch(/Apply "Admin user"\?|host name ›|connecting to|Ctrl-C/);
+
+    // And the server is what the summary says.
+    expect(await canLogin(vps, 'admin', 22)).toBe(true);
+    expect(await canLogin(vps, 'root', 22)).toBe(false);
+    expect((await vps.execOk('sshd -T')).split('\n')).toContain('permitrootlogin no');
+  });
+
+  it('Ctrl-C while a lockout step is being proven exits at once and leaves the step to its dead-man timer', async () => {
+    const pristine = await hashTree(vps, '/etc/ssh');
+    // The new port is dropped on the way (a provider firewall): the proof hangs inside the window.
+    await vps.laptop.run('iptables -A OUTPUT -p tcp --dport 2222 -j DROP');
+    const window = 25;
+    try {
+      await term.start([
+        'root@192.0.2.10',
+        '--ssh-config',
+        vps.sshConfigPath,
+        '--set',
+        'admin_user=admin',
+        '--set',
+        'ssh_port=2222',
+        '--until',
+        'ssh-hardening',
+        '--confirm-timeout',
+        String(window),
+      ]);
+      await term.waitFor(/Found on 192\.0\.2\.10/);
+      await term.keys('Enter');
+      await term.waitFor(/Apply "Admin user"\?/);
+      await sleep(CONSENT_GUARD_MS);
+      await term.keys('y');
+      await term.waitFor(/Type 192\.0\.2\.10 \+ Enter to apply/);
+      await term.type('192.0.2.10');
+      await term.keys('Enter');
+      const proving = await term.waitFor(/ssh -p 2222 admin@192\.0\.2\.10: \d+ s left, then everything rolls back/);
+      expect(proving).toMatch(/proving: admin logs in with a key on port 2222/);
+
+      const pressed = Date.now();
+      await term.keys('C-c');
+      const end = await term.waitFor(/\[exit \d+\]/, 15_000);
+      expect(Date.now() - pressed).toBeLessThan(6_000);
+      expect(end).toMatch(/\[exit 1\]/);
+      expect(end).toMatch(
+        /Stopped inside the confirmation window of SSH hardening: the dead-man timer on\s+the target restores it at \d\d:\d\d:\d\d/,
+      );
+      expect((await term.history()).match(/Stopped inside the confirmation window/g)).toHaveLength(1);
+      // The change was live when the wizard left; the timer, not the wizard, puts it back.
+      expect(await vps.execOk('grep -c "Port 2222" /etc/ssh/sshd_config.d/00-portcullis.conf')).toBe('1');
+      await waitFor(
+        'the timer to restore /etc/ssh',
+        async () => (await hashTree(vps, '/etc/ssh')) === pristine,
+        (window + 15) * 1000,
+        250,
+      );
+      await waitFor('root to get in on 22 again', () => canLogin(vps, 'root', 22), 10_000);
+    } finally {
+      await vps.laptop.run('iptables -D OUTPUT -p tcp --dport 2222 -j DROP');
+    }
+  });
+});
