@@ -82,6 +82,8 @@ export const KILL_SESSION = [
   '  printf "%s\\n" "$now" | grep -F -- " $peer " | grep -qF "pid=$pid," || { echo "pid $pid no longer holds $peer"; continue; }',
   '  kill -TERM "$pid" 2>/dev/null && echo "ended pid $pid ($peer)"',
   'done',
+  // Give the connection a moment to close, so what is read right after sees it gone.
+  'i=0; while [ $i -lt 30 ] && ss -Htn state established | grep -qF -- " $peer "; do sleep 0.1; i=$((i+1)); done',
   'true',
 ].join('\n');
 

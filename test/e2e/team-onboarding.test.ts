@@ -31,6 +31,9 @@ function teamYaml(members: Member[]): string {
 describe.skipIf(e2eSkipReason())('team-onboarding on the sandbox VPS', () => {
   let vps: Sandbox;
   let teamFile = '';
+  /** The account files before the first run: a rollback of every run must bring them back byte for byte. */
+  let accounts = '';
+  const ACCOUNTS = ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow'];
   const keys: Record<string, {path: string; pub: string}> = {};
   const apply = (extra: string[] = []) =>
     portcullis(vps, [
@@ -93,6 +96,7 @@ describe.skipIf(e2eSkipReason())('team-onboarding on the sandbox VPS', () => {
       expect(r.code, r.stderr).toBe(0);
       keys[name] = {path, pub: readFileSync(`${path}.pub`, 'utf8').trim()};
     }
+    accounts = await vps.execOk(`sha256sum ${ACCOUNTS.join(' ')}; ls /home`);
   });
   afterAll(async () => {
     await vps?.stop();
@@ -246,5 +250,13 @@ describe.skipIf(e2eSkipReason())('team-onboarding on the sandbox VPS', () => {
     const r = await apply();
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).changed, r.stderr).toBe(0);
+  });
+
+  it('rolling back every run restores the account files byte for byte and removes the homes it created', async () => {
+    const r = await portcullis(vps, ['rollback', VPS, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const steps = JSON.parse(r.stdout).rolledBack.map((s: {step: string}) => s.step);
+    expect(steps).toEqual(['team', 'wireguard', 'team', 'wireguard']);
+    expect(await vps.execOk(`sha256sum ${ACCOUNTS.join(' ')}; ls /home`)).toBe(accounts);
   });
 });
