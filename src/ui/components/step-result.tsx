@@ -27,6 +27,8 @@ export function resultLines(s: StepView, width: number, withFindings: boolean): 
   if (s.reason)
     out.push(...block(s.reason, s.status === 'rolled-back' || s.status === 'failed' ? 'error' : 'dim', w, 4));
   if (s.status === 'declined') out.push(...block('nothing of this step was changed', 'dim', w, 4));
+  if (s.status === 'left-to-timer' && s.timer)
+    out.push(...block(`its change is live until the timer restores it (${s.timer.seconds} s window)`, 'warn', w, 4));
   if (withFindings)
     out.push(
       ...findingLines(

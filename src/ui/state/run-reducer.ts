@@ -7,7 +7,15 @@ import type {ActionRow, RowStatus, StepStatus, StepView} from './types.js';
 /** Lines of command output kept per step: the live tail, not a log. */
 export const OUTPUT_TAIL = 8;
 
-export const FINISHED: readonly StepStatus[] = ['done', 'compliant', 'rolled-back', 'failed', 'declined', 'not-run'];
+export const FINISHED: readonly StepStatus[] = [
+  'done',
+  'compliant',
+  'rolled-back',
+  'failed',
+  'declined',
+  'left-to-timer',
+  'not-run',
+];
 
 export function isFinished(s: StepView): boolean {
   return FINISHED.includes(s.status);

@@ -14,6 +14,8 @@ export type StepStatus =
   | 'rolled-back'
   | 'failed'
   | 'declined'
+  /** The wizard left inside its confirmation window: the armed timer on the target rolls it back. */
+  | 'left-to-timer'
   | 'not-run';
 
 export type RowStatus = 'pending' | 'running' | 'done' | 'failed';

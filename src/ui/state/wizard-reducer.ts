@@ -98,12 +98,15 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
     case 'ui.finish': {
       // Once the run screen was reached, steps the run never got to are marked and listed as not run;
       // before that (no connection, refused, quit at preflight) the finish block says it all.
+      const o = a.finish.outcome;
       const steps =
         state.phase === 'run'
           ? state.steps.map((s) =>
-              s.status === 'pending' || s.status === 'planning' || s.status === 'waiting'
-                ? {...s, status: 'not-run' as const}
-                : s,
+              o.kind === 'left-to-timer' && s.id === o.stepId
+                ? {...s, status: 'left-to-timer' as const}
+                : s.status === 'pending' || s.status === 'planning' || s.status === 'waiting'
+                  ? {...s, status: 'not-run' as const}
+                  : s,
             )
           : state.steps;
       const early = state.phase === 'connecting' || state.phase === 'preflight';

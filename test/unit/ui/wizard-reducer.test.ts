@@ -81,6 +81,18 @@ describe('wizardReducer', () => {
     ]);
   });
 
+  it('a step left inside its window is logged as left to its dead-man timer', () => {
+    const s = fold([
+      ...preflightDone,
+      {type: 'ui.continue'},
+      {type: 'step.planned', step: ADMIN},
+      {type: 'step.start', id: 'admin-user'},
+      {type: 'ui.finish', finish: {...FINISH, outcome: {kind: 'left-to-timer', stepId: 'admin-user', deadline: 5}}},
+    ]);
+    expect(s.steps.map((x) => x.status)).toEqual(['compliant', 'left-to-timer', 'not-run']);
+    expect(s.log.map((i) => i.key)).toContain('step:admin-user');
+  });
+
   it('finish before the run screen (refused, unreachable) lists no unreached steps', () => {
     const refused = fold([
       {type: 'ui.connected', preflight: PREFLIGHT},
