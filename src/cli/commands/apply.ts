@@ -85,7 +85,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
     } else if (!ui.showsSummary) {
       process.stderr.write(`${st.bold('done')}: ${result.changed} change(s); journal ${journal.path}\n`);
       process.stderr.write(`${exposureTable(before, after).join('\n')}\n`);
-      for (const f of result.artifacts) process.stderr.write(`client config: ${f}\n`);
+      for (const f of result.artifacts) process.stderr.write(`written on this machine: ${f}\n`);
     }
   } catch (err) {
     if (outcome === undefined) {
