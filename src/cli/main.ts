@@ -20,6 +20,12 @@ Examples:
   status: `
 Examples:
   $ portcullis status root@203.0.113.5 --json`,
+  peers: `
+Examples:
+  $ portcullis peers add alice admin@203.0.113.5      # client config here (0600) + QR code to scan
+  $ portcullis peers list admin@203.0.113.5 --json
+  $ portcullis peers show alice admin@203.0.113.5     # the config and QR again, from this machine
+  $ portcullis peers remove alice admin@203.0.113.5   # revoked; other tunnels stay up`,
   recipes: `
 Examples:
   $ portcullis recipes
@@ -127,6 +133,7 @@ export function buildProgram(): Command {
 
   const peers = program.command('peers').description('WireGuard peers: add, list, remove, show (config and QR code)');
   targetOptions(peers.command('add'))
+    .addHelpText('after', EXAMPLES.peers)
     .argument('<name>', 'peer name (letters, digits, . _ -)')
     .argument('[target]', 'user@host[:port]')
     .description('add a peer; its client config is written here (0600) and shown as a QR code')
@@ -134,6 +141,7 @@ export function buildProgram(): Command {
       (await import('./commands/peers.js')).peersAdd(name, target, o),
     );
   targetOptions(peers.command('remove'))
+    .addHelpText('after', EXAMPLES.peers)
     .argument('<name>', 'peer name')
     .argument('[target]', 'user@host[:port]')
     .description('revoke a peer; other tunnels stay up')
@@ -141,10 +149,12 @@ export function buildProgram(): Command {
       (await import('./commands/peers.js')).peersRemove(name, target, o),
     );
   targetOptions(peers.command('list'))
+    .addHelpText('after', EXAMPLES.peers)
     .argument('[target]', 'user@host[:port]')
     .description('peers on the server with their last handshake')
     .action(async (target: string | undefined, o) => (await import('./commands/peers.js')).peersList(target, o));
   targetOptions(peers.command('show'))
+    .addHelpText('after', EXAMPLES.peers)
     .argument('<name>', 'peer name')
     .argument('[target]', 'user@host[:port]')
     .description("print a peer's client config and QR code (from this machine)")
@@ -163,7 +173,8 @@ export function buildProgram(): Command {
   recipes
     .command('show')
     .argument('<name>', 'recipe name or file')
-    .description('print a recipe with its values')
+    .description('print a recipe with its parameters and their defaults')
+    .addHelpText('after', EXAMPLES.recipes)
     .action(async (name: string) => {
       const {showRecipeCommand} = await import('./commands/recipes.js');
       showRecipeCommand(name);
