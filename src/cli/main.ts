@@ -63,6 +63,14 @@ export function buildProgram(): Command {
     .description('Harden a server over SSH without locking yourself out.')
     .version(VERSION, '-V, --version')
     .argument('[target]', 'user@host[:port]; omit with --local')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ portcullis root@203.0.113.5 --set admin_user=admin   # the guided wizard (fresh-vps)
+  $ portcullis plan --platform debian-12                 # what it would do, offline
+  $ portcullis apply root@203.0.113.5 --yes --connect-tunnel --set admin_user=admin --set ssh_port=2222`,
+    )
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({outputError: () => {}});
