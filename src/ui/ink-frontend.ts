@@ -56,6 +56,8 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   const mounted: Promise<Mounted> = import('./mount.js').then((m) =>
     m.mountWizard(store, {stdout: o.stdout, stdin: o.stdin, color: o.color, preFrameRows: first.rows}),
   );
+  // Awaited where Ink is needed; a failed import must not also crash as an unhandled rejection meanwhile.
+  mounted.catch(() => {});
   const abort = new AbortController();
   let target: Target | undefined;
   let before: Exposure[] | undefined;
