@@ -1,5 +1,4 @@
 import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
-import QRCode from 'qrcode';
 import type {Action, Finding, ProbeData, Step} from '../src/engine/types.js';
 import {lets} from '../src/platform/firewall/inbound.js';
 import {loadTeamFile, type Team, type TeamMember} from '../src/team/team-file.js';
@@ -267,6 +266,8 @@ export const team: Step<TeamParams> = {
       const conf = clientConfPath(server, m.name, false);
       if (!existsSync(conf)) continue;
       const png = conf.replace(/\.conf$/, '.png');
+      // Loaded only when a client config is written: plans must not pay for the QR encoder (bench/startup).
+      const {default: QRCode} = await import('qrcode');
       const buf = await QRCode.toBuffer(readFileSync(conf, 'utf8'), {type: 'png', errorCorrectionLevel: 'L'});
       writeFileSync(png, buf, {mode: 0o600});
       chmodSync(png, 0o600);

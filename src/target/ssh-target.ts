@@ -148,11 +148,11 @@ export class SshTarget implements Target {
     }
   }
 
-  private async execOnce(mode: SudoMode, script: string, opts: RunOptions): Promise<ExecResult> {
+  private async execOnce(mode: SudoMode, script: string, opts: RunOptions, mux = true): Promise<ExecResult> {
     const input = (mode === 'password' ? `${this.password}\n` : '') + wrapScript(script);
     const args = [
       ...baseArgs(this.opts),
-      ...this.muxArgs(),
+      ...(mux ? this.muxArgs() : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']),
       destination(this.opts.endpoint),
       '--',
       this.remoteCommand(mode),
@@ -161,6 +161,11 @@ export class SshTarget implements Target {
     if (opts.onLine) streamLines(child, opts.onLine);
     const r = await child;
     const code = r.exitCode ?? 255;
+    // A master that could not start (a busy machine, a stale socket) is no reason to fail: the script never
+    // reached the target, so it is sent once more over a connection of its own.
+    if (code === 255 && mux && /control master|ControlSocket|mux_client/i.test(String(r.stderr))) {
+      return this.execOnce(mode, script, opts, false);
+    }
     if (code === 255) throw new RunError(explainSshFailure(String(r.stderr), this.label));
     return {code, stdout: String(r.stdout), stderr: String(r.stderr)};
   }
