@@ -1,7 +1,14 @@
 import type {Action, Finding, Step} from '../src/engine/types.js';
 import {type Facts, sshPorts} from '../src/platform/facts.js';
 import {BACKENDS, firewallBackend} from '../src/platform/firewall/index.js';
-import {type AllowRule, allowRule, dedupeRules, parsePortSpec} from '../src/platform/firewall/policy.js';
+import {
+  type AllowRule,
+  allowRule,
+  dedupeRules,
+  parsePortSpec,
+  SSH_VIA_TUNNEL,
+  type Via,
+} from '../src/platform/firewall/policy.js';
 import {port as checkPort} from '../src/util/validate.js';
 import {adminUserOf} from './admin-user.js';
 
@@ -15,11 +22,14 @@ export interface FirewallParams {
   timeout: number;
 }
 
-/** Every rule the host must keep: each SSH port in use, WireGuard, the recipe's public ports. */
-export function desiredRules(facts: Facts, p: FirewallParams): AllowRule[] {
+/**
+ * Every rule the host must keep: each SSH port in use, WireGuard, the recipe's public ports. With `tunnel`
+ * (close-ports ran, or is running), SSH is let in only through the tunnel.
+ */
+export function desiredRules(facts: Facts, p: FirewallParams, tunnel?: Via): AllowRule[] {
   const ssh = [...sshPorts(facts), ...(p.sshPort !== undefined ? [p.sshPort] : [])];
   return dedupeRules([
-    ...ssh.map((port) => allowRule(port, 'tcp', 'ssh')),
+    ...ssh.map((port) => (tunnel ? allowRule(port, 'tcp', SSH_VIA_TUNNEL, tunnel) : allowRule(port, 'tcp', 'ssh'))),
     ...(p.wgPort !== undefined ? [allowRule(p.wgPort, 'udp', 'wireguard')] : []),
     ...p.publicPorts.map((pp) => allowRule(pp.port, pp.proto, 'public port')),
   ]);
@@ -91,7 +101,14 @@ export const firewall: Step<FirewallParams> = {
       });
       return {actions: [], findings, onRollback: []};
     }
-    const rules = desiredRules(facts, p);
+    // A host whose SSH was closed to the tunnel (close-ports) keeps it that way: this step never reopens it.
+    const tunnel = BACKENDS[backend].tunnelOnly(facts, probe)[0]?.via;
+    if (tunnel)
+      findings.push({
+        level: 'info',
+        message: 'SSH is closed to the tunnel on this host (close-ports): it stays reachable through the tunnel only',
+      });
+    const rules = desiredRules(facts, p, tunnel);
     const port = proofPort(facts, p, access.port);
     const user = p.admin ?? access.user;
     const proof: Extract<Action, {kind: 'proof'}> = {

@@ -1,6 +1,7 @@
 import type {Step} from '../src/engine/types.js';
 import {InputError} from '../src/util/errors.js';
 import {adminUser} from './admin-user.js';
+import {closePorts} from './close-ports.js';
 import {evidence} from './evidence.js';
 import {fail2ban} from './fail2ban.js';
 import {firewall} from './firewall.js';
@@ -23,6 +24,7 @@ export const STEPS: readonly Step<unknown>[] = [
   wireguard,
   team,
   verifyTunnel,
+  closePorts,
 ] as Step<unknown>[];
 
 export function stepsFor(ids: readonly string[]): Step<unknown>[] {

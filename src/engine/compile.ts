@@ -2,6 +2,7 @@ import type {InitSystem} from '../platform/facts.js';
 import {assertNever} from '../util/errors.js';
 import {base64Literal, cmd, quote} from '../util/shell.js';
 import {stepDir, timerUnit} from './paths.js';
+import {claimLine} from './scripts.js';
 import type {Action, ServiceOp} from './types.js';
 
 export interface CompileContext {
@@ -31,6 +32,7 @@ export function compileAction(a: Action, ctx: CompileContext): string[] {
       return armLines(ctx.runId, ctx.stepId, a.seconds);
     case 'timer.disarm':
       return [
+        claimLine(ctx.runId, ctx.stepId),
         `systemctl stop ${quote(`${timerUnit(ctx.runId, ctx.stepId)}.timer`)} 2>/dev/null || true`,
         disarmDetached(ctx),
       ];

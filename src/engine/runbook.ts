@@ -10,6 +10,7 @@ import type {JournalEntry, LocalJournal} from './journal.js';
 import {acquireLock} from './lock.js';
 import {stepDir} from './paths.js';
 import {
+  EXPIRED_EXIT,
   journalLine,
   parseProbe,
   probeScript,
@@ -17,6 +18,7 @@ import {
   SEGMENT_PRELUDE,
   snapshotLines,
   splitOutput,
+  stillArmedLine,
 } from './scripts.js';
 import type {Action, PlannedStep, ProbeData, ProbeRequest, Step, StepContext} from './types.js';
 
@@ -271,6 +273,10 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
   const touches = touchedPaths(actions);
   const ctx = {runId: run, stepId: id, style: 'exec' as const};
   let armedSeconds = 0;
+  // Once a segment has armed the timer on the target, every later segment first checks the step is still
+  // armed: one delayed past the window (a stalled connection) finds it rolled back and changes nothing.
+  let arming = false;
+  let armedOnTarget = false;
   // Packages a step installs first are never removed by a rollback, so the before-images are taken after
   // them: a rollback restores the configuration the package shipped, and the step's onRollback stops
   // what it started.
@@ -294,6 +300,7 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
     const script = [
       SEGMENT_PRELUDE,
       `pcfail() { pcj "{\\"run\\":\\"${run}\\",\\"kind\\":\\"action.failed\\",\\"step\\":\\"${id}\\",\\"i\\":$1,\\"code\\":$2}"; exit 3; }`,
+      ...(armedOnTarget ? [stillArmedLine(run, id)] : []),
       ...lines,
     ].join('\n');
     lines = [];
@@ -302,8 +309,19 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
     });
     const out = splitOutput(r.stdout);
     record(out.journal);
+    if (arming && r.code === 0) armedOnTarget = true;
     if (r.code !== 0) {
       const failed = out.journal.find((e) => e.kind === 'action.failed');
+      if (!failed && r.code === EXPIRED_EXIT && armedSeconds) {
+        // The timer fired first (it took the claim, or had already rolled back): rolling back again is
+        // harmless and restores anything a segment that overlapped it changed.
+        await rollBack(
+          o,
+          planned,
+          `the ${armedSeconds} s dead-man window ran out before the new way in was confirmed (the connection to the target stalled), and the timer rolled this step back`,
+          record,
+        );
+      }
       const what = failed && 'i' in failed ? summarize(actions[failed.i] as Action) : 'preparing the step';
       const tail = (r.stderr.trim().split('\n').slice(-3).join(' | ') || out.lines.slice(-3).join(' | ')).slice(0, 400);
       await rollBack(
@@ -347,6 +365,7 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
     for (const l of compileAction(a, ctx)) lines.push(`{ ${l}\n} || pcfail ${i} $?`);
     if (a.kind === 'timer.arm') {
       armedSeconds = a.seconds;
+      arming = true;
       lines.push(
         `echo armed > ${quote(`${d}/state`)}`,
         journalLine({run, kind: 'timer.armed', step: id, seconds: a.seconds}),

@@ -5,8 +5,20 @@ import type {ProbeData, ProbeRequest} from './types.js';
 
 const JOURNAL_MARK = '@@PCJ ';
 
-/** Shell prelude of every apply segment: pcj appends a journal entry on the target and echoes it for the local copy. */
+/**
+ * Exit code of a segment that finds its step no longer armed: the dead-man timer ran out (the connection
+ * stalled past the window) and rolled the step back, so nothing of the step may go on.
+ */
+export const EXPIRED_EXIT = 4;
+
+/**
+ * Shell prelude of every apply segment: pcj appends a journal entry on the target and echoes it for the
+ * local copy. SIGPIPE is ignored: a segment that reached the target runs to its end even if the wizard
+ * dies meanwhile (its output then goes nowhere), so the target's journal never stops half-way through a
+ * commit (timer stopped, step.done never written).
+ */
 export const SEGMENT_PRELUDE = [
+  "trap '' PIPE",
   'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH',
   `mkdir -p ${STATE_DIR} && chmod 700 ${STATE_DIR}`,
   `pcj() { e=$(printf '{"at":"%s",%s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\${1#?}"); printf '%s\\n' "$e" >> ${JOURNAL}; printf '${JOURNAL_MARK}%s\\n' "$e"; }`,
@@ -42,9 +54,28 @@ export function snapshotLines(runId: string, stepId: string, paths: readonly str
 }
 
 /**
+ * First line of every segment of an armed step after the one that armed it: the step must still be armed.
+ * A segment that arrives after the window ran out (the connection stalled) changes nothing.
+ */
+export function stillArmedLine(runId: string, stepId: string): string {
+  const state = quote(`${stepDir(runId, stepId)}/state`);
+  return `[ "$(cat ${state} 2>/dev/null)" = armed ] || { echo 'the dead-man timer ran out before this step was confirmed and rolled it back' >&2; exit ${EXPIRED_EXIT}; }`;
+}
+
+/**
+ * The commit and the dead-man timer race for one claim (mkdir is atomic): whichever takes it decides the
+ * step. The disarm takes it before it stops the timer; a timer that finds it taken does nothing.
+ */
+export function claimLine(runId: string, stepId: string): string {
+  return `mkdir ${quote(`${stepDir(runId, stepId)}/decided`)} 2>/dev/null || { echo 'the dead-man timer ran out first and rolled this step back' >&2; exit ${EXPIRED_EXIT}; }`;
+}
+
+/**
  * The self-contained rollback for one step, run by the dead-man timer, after a failed proof, or by
  * `portcullis rollback`. Restores every touched path byte for byte, then runs the step's reloads.
- * Idempotent: once rolled back it does nothing; the timer does nothing once the step is committed.
+ * Idempotent: once rolled back the timer and the operator do nothing; the timer does nothing once the
+ * step is committed (or its commit has claimed the step). After a failure it always restores (again): a
+ * segment that overlapped the timer's rollback may have changed files after it.
  */
 export function rollbackScript(
   runId: string,
@@ -65,10 +96,12 @@ export function rollbackScript(
     `D=${quote(d)}`,
     'by=${1:-operator}',
     'state=$(cat "$D/state" 2>/dev/null)',
-    '[ "$state" = rolled-back ] && exit 0',
+    '[ "$state" = rolled-back ] && [ "$by" != failure ] && exit 0',
     '[ "$by" = timer ] && [ "$state" != armed ] && exit 0',
+    '[ "$by" = timer ] && ! mkdir "$D/decided" 2>/dev/null && exit 0',
     `[ "$by" = timer ] || systemctl stop ${quote(`${unit}.timer`)} 2>/dev/null`,
     '[ "$by" != timer ] && [ -f "$D/timer.pid" ] && kill "$(cat "$D/timer.pid")" 2>/dev/null',
+    'echo rolling-back > "$D/state"',
     ...restore,
     ...onRollback.map((l) => `{ ${l}; } >>"$D/rollback.log" 2>&1`),
     'echo rolled-back > "$D/state"',

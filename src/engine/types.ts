@@ -78,6 +78,14 @@ export interface StepContext<P> {
   probe: ProbeData;
   /** The run's own way in, for proofs and for rules that must keep it open. */
   access: {user: string; host: string; port: number; kind: 'ssh' | 'local'};
+  /**
+   * Ids of the steps before this one that succeeded in this run (applied, proven, or already compliant),
+   * so a step can require a checkpoint of the same run. In a dry run: the steps planned before it,
+   * assumed to succeed. Unset: nothing is known to have run.
+   */
+  done?: readonly string[];
+  /** A dry run: the steps in `done` have not really run, so their changes are not in facts or probe. */
+  dryRun?: boolean;
 }
 
 /** A runbook step: probe is read-only, plan is pure, verify reads only. */

@@ -32,5 +32,20 @@ export function exposureTable(before: readonly Exposure[], after: readonly Expos
     'reachable from anywhere, before and after this run (EXPOSED: public and not meant to be):',
     ...lines,
     ...flagged.map((e) => `  ! ${sock(e)}: ${e.fix}`),
+    `  ${exposureSummary(before, after)}`,
   ];
+}
+
+/** The ports anyone can reach, per protocol, before -> after: `public TCP ports: 22, 8080 -> none; public UDP ports: 51820`. */
+export function exposureSummary(before: readonly Exposure[], after: readonly Exposure[]): string {
+  const ports = (list: readonly Exposure[], proto: 'tcp' | 'udp') => {
+    const open = [...new Set(list.filter((e) => e.exposed && e.proto === proto).map((e) => e.port))];
+    return open.length ? open.sort((x, y) => x - y).join(', ') : 'none';
+  };
+  const part = (proto: 'tcp' | 'udp') => {
+    const b = ports(before, proto);
+    const a = ports(after, proto);
+    return `public ${proto.toUpperCase()} ports: ${a === b ? a : `${b} -> ${a}`}`;
+  };
+  return `${part('tcp')}; ${part('udp')}`;
 }

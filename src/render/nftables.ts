@@ -1,5 +1,6 @@
 import type {AllowRule} from '../platform/firewall/policy.js';
 import {allowRule} from '../platform/firewall/policy.js';
+import {InputError} from '../util/errors.js';
 
 export const NFT_TABLE = 'inet portcullis';
 export const NFT_FILE = '/etc/portcullis/firewall.nft';
@@ -9,12 +10,15 @@ export const NFT_UNIT = 'portcullis-firewall.service';
  * The host firewall as one nftables table of our own. Loading the file replaces only this table, in one
  * transaction (create, delete, define): other tables (Docker's, fail2ban's, the distribution's) are never
  * flushed. A drop in any table is final, so this table can only close, never open what another drops.
- * Outgoing traffic has no hook here: it is allowed.
+ * Outgoing traffic has no hook here: it is allowed. A rule `via` the tunnel accepts only on its interface.
  */
 export function renderNftables(rules: readonly AllowRule[]): string {
   const allow = rules.map((r) => {
-    const c = allowRule(r.port, r.proto, r.why);
-    return `\t\t${c.proto} dport ${c.port} accept comment "portcullis: ${c.why}"`;
+    const c = allowRule(r.port, r.proto, r.why, r.via);
+    if (c.via && !c.via.iface)
+      throw new InputError(`nftables needs the tunnel interface to let ${c.port}/${c.proto} in`);
+    const on = c.via ? `iifname "${c.via.iface}" ` : '';
+    return `\t\t${on}${c.proto} dport ${c.port} accept comment "portcullis: ${c.why}"`;
   });
   return [
     '#!/usr/sbin/nft -f',

@@ -53,7 +53,14 @@ export async function canLogin(vps: Sandbox, user: string, port = 22): Promise<b
   return r.code === 0;
 }
 
-export async function passwordLogin(vps: Sandbox, user: string, password: string, port = 22): Promise<RunResult> {
+/** A password login from the laptop; `host` overrides the VPS address (its tunnel address, with the host key pinned). */
+export async function passwordLogin(
+  vps: Sandbox,
+  user: string,
+  password: string,
+  port = 22,
+  host = vps.ip,
+): Promise<RunResult> {
   return vps.laptop.runArgv(
     [
       'sshpass',
@@ -74,7 +81,8 @@ export async function passwordLogin(vps: Sandbox, user: string, password: string
       'NumberOfPasswordPrompts=1',
       '-o',
       'ConnectTimeout=5',
-      `${user}@${vps.ip}`,
+      ...(host !== vps.ip ? ['-o', `HostKeyAlias=${vps.ip}`] : []),
+      `${user}@${host}`,
       'true',
     ],
     {timeout: 30_000},

@@ -182,7 +182,7 @@ describe('firewall step: debian-12 (no firewall yet: ufw)', () => {
     ).toEqual([
       {action: 'allow', port: 22, proto: 'tcp', comment: 'portcullis: ssh'},
       {action: 'limit', port: 80, proto: undefined, comment: undefined},
-      {action: 'allow', port: 22, proto: 'tcp', comment: undefined},
+      {action: 'allow', port: 22, proto: 'tcp', comment: undefined, app: 'OpenSSH'},
     ]);
   });
 });

@@ -90,6 +90,8 @@ export function nftInbound(lines: readonly string[]): Inbound | undefined {
   if (!lines.some((l) => /hook input/.test(l))) return undefined;
   const open: string[] = [];
   for (const l of lines) {
+    // An accept on one incoming interface (the tunnel) lets nothing in from anywhere.
+    if (/\biifname\b/.test(l)) continue;
     const m = /\b(tcp|udp) dport ([0-9]+(?:-[0-9]+)?) .*accept/.exec(l);
     if (m) open.push(`${(m[2] ?? '').replace('-', ':')}/${m[1]}`);
   }

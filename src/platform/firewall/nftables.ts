@@ -1,4 +1,4 @@
-import type {Action} from '../../engine/types.js';
+import type {Action, ProbeData} from '../../engine/types.js';
 import {
   NFT_FILE,
   NFT_TABLE,
@@ -7,9 +7,10 @@ import {
   renderNftLocalStart,
   renderNftUnit,
 } from '../../render/nftables.js';
+import type {Facts} from '../facts.js';
 import {nftInbound} from './inbound.js';
-import {specOf} from './policy.js';
-import {type FirewallBackend, guarded} from './types.js';
+import {type AllowRule, allowRule, SSH_VIA_TUNNEL, specOf} from './policy.js';
+import {COMMENT_PREFIX, type FirewallBackend, guarded} from './types.js';
 
 const UNIT_PATH = `/etc/systemd/system/${NFT_UNIT}`;
 const WANTS = `/etc/systemd/system/sysinit.target.wants/${NFT_UNIT}`;
@@ -18,6 +19,26 @@ const LOCAL_START = '/etc/local.d/portcullis-firewall.start';
 /** Tables that are not ours, Docker's, fail2ban's or an empty distribution default: their drops apply on top of ours. */
 function foreignTables(tables: readonly string[]): string[] {
   return tables.filter((t) => t !== NFT_TABLE && !/f2b|docker|^ip6? (nat|filter)$/.test(t));
+}
+
+/** Accepts on one incoming interface, as `2222/tcp on wg0` (the file and `nft list` write them alike). */
+export function nftTunnelAccepts(
+  lines: readonly string[],
+): {port: number; proto: 'tcp' | 'udp'; iface: string; comment?: string}[] {
+  const out: {port: number; proto: 'tcp' | 'udp'; iface: string; comment?: string}[] = [];
+  for (const l of lines) {
+    const m = /\biifname "([A-Za-z0-9_.-]{1,15})" (tcp|udp) dport ([0-9]{1,5}) accept(?: comment "([^"]*)")?/.exec(l);
+    if (m) out.push({iface: m[1] ?? '', proto: m[2] as 'tcp' | 'udp', port: Number(m[3]), comment: m[4]});
+  }
+  return out;
+}
+
+const onKey = (r: {port: number; proto: string; iface?: string}) => `${specOf(r)} on ${r.iface ?? ''}`;
+
+/** The live table when it is loaded, else the file that loads at boot. */
+function ourRuleset(probe: ProbeData): string {
+  if (probe.queries.nft_loaded?.code === 0) return probe.queries.nft_loaded.out;
+  return probe.files[NFT_FILE]?.content ?? '';
 }
 
 export const nftables: FirewallBackend = {
@@ -36,15 +57,48 @@ export const nftables: FirewallBackend = {
       nft_boot: {code: 1, out: ''},
     },
   }),
+  tunnelOnly(_f: Facts, probe: ProbeData) {
+    return nftTunnelAccepts(ourRuleset(probe).split('\n'))
+      .filter((a) => a.comment === `${COMMENT_PREFIX}${SSH_VIA_TUNNEL}`)
+      .map((a) => allowRule(a.port, a.proto, SSH_VIA_TUNNEL, {iface: a.iface}));
+  },
+  assumed(f: Facts, rules: readonly AllowRule[]) {
+    const text = renderNftables(rules);
+    const openrc = f.init === 'openrc';
+    return {
+      facts: {
+        ...f,
+        firewall: {...f.firewall, active: 'nftables', nftTables: [...new Set([...f.firewall.nftTables, NFT_TABLE])]},
+      },
+      probe: {
+        files: {
+          [NFT_FILE]: {exists: true, mode: 0o600, content: text},
+          [openrc ? LOCAL_START : UNIT_PATH]: {
+            exists: true,
+            mode: openrc ? 0o755 : 0o644,
+            content: openrc ? renderNftLocalStart() : renderNftUnit(),
+          },
+        },
+        queries: {
+          nft_present: {code: 0, out: '/usr/sbin/nft'},
+          nft_loaded: {code: 0, out: text},
+          nft_boot: {code: 0, out: 'enabled'},
+        },
+      },
+    };
+  },
   plan({facts, rules, probe, proof, timeout, findings}) {
     const present = probe.queries.nft_present?.code === 0;
     const content = renderNftables(rules);
-    const loaded =
-      probe.queries.nft_loaded?.code === 0 ? nftInbound(probe.queries.nft_loaded.out.split('\n')) : undefined;
-    const want = new Set(rules.map(specOf));
+    const loadedLines = probe.queries.nft_loaded?.code === 0 ? probe.queries.nft_loaded.out.split('\n') : undefined;
+    const loaded = loadedLines ? nftInbound(loadedLines) : undefined;
+    const want = new Set(rules.filter((r) => !r.via).map(specOf));
+    const wantOn = new Set(rules.filter((r) => r.via).map((r) => onKey({...r, iface: r.via?.iface})));
     // DHCP replies are let in by every version of the table: not part of the policy that changes.
     const open = new Set(loaded?.open.filter((s) => s !== '68/udp' && s !== '546/udp'));
-    const loadedOk = loaded?.defaultDeny === true && open.size === want.size && [...open].every((s) => want.has(s));
+    const on = new Set(nftTunnelAccepts(loadedLines ?? []).map(onKey));
+    const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((s) => b.has(s));
+    const loadedOk = loaded?.defaultDeny === true && same(open, want) && same(on, wantOn);
     const fileOk = probe.files[NFT_FILE]?.content === content;
     const openrc = facts.init === 'openrc';
     const bootFile = openrc ? LOCAL_START : UNIT_PATH;

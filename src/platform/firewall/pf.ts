@@ -35,7 +35,16 @@ export const pf: FirewallBackend = {
       [PF_PLIST]: {exists: false},
     },
   }),
+  // macOS is never a WireGuard server here, so no rule of ours is limited to a tunnel.
+  tunnelOnly: () => [],
   plan({facts, rules, probe, proof, timeout, findings}) {
+    if (rules.some((r) => r.via)) {
+      findings.push({
+        level: 'error',
+        message: 'pf rules through a tunnel are not supported: macOS is not a WireGuard server for portcullis',
+      });
+      return {actions: [], findings, onRollback: []};
+    }
     const conf = probe.files[PF_CONF]?.content ?? '';
     const anchor = renderPfAnchor(rules);
     const plist = renderPfPlist();

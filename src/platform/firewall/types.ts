@@ -11,6 +11,11 @@ export interface BackendInput {
   proof: Extract<Action, {kind: 'proof'}>;
   timeout: number;
   findings: Finding[];
+  /**
+   * close-ports: a port the rules let in only through the tunnel must not stay public, so a public rule
+   * for it goes even when it is not ours. Otherwise rules that are not ours are always kept.
+   */
+  closing?: boolean;
 }
 
 /** One firewall backend: a read-only probe, what a fresh host shows, and a pure plan. */
@@ -18,6 +23,10 @@ export interface FirewallBackend {
   probe(f: Facts): ProbeRequest;
   offline(f: Facts): Partial<ProbeData>;
   plan(input: BackendInput): StepPlan;
+  /** Our tunnel-only rules in place (close-ports ran), `via` filled as far as the backend can read it. */
+  tunnelOnly(f: Facts, probe: ProbeData): AllowRule[];
+  /** Facts and probe of this host as the firewall step leaves it with these rules: close-ports' dry run. */
+  assumed?(f: Facts, rules: readonly AllowRule[]): {facts: Facts; probe: ProbeData};
 }
 
 /** The comment every rule of ours carries: how we tell our rules from the operator's. */

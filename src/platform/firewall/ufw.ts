@@ -1,6 +1,8 @@
-import type {Action} from '../../engine/types.js';
+import type {Action, ProbeData} from '../../engine/types.js';
+import {InputError} from '../../util/errors.js';
+import type {Facts} from '../facts.js';
 import type {AllowRule} from './policy.js';
-import {specOf} from './policy.js';
+import {allowRule, SSH_VIA_TUNNEL, specOf} from './policy.js';
 import {COMMENT_PREFIX, type FirewallBackend, guarded} from './types.js';
 
 const DEFAULTS = '/etc/default/ufw';
@@ -17,15 +19,35 @@ export interface UfwAdded {
   /** Unset: the rule covers tcp and udp. */
   proto?: 'tcp' | 'udp';
   comment?: string;
+  /** `allow in on wg0 to any port N`: only through that interface. Unset: from anywhere. */
+  iface?: string;
+  /** The application profile the rule names (`OpenSSH`), as ufw must be given it to delete the rule. */
+  app?: string;
 }
 
-/** `ufw show added`: the rules as commands. Anything that is not a plain port rule (sources, ranges, rejects) is left out. */
+/**
+ * `ufw show added`: the rules as commands. Plain port rules and port rules on one incoming interface;
+ * anything else (sources, ranges, rejects) is left out.
+ */
 export function parseUfwAdded(out: string): UfwAdded[] {
   const rules: UfwAdded[] = [];
   for (const line of out.split('\n')) {
-    const m = /^ufw (allow|limit)(?: in)? ([0-9]{1,5}|OpenSSH)(?:\/(tcp|udp))?(?: comment '(.*)')?\s*$/.exec(
-      line.trim(),
-    );
+    const t = line.trim();
+    const on =
+      /^ufw (allow|limit) in on ([A-Za-z0-9_.-]{1,15}) to any port ([0-9]{1,5})(?: proto (tcp|udp))?(?: comment '(.*)')?\s*$/.exec(
+        t,
+      );
+    if (on) {
+      rules.push({
+        action: on[1] as 'allow' | 'limit',
+        port: Number(on[3]),
+        proto: on[4] as 'tcp' | 'udp' | undefined,
+        comment: on[5],
+        iface: on[2],
+      });
+      continue;
+    }
+    const m = /^ufw (allow|limit)(?: in)? ([0-9]{1,5}|OpenSSH)(?:\/(tcp|udp))?(?: comment '(.*)')?\s*$/.exec(t);
     if (!m) continue;
     const app = m[2] === 'OpenSSH';
     rules.push({
@@ -33,9 +55,29 @@ export function parseUfwAdded(out: string): UfwAdded[] {
       port: app ? 22 : Number(m[2]),
       proto: app ? 'tcp' : (m[3] as 'tcp' | 'udp' | undefined),
       comment: m[4],
+      ...(app ? {app: 'OpenSSH'} : {}),
     });
   }
   return rules;
+}
+
+/** How ufw is told a rule: `2222/tcp`, or `in on wg0 to any port 2222 proto tcp`. */
+function ufwSpec(r: {port: number; proto?: string; iface?: string; app?: string}): string[] {
+  if (r.iface)
+    return ['in', 'on', r.iface, 'to', 'any', 'port', String(r.port), ...(r.proto ? ['proto', r.proto] : [])];
+  if (r.app) return [r.app];
+  return [r.proto ? `${r.port}/${r.proto}` : String(r.port)];
+}
+
+const ifaceOf = (r: AllowRule): string | undefined => {
+  if (!r.via) return undefined;
+  if (!r.via.iface) throw new InputError(`ufw needs the tunnel interface to let ${specOf(r)} in only through it`);
+  return r.via.iface;
+};
+
+/** Our rules in ufw's own vocabulary, as `ufw show added` lists them. */
+function addedLine(r: AllowRule): string {
+  return `ufw allow ${ufwSpec({...r, iface: ifaceOf(r)}).join(' ')} comment '${COMMENT_PREFIX}${r.why}'`;
 }
 
 export function parseUfwDefaults(text: string): {input: string; output: string; ipv6: string} {
@@ -51,7 +93,12 @@ export function withIpv6(text: string): string {
 }
 
 const covers = (r: UfwAdded, want: AllowRule) =>
-  r.port === want.port && (r.proto === undefined || r.proto === want.proto);
+  r.port === want.port && (r.proto === undefined || r.proto === want.proto) && r.iface === ifaceOf(want);
+
+const keyOfAdded = (r: {port: number; proto?: string; iface?: string}) =>
+  `${r.port}/${r.proto ?? ''}${r.iface ? ` on ${r.iface}` : ''}`;
+
+const SHOW_ADDED_HEADER = "Added user rules (see 'ufw status' for running firewall):";
 
 export const ufw: FirewallBackend = {
   probe: () => ({files: [DEFAULTS], queries: {ufw_added: 'ufw show added'}}),
@@ -60,9 +107,24 @@ export const ufw: FirewallBackend = {
       ? {queries: {ufw_added: {code: 127, out: 'sh: 1: ufw: not found'}}}
       : {
           files: {[DEFAULTS]: {exists: true, mode: 0o644, content: SHIPPED_DEFAULTS}},
-          queries: {ufw_added: {code: 0, out: "Added user rules (see 'ufw status' for running firewall):\n(None)"}},
+          queries: {ufw_added: {code: 0, out: `${SHOW_ADDED_HEADER}\n(None)`}},
         },
-  plan({facts, rules, probe, proof, timeout, findings}) {
+  tunnelOnly(f: Facts, probe: ProbeData) {
+    if (f.firewall.ufw === 'absent') return [];
+    return parseUfwAdded(probe.queries.ufw_added?.out ?? '')
+      .filter((e) => e.iface && e.comment === `${COMMENT_PREFIX}${SSH_VIA_TUNNEL}`)
+      .map((e) => allowRule(e.port, e.proto ?? 'tcp', SSH_VIA_TUNNEL, {iface: e.iface}));
+  },
+  assumed(f: Facts, rules: readonly AllowRule[]) {
+    return {
+      facts: {...f, firewall: {...f.firewall, active: 'ufw', ufw: 'active'}},
+      probe: {
+        files: {[DEFAULTS]: {exists: true, mode: 0o644, content: SHIPPED_DEFAULTS}},
+        queries: {ufw_added: {code: 0, out: [SHOW_ADDED_HEADER, ...rules.map(addedLine)].join('\n')}},
+      },
+    };
+  },
+  plan({facts, rules, probe, proof, timeout, findings, closing}) {
     const installed = facts.firewall.ufw !== 'absent';
     const active = facts.firewall.ufw === 'active';
     const existing = installed ? parseUfwAdded(probe.queries.ufw_added?.out ?? '') : [];
@@ -94,35 +156,53 @@ export const ufw: FirewallBackend = {
         touches,
       });
     }
+    // Adds come first: a port that moves behind the tunnel is let in there before its public rule goes.
     for (const r of rules) {
       if (existing.some((e) => covers(e, r))) continue;
+      const iface = ifaceOf(r);
       changes.push({
         kind: 'firewall.rule',
         backend: 'ufw',
-        rule: `allow ${specOf(r)} (${r.why})`,
-        argv: ['ufw', 'allow', specOf(r), 'comment', `${COMMENT_PREFIX}${r.why}`],
+        rule: iface ? `allow ${specOf(r)} only in on ${iface} (${r.why})` : `allow ${specOf(r)} (${r.why})`,
+        argv: ['ufw', 'allow', ...ufwSpec({...r, iface}), 'comment', `${COMMENT_PREFIX}${r.why}`],
         touches,
       });
     }
-    const wanted = new Set(rules.map(specOf));
+    const wanted = new Set(rules.map((r) => keyOfAdded({...r, iface: ifaceOf(r)})));
     for (const e of existing) {
-      if (!e.comment?.startsWith(COMMENT_PREFIX) || !e.proto || wanted.has(specOf({port: e.port, proto: e.proto})))
-        continue;
+      if (!e.comment?.startsWith(COMMENT_PREFIX) || !e.proto || wanted.has(keyOfAdded(e))) continue;
       // By spec, never by number: numbers shift, and a number deletes only the IPv4 or the IPv6 half.
       changes.push({
         kind: 'firewall.rule',
         backend: 'ufw',
-        rule: `delete allow ${e.port}/${e.proto} (${e.comment.slice(COMMENT_PREFIX.length)}: no longer needed)`,
-        argv: ['ufw', 'delete', e.action, `${e.port}/${e.proto}`],
+        rule: `delete allow ${e.port}/${e.proto}${e.iface ? ` in on ${e.iface}` : ''} (${e.comment.slice(COMMENT_PREFIX.length)}: no longer needed)`,
+        argv: ['ufw', 'delete', e.action, ...ufwSpec(e)],
+        touches,
+      });
+    }
+    // Closing: a port let in only through the tunnel loses every public rule, also one portcullis did not add.
+    const tunneled = rules.filter((r) => r.via);
+    const keepsPublic = (e: UfwAdded) =>
+      closing === true &&
+      !e.iface &&
+      !e.comment?.startsWith(COMMENT_PREFIX) &&
+      tunneled.some((r) => r.port === e.port && (e.proto === undefined || e.proto === r.proto));
+    for (const e of existing.filter(keepsPublic)) {
+      const what = ufwSpec(e).join(' ');
+      changes.push({
+        kind: 'firewall.rule',
+        backend: 'ufw',
+        rule: `delete allow ${what} (a rule not added by portcullis that keeps the port public)`,
+        argv: ['ufw', 'delete', e.action, ...ufwSpec(e)],
         touches,
       });
     }
     for (const e of existing) {
-      if (e.comment?.startsWith(COMMENT_PREFIX) || rules.some((r) => covers(e, r))) continue;
+      if (e.comment?.startsWith(COMMENT_PREFIX) || keepsPublic(e) || rules.some((r) => covers(e, r))) continue;
       findings.push({
         level: 'info',
-        message: `ufw also allows ${e.port}${e.proto ? `/${e.proto}` : ''} (a rule of yours, kept)`,
-        fix: `ufw delete ${e.action} ${e.port}${e.proto ? `/${e.proto}` : ''}`,
+        message: `ufw also allows ${e.port}${e.proto ? `/${e.proto}` : ''}${e.iface ? ` in on ${e.iface}` : ''} (a rule of yours, kept)`,
+        fix: `ufw delete ${e.action} ${ufwSpec(e).join(' ')}`,
       });
     }
     if (active && changes.some((a) => a.kind === 'file.write')) {
