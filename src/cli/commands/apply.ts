@@ -58,6 +58,9 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
       throw new RunError('stopped by the operator before any change; nothing was changed');
     const result = await applyRunbook({
       target,
+      // Headless Ctrl-C: the first stops before the next step (the one in flight finishes or rolls back);
+      // a second leaves at once, and an armed dead-man timer restores the target.
+      signal: ui.signal ?? headlessStop(),
       facts,
       steps: ui.wrapSteps(setup.steps),
       values: setup.values,
@@ -66,7 +69,6 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
       events: ui.events,
       until: o.until,
       breakLock: o.breakLock === true,
-      signal: ui.signal,
       operator: {
         connectTunnel: async (confPath, iface) => {
           const {connectTunnel} = await import('../../wg/tunnel.js');
@@ -116,4 +118,20 @@ async function exposedNow(target: Target, values: Record<string, unknown>): Prom
     () => undefined,
   );
   return Promise.race([read, new Promise<undefined>((r) => setTimeout(r, 8000, undefined).unref())]);
+}
+
+function headlessStop(): AbortSignal {
+  const stop = new AbortController();
+  const onSigint = () => {
+    if (stop.signal.aborted) {
+      process.stderr.write('portcullis: stopped at once; a step under its dead-man timer is restored by the timer\n');
+      process.exit(130);
+    }
+    process.stderr.write(
+      'portcullis: stopping after the step in flight (Ctrl-C again to leave now; an armed timer restores the target)\n',
+    );
+    stop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return stop.signal;
 }
