@@ -1,20 +1,20 @@
 import type {Step} from '../src/engine/types.js';
-import {exposures} from '../src/platform/exposure.js';
+import {exposures, meantPublic} from '../src/platform/exposure.js';
 import {sshdValue} from '../src/platform/facts.js';
 
 /**
  * Preflight: read-only. Says what was found and refuses to go on where going on could lock the
  * operator out (sshd config already broken, a rollback from an interrupted run still armed).
  */
-export const preflight: Step<Record<string, never>> = {
+export const preflight: Step<{meantPublic: string[]}> = {
   id: 'preflight',
   title: 'Preflight',
   why: 'Know the platform and your own way in before changing anything: every later step keeps that way open until a new one is proven.',
   risk: 'safe',
   undo: 'Nothing to undo: preflight only reads.',
-  params: () => ({}),
+  params: (values) => ({meantPublic: meantPublic(values)}),
   probe: () => ({}),
-  plan: ({facts, access}) => {
+  plan: ({facts, access, params}) => {
     const findings: ReturnType<Step['plan']>['findings'] = [];
     if (facts.platform === 'unknown') {
       findings.push({
@@ -54,7 +54,7 @@ export const preflight: Step<Record<string, never>> = {
         message: 'root can log in with a password right now: the most attacked setting on the internet',
       });
     }
-    for (const e of exposures(facts)) {
+    for (const e of exposures(facts, params.meantPublic)) {
       if (e.flag)
         findings.push({
           level: 'warn',
