@@ -163,7 +163,13 @@ export class SshTarget implements Target {
     const code = r.exitCode ?? 255;
     // A master that could not start (a busy machine, a stale socket) is no reason to fail: the script never
     // reached the target, so it is sent once more over a connection of its own.
-    if (code === 255 && mux && /Failed to connect to new control master|Control socket connect\(.*\): (No such file|Connection refused)/.test(String(r.stderr))) {
+    if (
+      code === 255 &&
+      mux &&
+      /Failed to connect to new control master|Control socket connect\(.*\): (No such file|Connection refused)/.test(
+        String(r.stderr),
+      )
+    ) {
       return this.execOnce(mode, script, opts, false);
     }
     if (code === 255) throw new RunError(explainSshFailure(String(r.stderr), this.label));
