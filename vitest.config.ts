@@ -7,7 +7,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: {name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], environment: 'node'},
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.{ts,tsx}'],
+          environment: 'node',
+          setupFiles: ['test/setup-unit.ts'],
+        },
       },
       {
         extends: true,
