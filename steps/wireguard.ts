@@ -201,6 +201,7 @@ export const wireguard: Step<WgParams> = {
       actions.push({kind: 'run', label: `check that ${WG_IFACE} is up`, argv: ['wg', 'show', WG_IFACE, 'listen-port']});
     return {actions, findings, onRollback};
   },
+  artifactKind: 'client-config',
   async afterApply({run, params: p, access, facts}) {
     const server = serverName(facts.hostname, access.host);
     const pub = await run(`wg pubkey < ${WG_KEY}`);

@@ -1,4 +1,4 @@
-import type {Finding, PlannedStep} from './types.js';
+import type {ArtifactKind, Finding, PlannedStep} from './types.js';
 
 /** Everything the engine tells a UI. The engine never imports a UI; UIs subscribe to these. */
 export type EngineEvent =
@@ -8,13 +8,29 @@ export type EngineEvent =
   | {type: 'action.start'; id: string; index: number; summary: string}
   | {type: 'output'; id: string; line: string}
   | {type: 'timer.armed'; id: string; seconds: number; deadline: number}
-  | {type: 'proof.start'; id: string; what: string; command: string; deadline?: number}
+  | {type: 'proof.start'; id: string; what: string; command: string; deadline?: number; tunnel?: ProofTunnel}
+  /** A proof under way reached a stage the operator acts on (the tunnel's handshake came through). */
+  | {type: 'proof.progress'; id: string; what: string; stage: 'handshake'; message: string}
   | {type: 'proof.ok'; id: string; what: string; ms: number}
   | {type: 'proof.failed'; id: string; what: string; reason: string}
   | {type: 'step.compliant'; id: string}
   | {type: 'step.done'; id: string; changed: number; ms: number}
   | {type: 'step.rolled-back'; id: string; reason: string}
   | {type: 'step.failed'; id: string; reason: string}
-  | {type: 'finding'; id: string; finding: Finding};
+  | {type: 'finding'; id: string; finding: Finding}
+  /** A file the step's afterApply wrote on the operator's machine (a path only: never its content). */
+  | {type: 'artifact'; id: string; path: string; kind: ArtifactKind};
+
+/** A proof through the WireGuard tunnel, as a UI shows the wait for it. */
+export interface ProofTunnel {
+  /** The operator's client config (0600) that brings the tunnel up. */
+  confPath: string;
+  /** The wg-quick interface name this machine uses for it (the file name may be too long for one). */
+  localIface: string;
+  /** True: this run brings the tunnel up itself (--connect-tunnel); false: the operator does, from a device. */
+  connect: boolean;
+  /** Epoch ms when the proof gives up waiting. */
+  deadline: number;
+}
 
 export type EventSink = (e: EngineEvent) => void;

@@ -243,6 +243,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         access: accessOf(o.target, facts),
       });
       result.artifacts.push(...files);
+      for (const path of files) o.events({type: 'artifact', id: step.id, path, kind: step.artifactKind ?? 'file'});
     }
     if (o.until && step.id === o.until) break;
   }
@@ -344,12 +345,18 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
         what: a.what,
         command,
         deadline: armedSeconds ? Date.now() + armedSeconds * 1000 : undefined,
+        tunnel: a.tunnel && {
+          confPath: a.tunnel.confPath,
+          localIface: a.tunnel.localIface,
+          connect: a.tunnel.connect,
+          deadline: Date.now() + a.tunnel.timeoutS * 1000,
+        },
       });
       // Locally the operator proves it by logging in anew; give them the window, less time to disarm.
       const route =
         o.target.kind === 'local' ? {...a.route, timeoutS: Math.max(15, (armedSeconds || 120) - 10)} : a.route;
       const res = a.tunnel
-        ? await proveTunnel(o, a.tunnel, route, a.what)
+        ? await proveTunnel(o, id, a.tunnel, route, a.what)
         : await proveWithRetry(o.target, {...a, route});
       if (!res.ok) {
         record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
@@ -400,6 +407,7 @@ async function proveWithRetry(target: Target, a: Extract<Action, {kind: 'proof'}
  */
 async function proveTunnel(
   o: ApplyOptions,
+  id: string,
   t: NonNullable<Extract<Action, {kind: 'proof'}>['tunnel']>,
   route: ProofRoute,
   what: string,
@@ -420,6 +428,7 @@ async function proveTunnel(
   const handshake = `s=$(( $(date +%s) - 180 )); wg show ${quote(t.iface)} latest-handshakes | awk -v k=${quote(t.publicKey)} -v s="$s" '$1 == k && $2 >= s {f=1} END {exit f ? 0 : 1}'`;
   const fresh = async () => (await o.target.run(handshake)).code === 0;
   let last = 'no handshake yet';
+  let seen = false;
   while (Date.now() < deadline) {
     if (t.connect) {
       // The login attempt itself sends traffic into the tunnel, which starts the handshake.
@@ -429,8 +438,13 @@ async function proveTunnel(
       if (!r.ok) last = r.reason;
     } else {
       const login = `journalctl -q --no-pager -o cat --since ${quote(`@${since}`)} _COMM=sshd _COMM=sshd-session 2>/dev/null | grep -q ${quote(`Accepted publickey for ${route.user ?? o.target.user} from ${t.peerAddress} `)}`;
-      if ((await fresh()) && (await o.target.run(login)).code === 0)
-        return {ok: true as const, ms: Date.now() - started};
+      const shaken = await fresh();
+      if (shaken && !seen) {
+        seen = true;
+        const message = `handshake seen, now log in through the tunnel: ${o.target.describeRoute(route)}`;
+        o.events({type: 'proof.progress', id, what, stage: 'handshake', message});
+      }
+      if (shaken && (await o.target.run(login)).code === 0) return {ok: true as const, ms: Date.now() - started};
       await new Promise((r) => setTimeout(r, 1000));
     }
   }

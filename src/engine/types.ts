@@ -37,6 +37,12 @@ export interface TunnelProof {
   timeoutS: number;
 }
 
+/**
+ * What the files an afterApply returns are: WireGuard client configs (they hold a peer's private key:
+ * a UI may show them as a QR code on screen, never in logs, --json or the journal) or other files.
+ */
+export type ArtifactKind = 'client-config' | 'file';
+
 export type ServiceOp = 'reload' | 'restart' | 'enable-now' | 'start' | 'daemon-reload' | 'restart-socket';
 
 export type Risk = 'safe' | 'reversible' | 'lockout';
@@ -109,6 +115,8 @@ export interface Step<P = Record<string, unknown>> {
     facts: Facts,
     access: StepContext<P>['access'],
   ): Promise<Record<string, unknown>>;
+  /** What afterApply's files are (default 'file'). */
+  readonly artifactKind?: ArtifactKind;
   /** Operator-side work after the step is applied or found compliant (e.g. client configs); returns file paths. */
   afterApply?(o: {
     run: (script: string) => Promise<{code: number; stdout: string}>;

@@ -1,5 +1,6 @@
 import type {EngineEvent} from '../engine/events.js';
 import type {Style} from '../render/plan-text.js';
+import {artifactLine, tunnelLine} from './task-updates.js';
 
 /**
  * Plain progress lines on stderr for --yes, CI and pipes: one line per event that matters, command
@@ -31,6 +32,13 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
         break;
       case 'proof.start':
         write(`  ${st.cyan('?')} proving ${e.what} (${e.command})\n`);
+        if (e.tunnel) write(`    ${tunnelLine(e.tunnel)}\n`);
+        break;
+      case 'proof.progress':
+        write(`  ${st.green('✔')} ${e.message}\n`);
+        break;
+      case 'artifact':
+        write(`  ${st.dim('↳')} ${artifactLine(e)}\n`);
         break;
       case 'proof.ok':
         write(`  ${st.green('✔')} proven: ${e.what} (${e.ms} ms)\n`);

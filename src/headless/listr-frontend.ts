@@ -1,4 +1,4 @@
-import {Listr, ListrLogger, ProcessOutput} from 'listr2';
+import {Listr, ListrLogger, ListrLogLevels, ProcessOutput} from 'listr2';
 import type {Frontend} from '../cli/frontend.js';
 import type {EngineEvent} from '../engine/events.js';
 import {stepOf, type TaskUpdate, taskUpdates} from './task-updates.js';
@@ -14,12 +14,17 @@ interface Task {
 class Slot {
   private task?: Task;
   private settle?: {resolve(): void; reject(e: Error): void};
-  private readonly queue: (TaskUpdate | {kind: 'skip'; why: string})[] = [];
+  private readonly queue: (Exclude<TaskUpdate, {kind: 'note'}> | {kind: 'skip'; why: string})[] = [];
   private done = false;
   private closed = false;
   private ticker?: ReturnType<typeof setInterval>;
+  private readonly notes: string[] = [];
+  private doneTitle?: string;
 
-  constructor(readonly title: string) {}
+  constructor(
+    readonly title: string,
+    private readonly late?: (text: string) => void,
+  ) {}
 
   attach(task: Task): Promise<void> {
     this.task = task;
@@ -29,8 +34,12 @@ class Slot {
     });
   }
 
-  /** Updates after the one that ends the task (ok, fail, skip) are dropped, queued or not. */
+  /** Updates after the one that ends the task (ok, fail, skip) are dropped, queued or not; notes are kept. */
   push(u: TaskUpdate | {kind: 'skip'; why: string}): void {
+    if (u.kind === 'note') {
+      this.note(u.text);
+      return;
+    }
     if (this.closed) return;
     if (u.kind !== 'output') this.closed = true;
     if (!this.task || !this.settle) this.queue.push(u);
@@ -49,6 +58,22 @@ class Slot {
     tick();
   }
 
+  /**
+   * Added to the title, also after the task settled (its files come after it is done). A settled task
+   * no longer reports changes to the renderer: the redrawing one still draws its new title, the simple
+   * one printed it already, so `late` prints the line.
+   */
+  private note(text: string): void {
+    this.notes.push(text);
+    if (!this.task || !this.done) return;
+    this.task.title = this.titled();
+    this.late?.(text);
+  }
+
+  private titled(): string {
+    return [this.doneTitle ?? this.title, ...this.notes].join('; ');
+  }
+
   get settled(): boolean {
     return this.closed;
   }
@@ -57,7 +82,7 @@ class Slot {
     return this.task !== undefined;
   }
 
-  private apply(u: TaskUpdate | {kind: 'skip'; why: string}): void {
+  private apply(u: Exclude<TaskUpdate, {kind: 'note'}> | {kind: 'skip'; why: string}): void {
     const task = this.task as Task;
     const settle = this.settle as {resolve(): void; reject(e: Error): void};
     switch (u.kind) {
@@ -66,7 +91,8 @@ class Slot {
         return;
       case 'ok':
         this.finish();
-        task.title = u.title;
+        this.doneTitle = u.title;
+        task.title = this.titled();
         settle.resolve();
         return;
       case 'skip':
@@ -97,8 +123,9 @@ export function listrFrontend(o: {
   steps: readonly {id: string; title: string}[];
   renderer: 'default' | 'simple';
 }): Frontend {
-  const slots = new Map(o.steps.map((s) => [s.id, new Slot(s.title)]));
   const logger = new ListrLogger({useIcons: true, processOutput: new ProcessOutput(process.stderr, process.stderr)});
+  const late = o.renderer === 'simple' ? (text: string) => logger.log(ListrLogLevels.OUTPUT, text) : undefined;
+  const slots = new Map(o.steps.map((s) => [s.id, new Slot(s.title, late)]));
   let run: Promise<void> | undefined;
   let lastProof: string | undefined;
 

@@ -1,8 +1,30 @@
 import type {EngineEvent} from '../engine/events.js';
 import {cleanLine} from '../ui/model/clean-line.js';
+import {wgQuickUp} from '../wg/wg-quick.js';
 
-/** What one engine event does to its step's task line in a headless run. */
-export type TaskUpdate = {kind: 'output'; text: string} | {kind: 'ok'; title: string} | {kind: 'fail'; message: string};
+/**
+ * What one engine event does to its step's task line in a headless run. A note is added to the task's
+ * title, also once the task has settled: a step's files are written after it is done.
+ */
+export type TaskUpdate =
+  | {kind: 'output'; text: string}
+  | {kind: 'ok'; title: string}
+  | {kind: 'fail'; message: string}
+  | {kind: 'note'; text: string};
+
+/** How a file written on this machine is named in headless output: its path, never its content. */
+export function artifactLine(e: Extract<EngineEvent, {type: 'artifact'}>): string {
+  return e.kind === 'client-config'
+    ? `client config saved on this machine: ${e.path} (0600, holds the peer's private key)`
+    : `saved on this machine: ${e.path}`;
+}
+
+/** Who brings the tunnel up for a tunnel proof, and with which file (never its content). */
+export function tunnelLine(t: NonNullable<Extract<EngineEvent, {type: 'proof.start'}>['tunnel']>): string {
+  return t.connect
+    ? `bringing the tunnel up here with wg-quick, from ${t.confPath}`
+    : `bring the tunnel up from your device with ${t.confPath}: ${wgQuickUp(t.confPath, t.localIface)}`;
+}
 
 /**
  * Engine events as task updates, for the step titled `title`. The wording is the line reporter's, so
@@ -34,7 +56,12 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
         },
       ];
     case 'proof.start':
-      return [{kind: 'output', text: `proving ${e.what} (${e.command})`}];
+      return [
+        {kind: 'output', text: `proving ${e.what} (${e.command})`},
+        ...(e.tunnel ? [{kind: 'output' as const, text: tunnelLine(e.tunnel)}] : []),
+      ];
+    case 'proof.progress':
+      return [{kind: 'output', text: e.message}];
     case 'proof.ok':
       return [{kind: 'output', text: `✔ proven: ${e.what} (${e.ms} ms)`}];
     case 'proof.failed':
@@ -47,6 +74,8 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
       return [{kind: 'fail', message: `${title} rolled back: ${e.reason}`}];
     case 'step.failed':
       return [{kind: 'fail', message: `${title}: ${e.reason}`}];
+    case 'artifact':
+      return [{kind: 'note', text: artifactLine(e)}];
   }
 }
 

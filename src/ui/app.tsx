@@ -61,10 +61,19 @@ function Live({state, store, width, height, acceptAfterMs}: LiveProps) {
           />
         );
       const flying = stepInFlight(state);
-      if (flying)
+      if (flying) {
+        const confPath = flying.proofs.at(-1)?.tunnel?.confPath;
         return (
-          <ApplyProgress steps={state.steps} step={flying} stopping={state.stopping} width={width} height={height} />
+          <ApplyProgress
+            steps={state.steps}
+            step={flying}
+            stopping={state.stopping}
+            qr={confPath === undefined ? undefined : state.qr[confPath]}
+            width={width}
+            height={height}
+          />
         );
+      }
       const next = state.steps.find((s) => s.status === 'planning');
       return (
         <Box flexDirection="column">

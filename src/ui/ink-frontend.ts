@@ -1,4 +1,6 @@
+import {readFile} from 'node:fs/promises';
 import type {Frontend, RunEnd} from '../cli/frontend.js';
+import type {EngineEvent} from '../engine/events.js';
 import type {Risk, Step} from '../engine/types.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {Target} from '../target/types.js';
@@ -9,6 +11,22 @@ import {bannerText, type FirstFrame, writeFirstFrame} from './pre-frame.js';
 import {settleStop, stopPlan} from './state/stop-plan.js';
 import type {Outcome, StopPlan} from './state/types.js';
 import {WizardStore} from './store.js';
+
+/**
+ * Draws a client config's QR code for the screen once (null when the file cannot be read). The config
+ * holds a private key: it is read here only to draw the code, and goes nowhere else.
+ */
+async function drawQr(store: WizardStore, path: string): Promise<void> {
+  if (store.getState().qr[path] !== undefined) return;
+  let rows: string[] | null;
+  try {
+    const {qrRows} = await import('../wg/qr.js');
+    rows = await qrRows(await readFile(path, 'utf8'));
+  } catch {
+    rows = null;
+  }
+  store.dispatch({type: 'ui.qr', path, rows});
+}
 
 export interface InkFrontendOptions {
   /** TARGET as typed (or "--local"), its host part, the recipe, and the options follow-up commands need again. */
@@ -153,20 +171,36 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
       await mounted;
       return true;
     },
-    events: store.events,
+    events(e: EngineEvent) {
+      store.events(e);
+      // Usually drawn already (after the wireguard step); otherwise now, while the operator reads the screen.
+      if (e.type === 'proof.start' && e.tunnel && !e.tunnel.connect) void drawQr(store, e.tunnel.confPath);
+    },
     async confirm(p) {
       if (!(await continued)) return false;
       return store.askConsent(p);
     },
     wrapSteps: (steps) =>
-      steps.map((s) => ({
-        ...s,
-        params(values: Record<string, unknown>, facts: Parameters<typeof s.params>[1]) {
-          const p = s.params(values, facts);
-          store.dispatch({type: 'ui.values', id: s.id, values: valueRows(p)});
-          return p;
-        },
-      })),
+      steps.map((s) => {
+        const after = s.artifactKind === 'client-config' ? s.afterApply : undefined;
+        return {
+          ...s,
+          params(values: Record<string, unknown>, facts: Parameters<typeof s.params>[1]) {
+            const p = s.params(values, facts);
+            store.dispatch({type: 'ui.values', id: s.id, values: valueRows(p)});
+            return p;
+          },
+          // The operator's own client config (written first) gets its QR code drawn before the engine
+          // reports the file, so the code is printed with it, under the step.
+          ...(after && {
+            async afterApply(o: Parameters<typeof after>[0]) {
+              const files = await after.call(s, o);
+              if (files[0]) await drawQr(store, files[0]);
+              return files;
+            },
+          }),
+        };
+      }),
     async finish(end) {
       if (exiting) return;
       const outcome: Outcome = end.result

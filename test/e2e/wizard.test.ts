@@ -1,4 +1,6 @@
 import {execFile} from 'node:child_process';
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {quote} from '../../src/util/shell.js';
@@ -209,6 +211,91 @@ describe.skipIf(e2eSkipReason())('the wizard in an 80x24 terminal', () => {
       await waitFor('root to get in on 22 again', () => canLogin(vps, 'root', 22), 10_000);
     } finally {
       await vps.laptop.run('iptables -D OUTPUT -p tcp --dport 2222 -j DROP');
+    }
+  });
+
+  it('WireGuard: the client config path and its QR code on screen, then the wait for the tunnel, proven from the laptop', async () => {
+    // Only the steps this is about: the admin who logs in through the tunnel, WireGuard, then the proof
+    // through the tunnel the operator brings up.
+    const recipe = join(vps.laptop.home, 'tunnel.yaml');
+    writeFileSync(
+      recipe,
+      'name: tunnel\ndescription: WireGuard and its proof\nsteps: [preflight, admin-user, wireguard, verify-tunnel]\n',
+    );
+    let iface: string | undefined;
+    try {
+      await term.start([
+        'root@192.0.2.10',
+        '--ssh-config',
+        vps.sshConfigPath,
+        '--recipe',
+        recipe,
+        '--set',
+        'admin_user=admin',
+        '--set',
+        'wg_subnet=10.66.0.0/24',
+        '--confirm-timeout',
+        '60',
+      ]);
+      await term.waitFor(/Found on 192\.0\.2\.10/);
+      await term.keys('Enter');
+      await term.waitFor(/Apply "Admin user"\?/);
+      await sleep(CONSENT_GUARD_MS);
+      await term.keys('y');
+      await term.waitFor(/Apply "WireGuard"\?/);
+      await sleep(CONSENT_GUARD_MS);
+      await term.keys('y');
+      await term.waitFor(/Apply "Verify the tunnel"\?/, 90_000);
+
+      // Under the finished step, printed once: where the client config is, and its QR code, whole.
+      const dir = join(vps.laptop.env.XDG_STATE_HOME, 'portcullis', 'wireguard');
+      const name = readdirSync(dir).find((f) => f.endsWith('-admin.conf'));
+      expect(name, `no client config in ${dir}`).toBeDefined();
+      const conf = join(dir, name as string);
+      expect(statSync(conf).mode & 0o777).toBe(0o600);
+      const printed = await term.history();
+      const rows = printed.split('\n');
+      const done = rows.findIndex((r) => /✔ WireGuard done/.test(r));
+      expect(done, printed).toBeGreaterThanOrEqual(0);
+      // The sandbox's path is longer than a row: it wraps, under the same indent.
+      const at = rows.findIndex((r, i) => i > done && r.startsWith('    client config /'));
+      expect(at, printed).toBeGreaterThan(done);
+      expect(`${rows[at]}${rows[at + 1]?.slice(4)}`).toBe(`    client config ${conf}`);
+      expect(rows[at + 2]).toMatch(/0600: it holds your peer's private key/);
+      const code = rows.slice(at).filter((r) => /^ {4}[▀▄█ ]{40,}$/.test(r.trimEnd()));
+      expect(code.length, printed).toBeGreaterThanOrEqual(20);
+      expect(printed).not.toMatch(/PrivateKey/);
+
+      // The wait: at 80x24 the code does not fit, so the path and the exact command; nothing comes through yet.
+      await sleep(CONSENT_GUARD_MS);
+      await term.keys('y');
+      const wait = await term.waitFor(/waiting for a handshake from your device…/);
+      // A command longer than a row goes on under "↪ " (the path here is the sandbox's, a long one).
+      expect(wait.replace(/\n {2}↪ /g, '')).toContain(`\n  sudo wg-quick up ${conf}\n`);
+      expect(wait).toMatch(/\d+ s left, then this step fails/);
+      expect(wait).toMatch(/r QR code · Ctrl-C or q/);
+      for (const row of wait.split('\n')) expect(row.length).toBeLessThanOrEqual(80);
+
+      // The operator brings the tunnel up from the laptop with that file, and the wizard sees the handshake.
+      iface = await vps.laptop.wgUp(readFileSync(conf, 'utf8'));
+      await term.waitFor(/handshake seen, now log in through the tunnel: ssh admin@10\.66\.0\.1/, 30_000);
+      const login = await vps.laptop.sshWith(
+        {timeout: 20_000},
+        '-o',
+        'HostKeyAlias=192.0.2.10',
+        'admin@10.66.0.1',
+        'true',
+      );
+      expect(login.code, login.stderr).toBe(0);
+
+      const end = await term.waitFor(/\[exit \d+\]/, 30_000);
+      expect(end, end).toMatch(/\[exit 0\]/);
+      const all = await term.history();
+      expect(all).toMatch(/✔ Verify the tunnel done/);
+      expect(all).toMatch(/✔ proven: admin logs in through the tunnel/);
+      expect(all).not.toMatch(/PrivateKey/);
+    } finally {
+      if (iface) await vps.laptop.wgDown(iface);
     }
   });
 });

@@ -10,26 +10,44 @@ import {KeyLegend} from './key-legend.js';
 import {OutputTail} from './output-tail.js';
 import {StepHeader} from './step-header.js';
 import {STOP_ROWS, StopBanner, stopMessage} from './stop-banner.js';
+import {TunnelWait} from './tunnel-wait.js';
 
 /**
  * A step while it runs: its actions with status, the output tail, and, inside a confirmation window,
- * the countdown with the command to try from another terminal. Fits `height` rows at any width.
+ * the countdown with the command to try from another terminal; while the operator brings a tunnel up
+ * from their device, the tunnel screen (TunnelWait). Fits `height` rows at any width.
  */
 export function ApplyProgress({
   steps,
   step,
   stopping,
+  qr,
   width,
   height,
 }: {
   steps: readonly StepView[];
   step: StepView;
   stopping?: StopPlan;
+  /** The QR code of the client config a tunnel proof waits on (see WizardState.qr). */
+  qr?: readonly string[] | null;
   width: number;
   height: number;
 }) {
   const proof = step.proofs.at(-1);
   const proving = proof?.state === 'running';
+  if (proving && proof?.tunnel && !proof.tunnel.connect)
+    return (
+      <TunnelWait
+        steps={steps}
+        step={step}
+        proof={proof}
+        tunnel={proof.tunnel}
+        qr={qr}
+        stopping={stopping}
+        width={width}
+        height={height}
+      />
+    );
   const panel = step.timer ? COUNTDOWN_ROWS : proving ? 2 : 0;
   const stop = stopMessage(stopping, step);
   const body = height - 2 - panel - (stop ? STOP_ROWS : 0) - 1;

@@ -5,7 +5,7 @@ import {preflightLines} from '../model/preflight-lines.js';
 import type {StaticItem} from '../state/types.js';
 import {T} from '../theme.js';
 import {LinesView} from './lines-view.js';
-import {StepResult} from './step-result.js';
+import {ArtifactsResult, StepResult} from './step-result.js';
 
 /** One entry of the static log: printed once, above the live region, never redrawn. */
 export function LogItem({item, width}: {item: StaticItem; width: number}) {
@@ -24,6 +24,8 @@ export function LogItem({item, width}: {item: StaticItem; width: number}) {
       );
     case 'step':
       return <StepResult step={item.step} width={width} withFindings={!item.quiet} />;
+    case 'artifacts':
+      return <ArtifactsResult step={item.step} artifacts={item.artifacts} width={width} />;
     case 'finish':
       return <LinesView lines={finishLines(item.finish, item.steps, item.target, width)} />;
   }

@@ -22,7 +22,18 @@ export function isFinished(s: StepView): boolean {
 }
 
 export function newStep(id: string, title: string, risk: Risk): StepView {
-  return {id, title, risk, status: 'pending', values: [], findings: [], actions: [], output: [], proofs: []};
+  return {
+    id,
+    title,
+    risk,
+    status: 'pending',
+    values: [],
+    findings: [],
+    actions: [],
+    output: [],
+    proofs: [],
+    artifacts: [],
+  };
 }
 
 function rowsOf(p: PlannedStep): ActionRow[] {
@@ -87,9 +98,21 @@ export function runReducer(steps: StepView[], e: EngineEvent): StepView[] {
           ...s,
           status: 'proving',
           actions: rows.map((r, i) => (i === k ? {...r, status: 'running'} : r)),
-          proofs: [...s.proofs, {what: e.what, command: e.command, state: 'running'}],
+          proofs: [
+            ...s.proofs,
+            {what: e.what, command: e.command, state: 'running', ...(e.tunnel ? {tunnel: e.tunnel} : {})},
+          ],
         };
       });
+    case 'proof.progress':
+      return update(steps, e.id, (s) => ({
+        ...s,
+        proofs: s.proofs.map((p, i) =>
+          i === s.proofs.length - 1 && p.state === 'running' ? {...p, handshake: e.message} : p,
+        ),
+      }));
+    case 'artifact':
+      return update(steps, e.id, (s) => ({...s, artifacts: [...s.artifacts, {path: e.path, kind: e.kind}]}));
     case 'proof.ok':
     case 'proof.failed':
       return update(steps, e.id, (s) => {

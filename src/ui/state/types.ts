@@ -1,4 +1,5 @@
-import type {Action, Finding, PlannedStep, Risk} from '../../engine/types.js';
+import type {ProofTunnel} from '../../engine/events.js';
+import type {Action, ArtifactKind, Finding, PlannedStep, Risk} from '../../engine/types.js';
 import type {PreflightInfo} from '../model/preflight-info.js';
 import type {ValueRow} from '../model/values.js';
 
@@ -33,6 +34,18 @@ export interface ProofView {
   state: 'running' | 'ok' | 'failed';
   ms?: number;
   reason?: string;
+  /** A proof through the tunnel: the client config that brings it up, and who brings it up. */
+  tunnel?: ProofTunnel;
+  /** Set once the tunnel's handshake came through: what the operator does next (the engine's words). */
+  handshake?: string;
+}
+
+/** A file the step wrote on this machine. */
+export interface ArtifactView {
+  path: string;
+  kind: ArtifactKind;
+  /** The QR code of a client config, as half-block rows (dark modules drawn), for a phone to scan. */
+  qr?: readonly string[];
 }
 
 export interface StepView {
@@ -51,6 +64,8 @@ export interface StepView {
   /** The dead-man timer while it is armed: epoch ms when it rolls everything back. */
   timer?: {seconds: number; deadline: number};
   proofs: ProofView[];
+  /** Files written on this machine after the step (client configs, evidence bundles); paths only. */
+  artifacts: ArtifactView[];
   changed?: number;
   ms?: number;
   reason?: string;
@@ -102,6 +117,8 @@ export type StaticItem =
   | {key: string; kind: 'preflight'; info: PreflightInfo; findings: Finding[]}
   /** `quiet`: its findings were already on the preflight screen. */
   | {key: string; kind: 'step'; step: StepView; quiet?: boolean}
+  /** Files a step wrote after it was printed (a step's files come after it is done). */
+  | {key: string; kind: 'artifacts'; step: StepView; artifacts: ArtifactView[]}
   | {key: string; kind: 'finish'; finish: Finish; target: string; steps: StepView[]};
 
 export type Phase = 'connecting' | 'preflight' | 'run' | 'finished';
@@ -124,6 +141,11 @@ export interface WizardState {
   log: StaticItem[];
   /** Steps that finished while the preflight screen was up; printed once the operator moves on. */
   held: string[];
+  /**
+   * QR codes of client configs by path, drawn on this machine for the screen only (never logged): rows,
+   * or null when the file could not be read. Absent: not drawn (yet).
+   */
+  qr: Record<string, readonly string[] | null>;
 }
 
 /** Everything the live region can be told besides engine events. */
@@ -135,4 +157,5 @@ export type UiAction =
   | {type: 'ui.ask'; ask: Ask}
   | {type: 'ui.answered'; ok: boolean}
   | {type: 'ui.stop'; plan: StopPlan}
+  | {type: 'ui.qr'; path: string; rows: readonly string[] | null}
   | {type: 'ui.finish'; finish: Finish};

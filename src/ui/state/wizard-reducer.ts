@@ -1,7 +1,7 @@
 import type {EngineEvent} from '../../engine/events.js';
 import type {Risk} from '../../engine/types.js';
 import {isFinished, newStep, runReducer} from './run-reducer.js';
-import type {StaticItem, StepView, UiAction, WizardState} from './types.js';
+import type {ArtifactView, StaticItem, StepView, UiAction, WizardState} from './types.js';
 
 export type WizardAction = EngineEvent | UiAction;
 
@@ -24,7 +24,31 @@ export function initialState(o: WizardInit): WizardState {
     steps: o.steps.map((s) => newStep(s.id, s.title, s.risk)),
     log: [{key: 'banner', kind: 'banner', text: o.banner}],
     held: [],
+    qr: {},
   };
+}
+
+/**
+ * A file the engine says a step wrote. The step's first client config (the operator's own: wireguard
+ * writes it first) carries its QR code, drawn beforehand; the others are files to hand on, paths only.
+ * A step already printed gets the file printed under it now; otherwise it comes with the step.
+ */
+function withArtifact(state: WizardState, a: Extract<WizardAction, {type: 'artifact'}>): WizardState {
+  const s = state.steps.find((x) => x.id === a.id);
+  if (!s) return state;
+  const first = a.kind === 'client-config' && !s.artifacts.some((x) => x.kind === 'client-config');
+  const qr = first ? state.qr[a.path] : undefined;
+  const art: ArtifactView = {path: a.path, kind: a.kind, ...(qr ? {qr} : {})};
+  const step = {...s, artifacts: [...s.artifacts, art]};
+  const next = {...state, steps: state.steps.map((x) => (x.id === a.id ? step : x))};
+  if (!state.log.some((i) => i.key === `step:${a.id}`)) return next;
+  const item: StaticItem = {
+    key: `artifact:${a.id}:${step.artifacts.length}`,
+    kind: 'artifacts',
+    step,
+    artifacts: [art],
+  };
+  return {...next, log: [...next.log, item]};
 }
 
 function stepItem(s: StepView, quiet = false): StaticItem {
@@ -95,6 +119,10 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
     }
     case 'ui.stop':
       return {...state, stopping: a.plan};
+    case 'ui.qr':
+      return {...state, qr: {...state.qr, [a.path]: a.rows}};
+    case 'artifact':
+      return withArtifact(state, a);
     case 'ui.finish': {
       // Once the run screen was reached, steps the run never got to are marked and listed as not run;
       // before that (no connection, refused, quit at preflight) the finish block says it all.

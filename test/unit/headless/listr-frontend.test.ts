@@ -85,4 +85,19 @@ describe('listrFrontend (simple renderer, as in CI and pipes)', () => {
     await ui.finish({error: new Error('root@h:22 is unreachable from here')});
     expect(written).toMatch(/root@h:22 is unreachable from here/);
   });
+
+  it("a step's files, reported after the step is done, are added to its line: the path, never the content", async () => {
+    const ui = listrFrontend({steps: STEPS, renderer: 'simple'});
+    await ui.ready(target, facts, []);
+    ui.events({type: 'step.compliant', id: 'preflight'});
+    ui.events({type: 'step.done', id: 'admin-user', changed: 1, ms: 10});
+    // As in a run: the file comes once the task has been drawn as done.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(written).toMatch(/Admin user: 1 change\(s\) in 0\.0 s\n/);
+    ui.events({type: 'artifact', id: 'admin-user', path: '/home/op/wg/vps-admin.conf', kind: 'client-config'});
+    await ui.finish({});
+    expect(written).toMatch(/client config saved on this machine: \/home\/op\/wg\/vps-admin\.conf \(0600/);
+    expect(written).not.toMatch(/PrivateKey/);
+    expect(stdout).toBe('');
+  });
 });

@@ -31,4 +31,34 @@ describe('taskUpdates', () => {
     expect(stepOf({type: 'facts', summary: ''})).toBeUndefined();
     expect(stepOf({type: 'step.start', id: 'admin-user'})).toBe('admin-user');
   });
+
+  it('a tunnel proof says which file brings the tunnel up and who does it; files are named by path', () => {
+    const tunnel = {confPath: '/home/op/wg/vps-admin.conf', localIface: 'pcw1', connect: false, deadline: 0};
+    const start = {type: 'proof.start' as const, id: 's', what: 'admin in the tunnel', command: 'ssh admin@10.66.0.1'};
+    expect(taskUpdates({...start, tunnel}, 'S')).toEqual([
+      {kind: 'output', text: 'proving admin in the tunnel (ssh admin@10.66.0.1)'},
+      {
+        kind: 'output',
+        text: 'bring the tunnel up from your device with /home/op/wg/vps-admin.conf: sudo wg-quick up /home/op/wg/vps-admin.conf',
+      },
+    ]);
+    expect(taskUpdates({...start, tunnel: {...tunnel, connect: true}}, 'S')[1]).toEqual({
+      kind: 'output',
+      text: 'bringing the tunnel up here with wg-quick, from /home/op/wg/vps-admin.conf',
+    });
+    expect(
+      taskUpdates({type: 'proof.progress', id: 's', what: 'w', stage: 'handshake', message: 'handshake seen'}, 'S'),
+    ).toEqual([{kind: 'output', text: 'handshake seen'}]);
+    expect(
+      taskUpdates({type: 'artifact', id: 's', path: '/home/op/wg/vps-admin.conf', kind: 'client-config'}, 'S'),
+    ).toEqual([
+      {
+        kind: 'note',
+        text: "client config saved on this machine: /home/op/wg/vps-admin.conf (0600, holds the peer's private key)",
+      },
+    ]);
+    expect(taskUpdates({type: 'artifact', id: 's', path: '/home/op/ev/x', kind: 'file'}, 'S')).toEqual([
+      {kind: 'note', text: 'saved on this machine: /home/op/ev/x'},
+    ]);
+  });
 });

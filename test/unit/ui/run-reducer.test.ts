@@ -108,6 +108,39 @@ describe('runReducer', () => {
     expect(out[0]).toBe('line 13');
   });
 
+  it('a tunnel proof keeps its client config and deadline, then the handshake; files are kept by path', () => {
+    const tunnel = {confPath: '/home/op/wg/vps-admin.conf', localIface: 'pcw1', connect: false, deadline: 9_000};
+    let s = fold([
+      {type: 'step.planned', step: ADMIN},
+      {type: 'step.start', id: 'admin-user'},
+      {type: 'proof.start', id: 'admin-user', what: 'admin through the tunnel', command: 'ssh admin@10.66.0.1', tunnel},
+    ]);
+    expect(byId(s, 'admin-user').proofs.at(-1)).toEqual({
+      what: 'admin through the tunnel',
+      command: 'ssh admin@10.66.0.1',
+      state: 'running',
+      tunnel,
+    });
+    const message = 'handshake seen, now log in through the tunnel: ssh admin@10.66.0.1';
+    s = fold(
+      [{type: 'proof.progress', id: 'admin-user', what: 'admin through the tunnel', stage: 'handshake', message}],
+      s,
+    );
+    expect(byId(s, 'admin-user').proofs.at(-1)?.handshake).toBe(message);
+    s = fold([{type: 'proof.ok', id: 'admin-user', what: 'admin through the tunnel', ms: 5}], s);
+    // A late progress event does not touch a proof that already passed.
+    const after = fold([{type: 'proof.progress', id: 'admin-user', what: 'x', stage: 'handshake', message: 'late'}], s);
+    expect(byId(after, 'admin-user').proofs.at(-1)?.handshake).toBe(message);
+    s = fold([{type: 'artifact', id: 'admin-user', path: '/home/op/wg/vps-admin.conf', kind: 'client-config'}], s);
+    expect(byId(s, 'admin-user').artifacts).toEqual([{path: '/home/op/wg/vps-admin.conf', kind: 'client-config'}]);
+    // A proof without a tunnel carries none.
+    const plain = fold([
+      {type: 'step.planned', step: SSH},
+      {type: 'proof.start', id: 'ssh-hardening', what: 'p', command: 'ssh h'},
+    ]);
+    expect(byId(plain, 'ssh-hardening').proofs[0]).not.toHaveProperty('tunnel');
+  });
+
   it('ignores events for steps it does not know', () => {
     const before = fresh();
     const after = runReducer(before, {type: 'step.done', id: 'nope', changed: 1, ms: 1});

@@ -104,6 +104,63 @@ describe('wizardReducer', () => {
     expect(unreachable.log.map((i) => i.key)).toEqual(['banner', 'finish']);
   });
 
+  it("prints a step's files under it once it is printed, with the QR code for its first client config only", () => {
+    const conf = '/home/op/.local/state/portcullis/wireguard/vps-admin.conf';
+    const other = '/home/op/.local/state/portcullis/wireguard/vps-bob.conf';
+    const rows = ['█▀▀█', '▀▀▀▀'];
+    let s = fold([...preflightDone, {type: 'ui.continue'}, {type: 'step.planned', step: ADMIN}]);
+    s = fold(
+      [
+        {type: 'step.start', id: 'admin-user'},
+        {type: 'step.done', id: 'admin-user', changed: 1, ms: 10},
+        {type: 'ui.qr', path: conf, rows},
+        {type: 'ui.qr', path: other, rows},
+        {type: 'artifact', id: 'admin-user', path: conf, kind: 'client-config'},
+        {type: 'artifact', id: 'admin-user', path: other, kind: 'client-config'},
+        {type: 'artifact', id: 'admin-user', path: '/home/op/evidence/vps-1', kind: 'file'},
+      ],
+      s,
+    );
+    expect(s.log.map((i) => i.key)).toEqual([
+      'banner',
+      'preflight',
+      'step:preflight',
+      'step:admin-user',
+      'artifact:admin-user:1',
+      'artifact:admin-user:2',
+      'artifact:admin-user:3',
+    ]);
+    const items = s.log.flatMap((i) => (i.kind === 'artifacts' ? i.artifacts : []));
+    expect(items).toEqual([
+      {path: conf, kind: 'client-config', qr: rows},
+      {path: other, kind: 'client-config'},
+      {path: '/home/op/evidence/vps-1', kind: 'file'},
+    ]);
+    expect(s.steps[1]?.artifacts.map((a) => a.path)).toEqual([conf, other, '/home/op/evidence/vps-1']);
+    // The codes are drawn for the screen and kept by path, also for the tunnel screen later.
+    expect(s.qr[conf]).toEqual(rows);
+    expect(wizardReducer(s, {type: 'ui.qr', path: '/x.conf', rows: null}).qr['/x.conf']).toBeNull();
+  });
+
+  it('a file written while its step is held under the preflight screen is printed with the step', () => {
+    const conf = '/home/op/wg/vps-admin.conf';
+    const s = fold([
+      ...preflightDone,
+      {type: 'ui.qr', path: conf, rows: ['▀']},
+      {type: 'artifact', id: 'preflight', path: conf, kind: 'client-config'},
+    ]);
+    expect(s.log.map((i) => i.key)).toEqual(['banner']);
+    const r = wizardReducer(s, {type: 'ui.continue'});
+    expect(r.log.map((i) => i.key)).toEqual(['banner', 'preflight', 'step:preflight']);
+    const step = r.log[2];
+    expect(step?.kind === 'step' && step.step.artifacts).toEqual([{path: conf, kind: 'client-config', qr: ['▀']}]);
+  });
+
+  it('a file for a step it does not know changes nothing', () => {
+    const s = fold(preflightDone);
+    expect(wizardReducer(s, {type: 'artifact', id: 'nope', path: '/x', kind: 'file'})).toBe(s);
+  });
+
   it('a secret question overrides the screen and is cleared by its answer', () => {
     let s = wizardReducer(init(), {type: 'ui.ask', ask: {kind: 'secret', message: 'sudo password'}});
     expect(s.ask).toEqual({kind: 'secret', message: 'sudo password'});
