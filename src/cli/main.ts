@@ -1,4 +1,5 @@
 import {Command, CommanderError, Option} from 'commander';
+import {PLATFORMS} from '../platform/facts.js';
 import {exitCodeOf, InputError} from '../util/errors.js';
 import {VERSION} from './version.js';
 
@@ -86,19 +87,7 @@ Examples:
   targetOptions(recipeOptions(program.command('plan')))
     .description('dry-run: show what each step would run and every file diff; changes nothing')
     .argument('[target]', 'user@host[:port]; omit with --platform or --local')
-    .addOption(
-      new Option('--platform <platform>', 'plan offline for a platform').choices([
-        'debian-12',
-        'debian-13',
-        'ubuntu-22.04',
-        'ubuntu-24.04',
-        'rhel-9',
-        'fedora',
-        'arch',
-        'alpine',
-        'macos',
-      ]),
-    )
+    .addOption(new Option('--platform <platform>', 'plan offline for a platform').choices(PLATFORMS))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'sh']).default('text'))
     .addHelpText('after', EXAMPLES.plan)
     .action(async (target: string | undefined, o) => {

@@ -104,7 +104,8 @@ function parseYaml<T>(text: string, file: string, schema: z.ZodType<T>): T {
   throw new InputError(`${file}:${pos.line}:${pos.col}: ${path.join('.') || 'document'}: ${describeIssue(issue)}`);
 }
 
-function nodeAt(root: YamlNode | null, path: (string | number)[]): YamlNode | null {
+/** The YAML node a validation issue points at (for file:line:col); the closest existing parent otherwise. */
+export function nodeAt(root: YamlNode | null, path: (string | number)[]): YamlNode | null {
   let n: YamlNode | null = root;
   for (const k of path) {
     if (isMap(n)) {

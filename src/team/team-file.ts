@@ -1,7 +1,8 @@
 import {readFileSync, statSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode} from 'yaml';
+import {LineCounter, parseDocument, type Node as YamlNode} from 'yaml';
 import {z} from 'zod';
+import {nodeAt} from '../recipes/load.js';
 import {InputError} from '../util/errors.js';
 import {CONTROL, sshPublicKey} from '../util/validate.js';
 
@@ -166,20 +167,6 @@ function describe(issue: z.core.$ZodIssue | undefined): string {
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => String(v)).join(', ')}`;
   return issue.message;
-}
-
-function nodeAt(root: YamlNode | null, path: (string | number)[]): YamlNode | null {
-  let n: YamlNode | null = root;
-  for (const k of path) {
-    if (isMap(n)) {
-      const pair = n.items.find((p) => (p.key as {value?: unknown})?.value === k);
-      if (!pair) return n;
-      n = (pair.value as YamlNode) ?? (pair.key as YamlNode);
-    } else if (isSeq(n) && typeof k === 'number') {
-      n = (n.items[k] as YamlNode) ?? n;
-    } else return n;
-  }
-  return n;
 }
 
 /** The WireGuard peers a team file asks for: one per active member, and the members who left to revoke. */
