@@ -1,5 +1,5 @@
 import type {EventSink} from '../engine/events.js';
-import type {ApplyResult} from '../engine/runbook.js';
+import type {ApplyResult, ConfirmAnswer} from '../engine/runbook.js';
 import type {PlannedStep, Step} from '../engine/types.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {Facts} from '../platform/facts.js';
@@ -18,7 +18,8 @@ export interface Frontend {
   /** Facts are read (and what is exposed); resolves false when the operator quits before anything changes. */
   ready(target: Target, facts: Facts, exposed: Exposure[]): Promise<boolean>;
   events: EventSink;
-  confirm(p: PlannedStep): Promise<boolean>;
+  /** True to apply, false to stop, or edited recipe values to plan the step again with. */
+  confirm(p: PlannedStep): Promise<ConfirmAnswer>;
   /** Aborted when the operator asks to stop: the engine stops before the next step. */
   signal?: AbortSignal;
   /** The steps as the engine should run them (the wizard watches their parameters). */

@@ -107,6 +107,9 @@ export async function planRunbook(
   );
 }
 
+/** The operator's answer to a planned step: go, stop, or plan it again with these recipe values. */
+export type ConfirmAnswer = boolean | {values: Record<string, unknown>};
+
 export interface ApplyOptions {
   target: Target;
   facts: Facts;
@@ -115,8 +118,12 @@ export interface ApplyOptions {
   runId: string;
   journal: LocalJournal;
   events: EventSink;
-  /** Asked before a step with changes runs; false stops the run before the step. */
-  confirm: (p: PlannedStep) => Promise<boolean>;
+  /**
+   * Asked before a step with changes runs; false stops the run before the step. `{values}` are edited
+   * recipe values (already validated): they are merged into the run's values (later steps see them too)
+   * and the same step is planned again and asked about again.
+   */
+  confirm: (p: PlannedStep) => Promise<ConfirmAnswer>;
   until?: string;
   /**
    * Checked between steps only (before a step is probed, and again before it is confirmed): once aborted,
@@ -184,25 +191,33 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
     stopIfAborted(step.title);
     const started = Date.now();
     if (step.prepare) values = {...values, ...(await step.prepare(values, facts, accessOf(o.target, facts)))};
-    const params = step.params(values, facts);
-    const probe = await probeSteps(o.target, facts, [{step, params}]);
-    const access = accessOf(o.target, facts);
-    const planned = planStep(step, {facts, params, probe, access, done: [...done]});
-    o.events({type: 'step.planned', step: planned});
-    for (const f of planned.plan.findings) o.events({type: 'finding', id: step.id, finding: f});
-    const blocking = planned.plan.findings.filter((f) => f.level === 'error');
-    if (blocking.length) {
-      const reason = blocking.map((f) => f.message).join('; ');
-      o.events({type: 'step.failed', id: step.id, reason});
-      record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
-      throw new RunError(`${step.title}: refused, nothing was changed: ${reason}`);
-    }
+    // Planned again, and asked again, each time the operator edits the step's values in the review.
+    let planned: PlannedStep;
+    let answer: ConfirmAnswer = false;
+    do {
+      const params = step.params(values, facts);
+      const probe = await probeSteps(o.target, facts, [{step, params}]);
+      const access = accessOf(o.target, facts);
+      planned = planStep(step, {facts, params, probe, access, done: [...done]});
+      o.events({type: 'step.planned', step: planned});
+      for (const f of planned.plan.findings) o.events({type: 'finding', id: step.id, finding: f});
+      const blocking = planned.plan.findings.filter((f) => f.level === 'error');
+      if (blocking.length) {
+        const reason = blocking.map((f) => f.message).join('; ');
+        o.events({type: 'step.failed', id: step.id, reason});
+        record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
+        throw new RunError(`${step.title}: refused, nothing was changed: ${reason}`);
+      }
+      if (planned.plan.actions.length === 0) break;
+      stopIfAborted(step.title);
+      answer = await o.confirm(planned);
+      if (typeof answer === 'object') values = {...values, ...answer.values};
+    } while (typeof answer === 'object');
     if (planned.plan.actions.length === 0) {
       o.events({type: 'step.compliant', id: step.id});
       result.steps.push({id: step.id, status: 'compliant', ms: Date.now() - started, changed: 0});
     } else {
-      stopIfAborted(step.title);
-      if (!(await o.confirm(planned))) {
+      if (!answer) {
         result.steps.push({id: step.id, status: 'skipped', ms: Date.now() - started, changed: 0});
         record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
         throw new RunError(`stopped before ${step.title}: not confirmed; nothing of this step was changed`);

@@ -58,6 +58,7 @@ function Live({state, store, width, height, acceptAfterMs}: LiveProps) {
             height={height}
             acceptAfterMs={acceptAfterMs}
             onAnswer={store.answerConsent}
+            onEdit={store.editValue}
           />
         );
       const flying = stepInFlight(state);

@@ -4,6 +4,7 @@ import type {EngineEvent} from '../engine/events.js';
 import type {Risk, Step} from '../engine/types.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {Target} from '../target/types.js';
+import {editableValues} from './model/editable.js';
 import {buildFinish} from './model/finish.js';
 import {preflightInfo} from './model/preflight-info.js';
 import {valueRows} from './model/values.js';
@@ -187,7 +188,12 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
           ...s,
           params(values: Record<string, unknown>, facts: Parameters<typeof s.params>[1]) {
             const p = s.params(values, facts);
-            store.dispatch({type: 'ui.values', id: s.id, values: valueRows(p)});
+            store.dispatch({
+              type: 'ui.values',
+              id: s.id,
+              values: valueRows(p),
+              editable: editableValues(s.id, values),
+            });
             return p;
           },
           // The operator's own client config (written first) gets its QR code drawn before the engine

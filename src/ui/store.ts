@@ -1,5 +1,7 @@
 import type {EngineEvent} from '../engine/events.js';
+import type {ConfirmAnswer} from '../engine/runbook.js';
 import type {PlannedStep} from '../engine/types.js';
+import {parseSets} from '../recipes/load.js';
 import type {WizardState} from './state/types.js';
 import {initialState, type WizardAction, type WizardInit, wizardReducer} from './state/wizard-reducer.js';
 
@@ -10,7 +12,7 @@ import {initialState, type WizardAction, type WizardInit, wizardReducer} from '.
 export class WizardStore {
   private state: WizardState;
   private readonly listeners = new Set<() => void>();
-  private consent?: (ok: boolean) => void;
+  private consent?: (answer: ConfirmAnswer) => void;
   private secret?: (value: string | undefined) => void;
   private readonly stopListeners = new Set<() => void>();
   private continued?: (go: boolean) => void;
@@ -36,8 +38,11 @@ export class WizardStore {
   /** The engine's event sink. */
   readonly events = (e: EngineEvent): void => this.dispatch(e);
 
-  /** Resolves true when the operator approves the step, false when they decline (the run stops before it). */
-  askConsent(p: PlannedStep): Promise<boolean> {
+  /**
+   * Resolves true when the operator approves the step, false when they decline (the run stops before it),
+   * or with edited recipe values to plan the step again with (see editValue).
+   */
+  askConsent(p: PlannedStep): Promise<ConfirmAnswer> {
     return new Promise((resolve) => {
       this.consent = resolve;
       this.dispatch({type: 'ui.ask', ask: {kind: 'consent', stepId: p.id}});
@@ -50,6 +55,26 @@ export class WizardStore {
     this.consent = undefined;
     this.dispatch({type: 'ui.answered', ok});
     f(ok);
+  };
+
+  /**
+   * A recipe value edited in the review, as text: checked exactly as `--set key=value` is. Returns the
+   * reason when it is not valid (nothing is planned again); otherwise the engine plans the step again
+   * with it. Empty text means the default (the key is unset).
+   */
+  editValue = (key: string, text: string): string | undefined => {
+    const f = this.consent;
+    if (!f || this.state.ask?.kind !== 'consent') return 'there is no step waiting for an answer';
+    let values: Record<string, unknown>;
+    try {
+      values = text.trim() === '' ? {[key]: undefined} : parseSets([`${key}=${text}`]);
+    } catch (e) {
+      return (e as Error).message.replace(/^--set /, '');
+    }
+    this.consent = undefined;
+    this.dispatch({type: 'ui.edited'});
+    f({values});
+    return undefined;
   };
 
   /** A hidden answer (the sudo password); undefined when the operator declines. */

@@ -1,5 +1,5 @@
 import {Box} from 'ink';
-import {useEffect, useMemo, useReducer, useRef} from 'react';
+import {useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {useField} from '../hooks/use-field.js';
 import {useReviewKeys} from '../hooks/use-review-keys.js';
 import {reviewLines, timerSeconds} from '../model/review-lines.js';
@@ -10,6 +10,7 @@ import {ConsentBar, consentRows} from './consent-bar.js';
 import {KeyLegend} from './key-legend.js';
 import {ScrollView} from './scroll-view.js';
 import {StepHeader} from './step-header.js';
+import {ValueForm} from './value-form.js';
 
 /**
  * One planned step before it runs: why, risk, undo, values, the plan with its diffs and commands in a
@@ -24,6 +25,7 @@ export function StepReview({
   isActive = true,
   acceptAfterMs = 400,
   onAnswer,
+  onEdit,
 }: {
   steps: readonly StepView[];
   step: StepView;
@@ -38,7 +40,14 @@ export function StepReview({
    */
   acceptAfterMs?: number;
   onAnswer(ok: boolean): void;
+  /**
+   * An edited recipe value as text: returns why it was refused, or undefined once the step is being
+   * planned again with it. Without it (or without editable values) the review offers no form.
+   */
+  onEdit?(key: string, text: string): string | undefined;
 }) {
+  const editable = onEdit && step.editable?.length ? step.editable : undefined;
+  const [form, setForm] = useState(false);
   const armed = useRef(acceptAfterMs <= 0);
   useEffect(() => {
     if (acceptAfterMs <= 0) return;
@@ -61,7 +70,8 @@ export function StepReview({
   const {field, edit, current} = useField();
   useReviewKeys({
     typed,
-    isActive,
+    isActive: isActive && !form,
+    edit: editable && (() => setForm(true)),
     scroll: scrollBy,
     field: edit,
     answer,
@@ -81,15 +91,31 @@ export function StepReview({
     ? [
         {keys: '↑↓ PgUp PgDn', does: 'scroll'},
         {keys: 'host+Enter', does: 'apply'},
+        ...(editable ? [{keys: 'Tab', does: 'edit'}] : []),
         {keys: 'Esc', does: 'stop here'},
         {keys: 'Ctrl-C', does: 'stop'},
       ]
     : [
         {keys: '↑↓ PgUp PgDn', does: 'scroll'},
         {keys: 'y/Enter', does: 'apply'},
+        ...(editable ? [{keys: 'e', does: 'edit'}] : []),
         {keys: 'n/Esc/q', does: 'stop here'},
         {keys: 'Ctrl-C', does: 'stop'},
       ];
+  if (form && editable && onEdit)
+    return (
+      <Box flexDirection="column">
+        <StepHeader steps={steps} current={step} width={width} />
+        <ValueForm
+          title={step.title}
+          rows={editable}
+          width={width}
+          isActive={isActive}
+          onApply={onEdit}
+          onClose={() => setForm(false)}
+        />
+      </Box>
+    );
   return (
     <Box flexDirection="column">
       <StepHeader steps={steps} current={step} width={width} />

@@ -12,10 +12,13 @@ export interface ReviewKeys {
   /** Enter on the typed field. */
   submit(): void;
   answer(ok: boolean): void;
+  /** Opens the value form (Tab; also e on a one-key step); undefined when the step has nothing to edit. */
+  edit?(): void;
 }
 
 /**
- * Keys on the step review: arrows/PgUp/PgDn scroll the plan; y or Enter applies a reversible step;
+ * Keys on the step review: arrows/PgUp/PgDn scroll the plan; e or Tab opens the step's values (Tab only
+ * while a host name is being typed, where e is a letter); y or Enter applies a reversible step;
  * a lockout step applies only on Enter after its host name was typed; n, q (not while typing) and
  * Esc stop before the step.
  */
@@ -26,6 +29,7 @@ export function useReviewKeys(k: ReviewKeys): void {
       const s = scrollKey(key);
       if (s) return k.scroll(s);
       if (key.escape) return k.answer(false);
+      if (k.edit && (key.tab || (!k.typed && (input === 'e' || input === 'E')))) return k.edit();
       if (k.typed) {
         if (key.return) return k.submit();
         if (isDeleteLeft(key)) return k.field({type: 'delete-left'});

@@ -1,5 +1,6 @@
 import type {ProofTunnel} from '../../engine/events.js';
 import type {Action, ArtifactKind, Finding, PlannedStep, Risk} from '../../engine/types.js';
+import type {EditableValue} from '../model/editable.js';
 import type {PreflightInfo} from '../model/preflight-info.js';
 import type {ValueRow} from '../model/values.js';
 
@@ -57,6 +58,8 @@ export interface StepView {
   planned?: PlannedStep;
   /** The step's parameters as the engine used them, defaults filled in. */
   values: ValueRow[];
+  /** The recipe values the review lets the operator edit for this step, as the run has them now. */
+  editable?: EditableValue[];
   findings: Finding[];
   actions: ActionRow[];
   /** Last lines of command output, bounded (OUTPUT_TAIL). */
@@ -153,7 +156,9 @@ export type UiAction =
   | {type: 'ui.connecting'; note: string; label?: string; host?: string}
   | {type: 'ui.connected'; preflight: PreflightInfo}
   | {type: 'ui.continue'}
-  | {type: 'ui.values'; id: string; values: ValueRow[]}
+  | {type: 'ui.values'; id: string; values: ValueRow[]; editable?: EditableValue[]}
+  /** The operator edited the asked step's values: it is planned again before it is asked again. */
+  | {type: 'ui.edited'}
   | {type: 'ui.ask'; ask: Ask}
   | {type: 'ui.answered'; ok: boolean}
   | {type: 'ui.stop'; plan: StopPlan}

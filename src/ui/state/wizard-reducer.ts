@@ -94,7 +94,21 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
       if (state.phase !== 'preflight') return state;
       return releaseHeld({...state, phase: 'run', log: [...state.log, ...preflightItem(state)]});
     case 'ui.values':
-      return {...state, steps: state.steps.map((s) => (s.id === a.id ? {...s, values: a.values} : s))};
+      return {
+        ...state,
+        steps: state.steps.map((s) =>
+          s.id === a.id ? {...s, values: a.values, ...(a.editable && {editable: a.editable})} : s,
+        ),
+      };
+    case 'ui.edited': {
+      const ask = state.ask;
+      if (ask?.kind !== 'consent') return state;
+      return {
+        ...state,
+        ask: undefined,
+        steps: state.steps.map((s) => (s.id === ask.stepId ? {...s, status: 'planning' as const} : s)),
+      };
+    }
     case 'ui.ask':
       return {
         ...state,

@@ -1,0 +1,119 @@
+import {Box, useInput} from 'ink';
+import {useCallback, useRef, useState} from 'react';
+import {isCtrlC, isDeleteLeft, splitEnter} from '../hooks/keys.js';
+import type {EditableValue} from '../model/editable.js';
+import {clip, wrapText} from '../model/lines.js';
+import {EMPTY_FORM, type ValueFormAction, type ValueFormState, valueFormReducer} from '../state/value-form.js';
+import {T} from '../theme.js';
+import {KeyLegend} from './key-legend.js';
+
+/**
+ * The step's recipe values in the review: ↑↓ pick a key, Enter edits its value (prefilled), Enter
+ * applies it (checked as `--set` checks it; the step is planned again), Esc cancels or closes.
+ */
+export function ValueForm({
+  title,
+  rows,
+  width,
+  isActive = true,
+  onApply,
+  onClose,
+}: {
+  title: string;
+  rows: readonly EditableValue[];
+  width: number;
+  isActive?: boolean;
+  /** Returns why the value was refused, or undefined once it is taken. */
+  onApply(key: string, text: string): string | undefined;
+  onClose(): void;
+}) {
+  // Read at once by the next key of the same chunk (a paste followed by Enter), as in useField.
+  const ref = useRef<ValueFormState>(EMPTY_FORM);
+  const [, setN] = useState(0);
+  const act = useCallback(
+    (a: ValueFormAction) => {
+      ref.current = valueFormReducer(ref.current, a, rows);
+      setN((n) => n + 1);
+    },
+    [rows],
+  );
+  const apply = () => {
+    const e = ref.current.editing;
+    if (!e) return;
+    const error = onApply(e.key, e.text);
+    if (error) act({type: 'error', message: error});
+  };
+  useInput(
+    (input, key) => {
+      if (isCtrlC(input, key)) return;
+      const s = ref.current;
+      if (!s.editing) {
+        if (key.escape) return onClose();
+        if (key.upArrow) return act({type: 'move', delta: -1});
+        if (key.downArrow) return act({type: 'move', delta: 1});
+        if (key.return) return act({type: 'open'});
+        return;
+      }
+      if (key.escape) return act({type: 'cancel'});
+      if (key.return) return apply();
+      if (isDeleteLeft(key)) return act({type: 'delete-left'});
+      if (key.ctrl || key.meta || !input) return;
+      const {text, enter} = splitEnter(input);
+      if (text) act({type: 'insert', text});
+      if (enter) apply();
+    },
+    {isActive},
+  );
+  const s = ref.current;
+  const picked = rows[s.index];
+  const about = picked ? wrapText(`${picked.key}: ${picked.description}`, width) : [];
+  const name = Math.max(...rows.map((r) => r.key.length), 4) + 2;
+  const editing = s.editing;
+  // The end of a long value stays in view while typing.
+  const fieldText = editing ? `${editing.key}=${editing.text}█` : '';
+  const shown = Array.from(fieldText)
+    .slice(-Math.max(1, width - 2))
+    .join('');
+  return (
+    <Box flexDirection="column">
+      <Box height={1}>
+        <T tone="accent">{clip(`Values for "${title}": the step is planned again before it is asked again`, width)}</T>
+      </Box>
+      {rows.map((r, i) => (
+        <Box key={r.key} height={1}>
+          <T tone={i === s.index ? 'bold' : 'plain'}>
+            {clip(`${i === s.index ? '›' : ' '} ${r.key.padEnd(name)}${r.set ? r.text : '(default)'}`, width)}
+          </T>
+        </Box>
+      ))}
+      {[0, 1].map((i) => (
+        <Box key={`about${i}`} height={1}>
+          <T tone="dim">{clip(about[i] ?? '', width)}</T>
+        </Box>
+      ))}
+      <Box height={1}>
+        <T tone="bold">{editing ? `› ${shown}` : ''}</T>
+      </Box>
+      <Box height={1}>
+        <T tone="error">{clip(editing?.error ?? '', width)}</T>
+      </Box>
+      <KeyLegend
+        hints={
+          editing
+            ? [
+                {keys: 'Enter', does: 'apply and plan again'},
+                {keys: 'empty', does: 'the default'},
+                {keys: 'Esc', does: 'cancel'},
+              ]
+            : [
+                {keys: '↑↓', does: 'pick'},
+                {keys: 'Enter', does: 'edit'},
+                {keys: 'Esc', does: 'back to the review'},
+                {keys: 'Ctrl-C', does: 'stop'},
+              ]
+        }
+        width={width}
+      />
+    </Box>
+  );
+}
