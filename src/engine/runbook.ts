@@ -15,6 +15,7 @@ import {
   parseProbe,
   probeScript,
   rollbackScript,
+  rolledBackEntry,
   SEGMENT_PRELUDE,
   snapshotLines,
   splitOutput,
@@ -229,14 +230,16 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
       ).length;
       result.changed += changed;
       facts = await detectFacts(o.target);
+      const p2 = step.params(values, facts);
       const again = planStep(step, {
         facts,
-        params: step.params(o.values, facts),
-        probe: await probeSteps(o.target, facts, [{step, params: step.params(o.values, facts)}]),
+        params: p2,
+        probe: await probeSteps(o.target, facts, [{step, params: p2}]),
         access: accessOf(o.target, facts),
         done: [...done],
       });
-      if (again.plan.actions.length) {
+      // Proofs are re-planned every time (they check, they change nothing): only changes count here.
+      if (countChanges(again.plan.actions)) {
         o.events({
           type: 'finding',
           id: step.id,
@@ -480,9 +483,13 @@ async function rollBack(
   const d = stepDir(o.runId, planned.id);
   let restored = false;
   try {
-    // No rollback script yet: only a leading package install ran, and packages are not removed.
+    // No rollback script yet: only a leading package install ran, and packages are not removed. The
+    // target's journal still says how the step ended, so it does not stay in doubt.
     const script = quote(`${d}/rollback.sh`);
-    const r = await o.target.run(`[ -f ${script} ] || exit 0; /bin/sh ${script} failure`, {timeoutMs: 60_000});
+    const r = await o.target.run(
+      `[ -f ${script} ] || { ${rolledBackEntry(o.runId, planned.id, 'failure')}; exit 0; }; /bin/sh ${script} failure`,
+      {timeoutMs: 60_000},
+    );
     restored = r.code === 0;
   } catch {
     restored = false;

@@ -105,11 +105,16 @@ export function rollbackScript(
     ...restore,
     ...onRollback.map((l) => `{ ${l}; } >>"$D/rollback.log" 2>&1`),
     'echo rolled-back > "$D/state"',
-    `printf '{"at":"%s","run":"%s","kind":"step.rolled-back","step":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} ${quote(stepId)} "$by" >> ${JOURNAL}`,
+    rolledBackEntry(runId, stepId, '"$by"'),
     `[ "$by" = timer ] && rm -f ${LOCK}`,
     'exit 0',
     '',
   ].join('\n');
+}
+
+/** Appends `step.rolled-back` to the target's journal; `by` is a shell word (a quoted literal or "$by"). */
+export function rolledBackEntry(runId: string, stepId: string, by: string): string {
+  return `printf '{"at":"%s","run":"%s","kind":"step.rolled-back","step":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} ${quote(stepId)} ${by} >> ${JOURNAL}`;
 }
 
 /** One round trip that reads files and runs read-only queries for any number of steps. */
