@@ -872,13 +872,38 @@ ${table()}
   ours that breaks \`sshd -t\` is written while the step runs (at the gate after arming); an earlier
   drop-in that wins over ours (\`sshd -T\` check); \`ufw delete\` failing (gate in fail mode).
 
+## What the matrix found
+
+Three bugs, fixed in the engine (\`src/engine/scripts.ts\`, \`compile.ts\`, \`runbook.ts\`; unit tests in
+\`test/unit/dead-man-race.test.ts\`). Against the code before the fix these rows fail:
+
+- **2b** (ssh-hardening, firewall): a disarm that reached the target after the timer had rolled the step
+  back still wrote \`committed\` and \`step.done\`; the wizard said the step was applied and exited 0,
+  with the firewall off (or port 22 open) and the journal claiming otherwise. Now the disarm and the
+  timer race for one claim (an atomic \`mkdir\`), every segment after the arming one first checks the
+  step is still armed, and such a run fails saying the timer rolled the step back.
+- **3d** (ssh-hardening, close-ports): a wizard killed while its commit ran on the target left the journal half-way (the timer
+  stopped, no \`step.done\`, the step "in doubt" in \`portcullis status\` although applied and proven):
+  the remote shell died of SIGPIPE at its next output. Segments now ignore SIGPIPE, so a segment that
+  reached the target runs to its end.
+- **firewall 4**: a step that failed in a leading package install (before any before-image) left no
+  end in the target's journal (\`action.failed\` last, the step in doubt forever). It now ends with
+  \`step.rolled-back\` (by failure): nothing but the package install ran, and packages are kept.
+
 ## Not covered
 
 - A reboot of the VPS inside the window: the transient systemd timer does not survive it (a known limit,
   see the README); not injected here.
 - Other platforms (RHEL/firewalld, Alpine/OpenRC with the detached sleeper, nftables, macOS): plan only.
+  The incident-lockdown step uses the same timer and commit but has no rows here.
 - firewall rows run with ufw installed but off (the clean run installs it, rollbacks keep the package);
-  the install path is exercised by row 4 and the resume after it.
+  the install path is exercised by row 4 and the resume after it. A kill during the install itself is
+  not a row (the segment goes on to arm the timer, as in 3a).
+- 3c is a race by nature (the kill lands before or after the commit left the wizard); 3d pins the
+  committed branch. Kill points are gates at chosen commands, not every instruction.
+- A connection lost for longer than ssh's keepalive limit (20 s) in the middle of a segment: the wizard
+  then ends with an ssh error without journaling the rollback in the operator's copy; the dead-man timer
+  restores the target. The operator's journal copy is not asserted by these rows; the target's is.
 ${CLOSE_PORTS ? '' : '- close-ports: not registered in steps/index.ts when this ran, so its rows are left out.\n'}`;
 }
 
