@@ -3,6 +3,19 @@ import type {RunOptions, RunResult, Sandbox, SandboxChild} from '../sandbox/inde
 
 export const BIN = fileURLToPath(new URL('../../bin/portcullis.js', import.meta.url));
 
+/** Hardens SSH on the sandbox as root: admin `admin`, port 2222, up to and including the ssh-hardening step. */
+export const HARDEN: readonly string[] = [
+  'apply',
+  'root@192.0.2.10',
+  '--yes',
+  '--until',
+  'ssh-hardening',
+  '--set',
+  'admin_user=admin',
+  '--set',
+  'ssh_port=2222',
+];
+
 /** Runs the real binary on the operator's laptop, with the sandbox's ssh config (key, known_hosts). */
 export function portcullis(vps: Sandbox, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return vps.laptop.runArgv([process.execPath, BIN, ...withConfig(vps, args)], {timeout: 240_000, ...opts});
@@ -10,6 +23,20 @@ export function portcullis(vps: Sandbox, args: readonly string[], opts: RunOptio
 
 export function spawnPortcullis(vps: Sandbox, args: readonly string[], opts: RunOptions = {}): SandboxChild {
   return vps.laptop.spawn(process.execPath, [BIN, ...withConfig(vps, args)], opts);
+}
+
+/**
+ * Spawns the binary and resolves once its stderr says it is proving a way in, i.e. inside a confirmation
+ * window; `what` names the wait in the timeout error.
+ */
+export async function spawnUntilProving(vps: Sandbox, args: readonly string[], what: string): Promise<SandboxChild> {
+  const child = spawnPortcullis(vps, args);
+  let stderr = '';
+  child.process.stderr?.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  await waitFor(what, async () => /proving/.test(stderr), 60_000, 100);
+  return child;
 }
 
 function withConfig(vps: Sandbox, args: readonly string[]): string[] {

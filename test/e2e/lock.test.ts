@@ -1,19 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {ADMIN_PASSWORD, type Sandbox, start} from '../sandbox/index.js';
-import {canLogin, portcullis, spawnPortcullis, waitFor} from './helpers.js';
-
-const HARDEN = [
-  'apply',
-  'root@192.0.2.10',
-  '--yes',
-  '--until',
-  'ssh-hardening',
-  '--set',
-  'admin_user=admin',
-  '--set',
-  'ssh_port=2222',
-];
+import {canLogin, HARDEN, portcullis, spawnUntilProving, waitFor} from './helpers.js';
 
 describe.skipIf(e2eSkipReason())('one run per server (the lock on the target)', () => {
   let vps: Sandbox;
@@ -29,12 +17,11 @@ describe.skipIf(e2eSkipReason())('one run per server (the lock on the target)', 
     await vps.laptop.run('iptables -A OUTPUT -p tcp --dport 2222 -j DROP');
     const window = 25;
     try {
-      const first = spawnPortcullis(vps, [...HARDEN, '--confirm-timeout', String(window)]);
-      let stderr = '';
-      first.process.stderr?.on('data', (b: Buffer) => {
-        stderr += b.toString();
-      });
-      await waitFor('the first run to reach its proof', async () => /proving/.test(stderr), 60_000, 100);
+      const first = await spawnUntilProving(
+        vps,
+        [...HARDEN, '--confirm-timeout', String(window)],
+        'the first run to reach its proof',
+      );
 
       const second = await portcullis(vps, ['apply', 'root@192.0.2.10', '--yes', '--until', 'preflight']);
       expect(second.code).toBe(1);

@@ -1,19 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {ADMIN_PASSWORD, ROOT_PASSWORD, type Sandbox, start} from '../sandbox/index.js';
-import {canLogin, hashTree, passwordLogin, portcullis, spawnPortcullis, waitFor} from './helpers.js';
-
-const HARDEN = [
-  'apply',
-  'root@192.0.2.10',
-  '--yes',
-  '--until',
-  'ssh-hardening',
-  '--set',
-  'admin_user=admin',
-  '--set',
-  'ssh_port=2222',
-];
+import {canLogin, HARDEN, hashTree, passwordLogin, portcullis, spawnUntilProving, waitFor} from './helpers.js';
 
 /**
  * One sandbox, scenarios in an order where each failure must leave the box exactly as it found it,
@@ -83,12 +71,11 @@ describe.skipIf(e2eSkipReason())('ssh hardening on the sandbox VPS', () => {
     await vps.laptop.run('iptables -A OUTPUT -p tcp --dport 2222 -j DROP');
     const window = 20;
     try {
-      const child = spawnPortcullis(vps, [...HARDEN, '--confirm-timeout', String(window)]);
-      let stderr = '';
-      child.process.stderr?.on('data', (b: Buffer) => {
-        stderr += b.toString();
-      });
-      await waitFor('the wizard to start proving', async () => /proving/.test(stderr), 60_000, 100);
+      const child = await spawnUntilProving(
+        vps,
+        [...HARDEN, '--confirm-timeout', String(window)],
+        'the wizard to start proving',
+      );
       const killedAt = Date.now();
       child.kill('SIGKILL');
       await child.result;

@@ -15,10 +15,10 @@ import {parseUfwAdded} from '../../src/platform/firewall/ufw.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {exposureSummary} from '../../src/render/exposure-table.js';
 import {renderServerConf} from '../../src/render/wireguard.js';
-import type {Target} from '../../src/target/types.js';
 import {closePorts} from '../../steps/close-ports.js';
 import {firewall} from '../../steps/firewall.js';
 import {STEPS} from '../../steps/index.js';
+import {fakeTarget} from '../helpers/fake-target.js';
 
 const values = {
   admin_user: 'admin',
@@ -453,25 +453,7 @@ describe('engine: which steps are done is known to the next step', () => {
   }
 
   it('apply: the steps that succeeded earlier in this run; a dry run: the steps before, assumed done', async () => {
-    // Cast: the Target interface is growing (run lock, stats); this fake answers what the engine asks.
-    const target = {
-      kind: 'ssh',
-      label: 'root@h:22',
-      host: 'h',
-      user: 'root',
-      port: 22,
-      run: async (script: string) => {
-        if (script.includes('kv kernel'))
-          return {code: 0, stdout: 'kernel\tLinux\nos_id\tdebian\nos_version\t12\n', stderr: ''};
-        if (script.includes('@@LOCKED')) return {code: 0, stdout: '@@LOCKED\n', stderr: ''};
-        return {code: 0, stdout: '', stderr: ''};
-      },
-      probe: async () => ({ok: true, ms: 1}),
-      hold: async () => ({pid: 4242, release: async () => {}}),
-      stats: {roundTrips: 0, waitMs: 0},
-      describeRoute: () => 'ssh h',
-      close: async () => {},
-    } as Target;
+    const {target} = fakeTarget();
     const dir = mkdtempSync(join(tmpdir(), 'pc-journal-'));
     dirs.push(dir);
     const seen: Record<string, unknown> = {};

@@ -10,7 +10,7 @@ import {applyRunbook} from '../../src/engine/runbook.js';
 import {claimLine, EXPIRED_EXIT, rollbackScript, SEGMENT_PRELUDE, stillArmedLine} from '../../src/engine/scripts.js';
 import type {Action, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
-import type {ExecResult, Target} from '../../src/target/types.js';
+import {fakeTarget} from '../helpers/fake-target.js';
 
 /**
  * The dead-man timer and the commit race when the operator's connection stalls after a proof: found by
@@ -108,29 +108,12 @@ describe('dead-man timer vs commit, in a real shell', () => {
 
 /** A target that answers like a healthy host; the segment holding the disarm answers as a stalled one would. */
 function stalledTarget() {
-  const scripts: string[] = [];
-  const target: Target = {
-    kind: 'ssh',
-    label: 'root@h:22',
-    host: 'h',
-    user: 'root',
-    port: 22,
-    async run(script): Promise<ExecResult> {
-      scripts.push(script);
-      if (script.includes('kv kernel'))
-        return {code: 0, stdout: 'kernel\tLinux\nos_id\tdebian\nos_version\t12\n', stderr: ''};
-      if (script.includes('@@LOCKED')) return {code: 0, stdout: '@@LOCKED\n', stderr: ''};
-      if (script.includes('pcfail') && script.includes(claimLine('RUN', 's')))
-        return {code: EXPIRED_EXIT, stdout: '', stderr: 'the dead-man timer ran out first and rolled this step back'};
-      return {code: 0, stdout: '', stderr: ''};
-    },
-    hold: async () => ({pid: 4242, release: async () => {}}),
-    stats: {roundTrips: 0, waitMs: 0},
-    probe: async () => ({ok: true, ms: 1}),
-    describeRoute: () => 'ssh h',
-    close: async () => {},
-  };
-  return {target, scripts};
+  return fakeTarget({
+    answer: (script) =>
+      script.includes('pcfail') && script.includes(claimLine('RUN', 's'))
+        ? {code: EXPIRED_EXIT, stdout: '', stderr: 'the dead-man timer ran out first and rolled this step back'}
+        : undefined,
+  });
 }
 
 describe('apply: a step whose timer fired first is reported rolled back, never applied', () => {

@@ -8,34 +8,23 @@ import {applyRunbook} from '../../src/engine/runbook.js';
 import type {Action, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import type {Target} from '../../src/target/types.js';
+import {fakeTarget} from '../helpers/fake-target.js';
 
 /**
  * A healthy host; `answer` decides the tunnel checks: the server's handshake check and the search of
  * sshd's log for the operator's login, by call number.
  */
-function fakeTarget(answer: (what: 'handshake' | 'login', n: number) => boolean = () => true) {
+function tunnelTarget(answer: (what: 'handshake' | 'login', n: number) => boolean = () => true) {
   const calls = {handshake: 0, login: 0};
-  const target: Target = {
-    kind: 'ssh',
-    label: 'root@h:22',
-    host: 'h',
-    user: 'root',
-    port: 22,
-    async run(script) {
-      if (script.includes('kv kernel'))
-        return {code: 0, stdout: 'kernel\tLinux\nos_id\tdebian\nos_version\t12\n', stderr: ''};
-      if (script.includes('@@LOCKED')) return {code: 0, stdout: '@@LOCKED\n', stderr: ''};
+  const {target} = fakeTarget({
+    answer: (script) => {
       for (const what of ['handshake', 'login'] as const)
         if (script.includes(what === 'handshake' ? 'latest-handshakes' : 'journalctl'))
           return {code: answer(what, ++calls[what]) ? 0 : 1, stdout: '', stderr: ''};
-      return {code: 0, stdout: '', stderr: ''};
+      return undefined;
     },
-    hold: async () => ({pid: 4242, release: async () => {}}),
-    stats: {roundTrips: 0, waitMs: 0},
-    probe: async () => ({ok: true, ms: 1}),
     describeRoute: (r) => `ssh ${r.user}@${r.host}`,
-    close: async () => {},
-  };
+  });
   return {target, calls};
 }
 
@@ -99,7 +88,7 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
   }
 
   it("reports each file an afterApply wrote, after the step, as the step's kind (default: a file)", async () => {
-    const {target} = fakeTarget();
+    const {target} = tunnelTarget();
     const {result, events, journal} = await apply(
       [
         step('wireguard', [], {
@@ -125,7 +114,7 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
 
   it('a tunnel proof the operator brings up: its client config at the start, then "handshake seen" once', async () => {
     // First round: the handshake came through, no login yet; second round: the login too.
-    const {target, calls} = fakeTarget((what, n) => what === 'handshake' || n >= 2);
+    const {target, calls} = tunnelTarget((what, n) => what === 'handshake' || n >= 2);
     const t0 = Date.now();
     const {events} = await apply([step('verify-tunnel', [TUNNEL])], target);
     const start = events.find((e) => e.type === 'proof.start');
@@ -153,7 +142,7 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
   });
 
   it('no handshake within the wait: the proof fails without "handshake seen"', async () => {
-    const {target, calls} = fakeTarget((what) => what === 'login');
+    const {target, calls} = tunnelTarget((what) => what === 'login');
     const proof =
       TUNNEL.kind === 'proof' && TUNNEL.tunnel ? {...TUNNEL, tunnel: {...TUNNEL.tunnel, timeoutS: 1}} : TUNNEL;
     const {error, events} = await apply([step('verify-tunnel', [proof])], target);
@@ -166,7 +155,7 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
   it('a proof without a tunnel carries none', async () => {
     const {events} = await apply(
       [step('admin-user', [{kind: 'proof', route: {user: 'admin'}, what: 'admin logs in'}])],
-      fakeTarget().target,
+      tunnelTarget().target,
     );
     const start = events.find((e) => e.type === 'proof.start');
     expect(start).toBeDefined();

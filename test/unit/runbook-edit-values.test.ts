@@ -7,32 +7,7 @@ import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook, type ConfirmAnswer} from '../../src/engine/runbook.js';
 import type {PlannedStep, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
-import type {Target} from '../../src/target/types.js';
-
-/** A target that records every script and answers like a healthy host. */
-function fakeTarget() {
-  const scripts: string[] = [];
-  const target: Target = {
-    kind: 'ssh',
-    label: 'root@h:22',
-    host: 'h',
-    user: 'root',
-    port: 22,
-    async run(script) {
-      scripts.push(script);
-      if (script.includes('kv kernel'))
-        return {code: 0, stdout: 'kernel\tLinux\nos_id\tdebian\nos_version\t12\n', stderr: ''};
-      if (script.includes('@@LOCKED')) return {code: 0, stdout: '@@LOCKED\n', stderr: ''};
-      return {code: 0, stdout: '', stderr: ''};
-    },
-    hold: async () => ({pid: 4242, release: async () => {}}),
-    stats: {roundTrips: 0, waitMs: 0},
-    probe: async () => ({ok: true, ms: 1}),
-    describeRoute: () => 'ssh h',
-    close: async () => {},
-  };
-  return {target, scripts};
-}
+import {fakeTarget} from '../helpers/fake-target.js';
 
 /** A step that writes `Port <ssh_port>` (22 by default) to its own file. */
 const portStep = (id: string): Step<{port: number}> => ({

@@ -6,38 +6,7 @@ import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook} from '../../src/engine/runbook.js';
 import type {Action, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
-import type {Target} from '../../src/target/types.js';
-
-/** A target that records every script and answers like a healthy host; `fail` makes apply segments fail. */
-function fakeTarget(fail?: RegExp) {
-  const scripts: string[] = [];
-  const target: Target = {
-    kind: 'ssh',
-    label: 'root@h:22',
-    host: 'h',
-    user: 'root',
-    port: 22,
-    async run(script) {
-      scripts.push(script);
-      if (script.includes('kv kernel'))
-        return {code: 0, stdout: 'kernel\tLinux\nos_id\tdebian\nos_version\t12\n', stderr: ''};
-      if (fail?.test(script) && script.includes('pcfail'))
-        return {
-          code: 3,
-          stdout: '@@PCJ {"run":"RUN","kind":"action.failed","step":"s","i":0,"code":100}\n',
-          stderr: 'E: Unable to locate package',
-        };
-      if (script.includes('@@LOCKED')) return {code: 0, stdout: '@@LOCKED\n', stderr: ''};
-      return {code: 0, stdout: '', stderr: ''};
-    },
-    hold: async () => ({pid: 4242, release: async () => {}}),
-    stats: {roundTrips: 0, waitMs: 0},
-    probe: async () => ({ok: true, ms: 1}),
-    describeRoute: () => 'ssh h',
-    close: async () => {},
-  };
-  return {target, scripts};
-}
+import {fakeTarget} from '../helpers/fake-target.js';
 
 const stepWith = (actions: Action[]): Step<Record<string, never>> => ({
   id: 's',
@@ -61,7 +30,17 @@ describe('apply: packages installed first are outside the before-images', () => 
   async function apply(actions: Action[], fail?: RegExp) {
     const dir = mkdtempSync(join(tmpdir(), 'pc-journal-'));
     dirs.push(dir);
-    const {target, scripts} = fakeTarget(fail);
+    // A healthy host that records every script; `fail` makes the apply segments it matches fail.
+    const {target, scripts} = fakeTarget({
+      answer: (script) =>
+        fail?.test(script) && script.includes('pcfail')
+          ? {
+              code: 3,
+              stdout: '@@PCJ {"run":"RUN","kind":"action.failed","step":"s","i":0,"code":100}\n',
+              stderr: 'E: Unable to locate package',
+            }
+          : undefined,
+    });
     const run = applyRunbook({
       target,
       facts: profileFacts('debian-12'),

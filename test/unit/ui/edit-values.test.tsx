@@ -25,6 +25,20 @@ function planAdmin(store: WizardStore, values: Record<string, unknown>) {
   return store.askConsent(p);
 }
 
+/** Renders the wizard, connects it and passes the preflight screen, as a run does before its first step. */
+async function pastPreflight(store: WizardStore) {
+  const r = await renderUi(<App store={store} acceptAfterMs={0} />);
+  store.dispatch({
+    type: 'ui.connected',
+    preflight: {platform: 'p', ssh: 's', you: 'y', firewall: 'f', listeners: [], notes: []},
+  });
+  const go = store.waitForContinue();
+  await settle();
+  await r.press('enter');
+  await go;
+  return r;
+}
+
 describe('the step review: editing the values', () => {
   it('e opens the values, a bad value is refused in the form, a good one re-plans the step', async () => {
     const store = new WizardStore({
@@ -35,15 +49,7 @@ describe('the step review: editing the values', () => {
       startedAt: FIXED_NOW,
       steps: STEPS,
     });
-    const r = await renderUi(<App store={store} acceptAfterMs={0} />);
-    store.dispatch({
-      type: 'ui.connected',
-      preflight: {platform: 'p', ssh: 's', you: 'y', firewall: 'f', listeners: [], notes: []},
-    });
-    const go = store.waitForContinue();
-    await settle();
-    await r.press('enter');
-    await go;
+    const r = await pastPreflight(store);
 
     let values: Record<string, unknown> = {admin_user: 'admin'};
     const first = planAdmin(store, values);
@@ -97,15 +103,7 @@ describe('the step review: editing the values', () => {
       startedAt: FIXED_NOW,
       steps: STEPS,
     });
-    const r = await renderUi(<App store={store} acceptAfterMs={0} />);
-    store.dispatch({
-      type: 'ui.connected',
-      preflight: {platform: 'p', ssh: 's', you: 'y', firewall: 'f', listeners: [], notes: []},
-    });
-    const go = store.waitForContinue();
-    await settle();
-    await r.press('enter');
-    await go;
+    const r = await pastPreflight(store);
     void planAdmin(store, {});
     await settle();
     await r.type('e');
