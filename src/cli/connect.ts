@@ -24,6 +24,8 @@ async function sudoPassword(): Promise<string | undefined> {
 }
 
 export async function openTarget(spec: string | undefined, o: ConnectOptions): Promise<Target> {
+  if (process.env.PORTCULLIS_TRACE)
+    process.stderr.write(`[trace] at ${(performance.now() / 1000).toFixed(3)} s: connecting\n`);
   if (o.local || !spec) {
     if (spec) throw new InputError('give either a TARGET or --local, not both');
     return new LocalTarget({sudoPassword: o.sudoPassword ?? sudoPassword});

@@ -103,6 +103,10 @@ Examples:
     .option('--break-lock', 'clear a lock left by an interrupted run (refused while its process still runs)')
     .option('--confirm-timeout <seconds>', 'dead-man window for risky steps', '120')
     .option('--connect-tunnel', 'bring the WireGuard tunnel up on this machine to prove it (needs root and wg-quick)')
+    .option(
+      '--no-ahead',
+      "install each step's packages only when the step runs (default: they start in the background at once; installed with --yes, only downloaded when each step is asked)",
+    )
     .addHelpText('after', EXAMPLES.apply)
     .action(async (target: string | undefined, o) => {
       const {runApply} = await import('./commands/apply.js');

@@ -2,7 +2,7 @@ import type {InitSystem} from '../platform/facts.js';
 import {assertNever} from '../util/errors.js';
 import {base64Literal, cmd, quote} from '../util/shell.js';
 import {stepDir, timerUnit} from './paths.js';
-import {claimLine} from './scripts.js';
+import {aheadWaitLine, claimLine} from './scripts.js';
 import type {Action, ServiceOp} from './types.js';
 
 export interface CompileContext {
@@ -27,6 +27,7 @@ export function compileAction(a: Action, ctx: CompileContext): string[] {
     case 'service':
       return serviceLines(a.op, a.unit, a.init);
     case 'package.install':
+      if (ctx.style === 'exec' && a.manager === 'apt') return aptExecLines(ctx, a.packages);
       return packageLines(a.manager, a.packages);
     case 'timer.arm':
       return armLines(ctx.runId, ctx.stepId, a.seconds);
@@ -94,7 +95,7 @@ export function packageLines(manager: string, packages: readonly string[]): stri
   const names = packages.map(quote).join(' ');
   switch (manager) {
     case 'apt': {
-      const install = `env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold ${names}`;
+      const install = aptInstall(names);
       // A fresh VPS often has stale or empty package lists: update once, only when the install needs it.
       return [`${install} || { apt-get update -q && ${install}; }`];
     }
@@ -109,6 +110,27 @@ export function packageLines(manager: string, packages: readonly string[]): stri
     default:
       return [`echo ${quote(`no package manager to install ${packages.join(' ')}`)} >&2; false`];
   }
+}
+
+/**
+ * apt-get install of already quoted names. It waits for dpkg's lock (a fresh VPS runs unattended-upgrades
+ * at first boot) instead of failing on it.
+ */
+export function aptInstall(names: string, extra = ''): string {
+  return `env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=300${extra ? ` ${extra}` : ''} ${names}`;
+}
+
+/**
+ * A step's apt install as it runs: after this run's packages-ahead job (if any) has finished, only what
+ * is still missing is installed; packages the job installed are reported, not installed twice.
+ */
+function aptExecLines(ctx: CompileContext, packages: readonly string[]): string[] {
+  const names = packages.map(quote).join(' ');
+  const installed = `[ "$(dpkg-query -W -f='\${db:Status-Abbrev}\\n' ${names} 2>/dev/null | grep -c '^ii')" = ${packages.length} ]`;
+  return [
+    aheadWaitLine(ctx.runId, ctx.stepId),
+    `if ${installed}; then echo ${quote(`already installed (ahead of this step): ${packages.join(', ')}`)}; else ${packageLines('apt', packages)[0]}; fi`,
+  ];
 }
 
 /**

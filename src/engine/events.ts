@@ -4,6 +4,8 @@ import type {ArtifactKind, Finding, PlannedStep} from './types.js';
 export type EngineEvent =
   | {type: 'facts'; summary: string}
   | {type: 'step.planned'; step: PlannedStep}
+  /** The run's package installs started in the background on the target (see ahead.ts). */
+  | {type: 'packages.ahead'; mode: 'install' | 'download'; packages: string[]}
   | {type: 'step.start'; id: string}
   | {type: 'action.start'; id: string; index: number; summary: string}
   | {type: 'output'; id: string; line: string}

@@ -20,6 +20,9 @@ export type JournalEntry = {at?: string; run: string} & (
   | {kind: 'step.done'; step: string; changed: number}
   | {kind: 'step.rolled-back'; step: string; by: string}
   | {kind: 'run.end'; status: 'applied' | 'failed' | 'rolled-back'}
+  /** Written on the target by the packages-ahead job (ahead.ts): never a step's change, never rolled back. */
+  | {kind: 'packages.ahead'; mode: 'install' | 'download'; packages: string[]}
+  | {kind: 'packages.ahead.done'; code: number}
 );
 
 export function stateHome(): string {

@@ -10,3 +10,8 @@ export function stepDir(runId: string, stepId: string): string {
 export function timerUnit(runId: string, stepId: string): string {
   return `portcullis-rollback-${runId}-${stepId}`;
 }
+
+/** The run's packages-ahead job: its script, log, pid and exit code (see ahead.ts). */
+export function aheadDir(runId: string): string {
+  return `${STATE_DIR}/runs/${runId}/ahead`;
+}

@@ -1,8 +1,9 @@
-import {detectFacts} from '../platform/detect.js';
+import {detectFacts, detectScript, factsFrom} from '../platform/detect.js';
 import type {Facts} from '../platform/facts.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
+import {type AheadMode, aheadGroups, aheadStartScript} from './ahead.js';
 import {compileAction, summarize} from './compile.js';
 import {diffsFor} from './diffs.js';
 import type {EventSink} from './events.js';
@@ -10,6 +11,7 @@ import type {JournalEntry, LocalJournal} from './journal.js';
 import {acquireLock} from './lock.js';
 import {stepDir} from './paths.js';
 import {
+  aheadWaitLine,
   EXPIRED_EXIT,
   journalLine,
   parseProbe,
@@ -54,13 +56,100 @@ function mergeRequests(reqs: readonly ProbeRequest[]): ProbeRequest {
   return {files: [...files], queries};
 }
 
+/** What a read of the target brought back, kept until the target changes: later plans may use it. */
+interface ReadCache {
+  req: ProbeRequest;
+  data: ProbeData;
+}
+
+/** True when `have` read every file and ran every query (the same command) that `want` asks for. */
+function covers(have: ProbeRequest, want: ProbeRequest): boolean {
+  const files = new Set(have.files ?? []);
+  if (!(want.files ?? []).every((f) => files.has(f))) return false;
+  return Object.entries(want.queries ?? {}).every(([k, q]) => have.queries?.[k] === q);
+}
+
+const PROBE_MARK = '@@PC-PROBE';
+
+/** Where `mark` stands alone on a line of `out` (the index of its first character), or -1. */
+function lineAt(out: string, mark: string): number {
+  if (out.startsWith(`${mark}\n`)) return 0;
+  const i = out.indexOf(`\n${mark}\n`);
+  return i < 0 ? -1 : i + 1;
+}
+const FACTS_MARK = '@@PC-FACTS';
+
+/**
+ * The read after a step: (`first`, then) the facts and the probe side by side (two cores, and both are
+ * mostly waiting on process starts), printed one after the other: the probe, then the facts.
+ */
+function afterStepScript(first: string | undefined, req: ProbeRequest, withFacts = true): string {
+  if (!withFacts) return [first ?? '', `echo ${PROBE_MARK}`, probeScript(req), `echo ${FACTS_MARK}`].join('\n');
+  return [
+    first ?? '',
+    `pcdetect() (\n${detectScript()}\n)`,
+    'pcd=$(mktemp 2>/dev/null) && { pcdetect "$1" >"$pcd" 2>/dev/null & pcdp=$!; }',
+    `echo ${PROBE_MARK}`,
+    probeScript(req),
+    `if [ -n "$pcd" ]; then wait "$pcdp"; echo ${FACTS_MARK}; cat "$pcd"; rm -f "$pcd"; else echo ${FACTS_MARK}; pcdetect "$1"; fi`,
+  ].join('\n');
+}
+
+/** The facts and reads from a step's tail (see executeStep); undefined when the tail did not run. */
+function parseAfterStep(
+  target: Target,
+  out: string | undefined,
+  req: ProbeRequest,
+  /** The facts as they were, when the tail did not read them again (a step that changed nothing). */
+  unchanged?: Facts,
+): {facts: Facts; cache: ReadCache} | undefined {
+  if (out === undefined) return undefined;
+  const p = lineAt(out, PROBE_MARK);
+  const f = lineAt(out, FACTS_MARK);
+  if (p < 0 || f < p) return undefined;
+  const facts = unchanged ?? factsFrom(target, {code: 0, stdout: out.slice(f + FACTS_MARK.length + 1), stderr: ''});
+  return {facts, cache: {req, data: parseProbe(out.slice(p + PROBE_MARK.length + 1, f))}};
+}
+
+/** The same read in a round trip of its own (a step whose tail did not come back): facts only, no cache. */
+async function readAfterStep(target: Target): Promise<{facts: Facts; cache: ReadCache | undefined}> {
+  return {facts: await detectFacts(target), cache: undefined};
+}
+
+/**
+ * What the step's convergence check and the next step's plan will probably read, as they would ask with
+ * the facts and values from before the step (a guess: each use checks it, see `covers`). A step whose
+ * values do not plan is left out (it will say why itself).
+ */
+function likelyReads(
+  step: Step<unknown>,
+  next: Step<unknown> | undefined,
+  values: Record<string, unknown>,
+  facts: Facts,
+): ProbeRequest {
+  const reqs: ProbeRequest[] = [];
+  for (const s of [step, next]) {
+    if (!s) continue;
+    try {
+      reqs.push(s.probe(facts, s.params(values, facts)));
+    } catch {
+      // Planned for real later, with its own read and its own error.
+    }
+  }
+  return mergeRequests(reqs);
+}
+
 /** Reads what the steps asked for: one round trip for any number of steps; offline, the profile's answers. */
 export async function probeSteps(
   target: Target | undefined,
   facts: Facts,
   steps: readonly {step: Step<unknown>; params: unknown}[],
+  cache?: ReadCache,
+  /** Told what was read (the request and the data), so a later plan can reuse it. */
+  keep?: (c: ReadCache) => void,
 ): Promise<ProbeData> {
   const req = mergeRequests(steps.map((s) => s.step.probe(facts, s.params)));
+  if (target && cache && covers(cache.req, req)) return cache.data;
   if (!target) {
     const data: ProbeData = {files: {}, queries: {}};
     for (const f of req.files ?? []) data.files[f] = {exists: false};
@@ -73,7 +162,9 @@ export async function probeSteps(
   }
   if (!req.files?.length && !Object.keys(req.queries ?? {}).length) return {files: {}, queries: {}};
   const r = await target.run(probeScript(req));
-  return parseProbe(r.stdout);
+  const data = parseProbe(r.stdout);
+  keep?.({req, data});
+  return data;
 }
 
 export function planStep(s: Step<unknown>, ctx: StepContext<unknown>): PlannedStep {
@@ -134,6 +225,11 @@ export interface ApplyOptions {
   /** Take the per-server lock (default true); break a stale one left by a killed run. */
   lock?: boolean;
   breakLock?: boolean;
+  /**
+   * Start the run's package installs at once in the background on the target (ahead.ts): `install` when
+   * the whole run is consented up front (--yes), `download` when each step is still to be consented.
+   */
+  ahead?: AheadMode;
   /** Operator-side effects the engine may need (bringing a tunnel up for a proof). */
   operator?: {connectTunnel(confPath: string, iface: string): Promise<void>};
 }
@@ -186,18 +282,47 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
     record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
     throw new RunError(`stopped by the operator before ${title}; nothing of it was changed`);
   };
+  // What the last read of the target brought back, until the target changes (a step runs, packages land).
+  let cache: ReadCache | undefined;
+  const keep = (c: ReadCache) => {
+    cache = c;
+  };
+  // Steps whose packages are being installed ahead. Started beside the first steps (the job is the long
+  // pole of a run, so it starts as early as it can). A step in it is planned only once its packages are
+  // in (one half-way through dpkg must not look installed), with facts read then. A step planned before
+  // the job started plans its own install, which waits for the job when it runs and installs what is left.
+  let aheadFor: Set<string> | undefined;
+  const aheadStarted = o.ahead
+    ? startAhead(o, facts, values).then(
+        (set) => {
+          aheadFor = set;
+        },
+        () => {
+          aheadFor = new Set();
+        },
+      )
+    : undefined;
+  const waitAhead = (id: string | undefined) => {
+    if (!id || !aheadFor?.delete(id)) return undefined;
+    return aheadWaitLine(o.runId, id);
+  };
   // Steps that succeeded in this run, in order: a later step may require one (close-ports needs verify-tunnel).
   const done: string[] = [];
-  for (const step of o.steps) {
+  for (const [index, step] of o.steps.entries()) {
     stopIfAborted(step.title);
     const started = Date.now();
+    const wait = waitAhead(step.id);
+    if (wait) {
+      facts = await detectFacts(o.target, wait);
+      cache = undefined;
+    }
     if (step.prepare) values = {...values, ...(await step.prepare(values, facts, accessOf(o.target, facts)))};
     // Planned again, and asked again, each time the operator edits the step's values in the review.
     let planned: PlannedStep;
     let answer: ConfirmAnswer = false;
     do {
       const params = step.params(values, facts);
-      const probe = await probeSteps(o.target, facts, [{step, params}]);
+      const probe = await probeSteps(o.target, facts, [{step, params}], cache, keep);
       const access = accessOf(o.target, facts);
       planned = planStep(step, {facts, params, probe, access, done: [...done]});
       o.events({type: 'step.planned', step: planned});
@@ -224,17 +349,28 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         throw new RunError(`stopped before ${step.title}: not confirmed; nothing of this step was changed`);
       }
       o.events({type: 'step.start', id: step.id});
-      await executeStep({...o, values}, planned, record);
-      const changed = planned.plan.actions.filter(
-        (a) => a.kind !== 'proof' && a.kind !== 'timer.arm' && a.kind !== 'timer.disarm',
-      ).length;
+      cache = undefined;
+      // Once committed, in the same round trip: wait for the next step's packages if they are being
+      // installed ahead, read the facts again, and what this step's convergence check and the next step's
+      // plan will likely ask for.
+      const next = o.until === step.id ? undefined : o.steps[index + 1];
+      await aheadStarted;
+      const reads = likelyReads(step, next, values, facts);
+      const changed = countChanges(planned.plan.actions);
+      const wait = waitAhead(next?.id);
+      // A step that changes nothing (it only proves) leaves the facts as they were, unless packages landed.
+      const unchanged = changed === 0 && !wait ? facts : undefined;
+      const tail = afterStepScript(wait, reads, !unchanged);
+      const tailOut = await executeStep({...o, values}, planned, record, tail);
       result.changed += changed;
-      facts = await detectFacts(o.target);
+      const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? (await readAfterStep(o.target));
+      facts = after.facts;
+      cache = after.cache;
       const p2 = step.params(values, facts);
       const again = planStep(step, {
         facts,
         params: p2,
-        probe: await probeSteps(o.target, facts, [{step, params: p2}]),
+        probe: await probeSteps(o.target, facts, [{step, params: p2}], cache, keep),
         access: accessOf(o.target, facts),
         done: [...done],
       });
@@ -270,6 +406,28 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
   return result;
 }
 
+/**
+ * Plans the whole run as a dry run (one probe round trip) to learn the packages its steps will install,
+ * and starts them in the background on the target. Best effort: if it cannot start, each step installs
+ * its own packages as planned.
+ */
+async function startAhead(o: ApplyOptions, facts: Facts, values: Record<string, unknown>): Promise<Set<string>> {
+  const none = new Set<string>();
+  if (!o.ahead) return none;
+  const end = o.until ? o.steps.findIndex((s) => s.id === o.until) : -1;
+  const steps = end >= 0 ? o.steps.slice(0, end + 1) : o.steps;
+  const groups = aheadGroups(await planRunbook(o.target, facts, steps, values));
+  if (!groups.length) return none;
+  const packages = groups.flatMap((g) => g.packages);
+  const r = await o.target.run(aheadStartScript(o.runId, groups, o.ahead));
+  if (r.code !== 0 || !r.stdout.includes('started')) return none;
+  o.journal.append([{run: o.runId, kind: 'packages.ahead', mode: o.ahead, packages}]);
+  o.events({type: 'packages.ahead', mode: o.ahead, packages});
+  // Downloads change nothing a plan reads: the steps' own installs wait for the job when they run.
+  if (o.ahead === 'download') return none;
+  return new Set(groups.map((g) => g.step));
+}
+
 /** Changes an operator would count: proofs and the timer are the safety net, not changes. */
 export function countChanges(actions: readonly Action[]): number {
   return actions.filter((a) => a.kind !== 'proof' && a.kind !== 'timer.arm' && a.kind !== 'timer.disarm').length;
@@ -284,7 +442,16 @@ function touchedPaths(actions: readonly Action[]): string[] {
   return [...s];
 }
 
-async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: JournalEntry[]) => void): Promise<void> {
+/**
+ * Runs a confirmed step. `tail`: a read-only script run after the step's last segment, in the same round
+ * trip, once the step is committed; its output (never shown as the step's output) is returned.
+ */
+async function executeStep(
+  o: ApplyOptions,
+  planned: PlannedStep,
+  record: (e: JournalEntry[]) => void,
+  tail?: string,
+): Promise<string | undefined> {
   const run = o.runId;
   const id = planned.id;
   const d = stepDir(run, id);
@@ -314,8 +481,12 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
     `pcfail() { pcj "{\\"run\\":\\"${run}\\",\\"kind\\":\\"action.failed\\",\\"step\\":\\"${id}\\",\\"i\\":$1,\\"code\\":$2}"; exit 3; }`,
   ];
 
-  const flush = async () => {
+  const TAIL = '@@PC-TAIL';
+  let tailOut: string | undefined;
+  const flush = async (withTail?: string) => {
     if (!lines.length) return;
+    if (withTail) lines.push(`echo ${TAIL}`, withTail);
+    let inTail = false;
     const script = [
       SEGMENT_PRELUDE,
       `pcfail() { pcj "{\\"run\\":\\"${run}\\",\\"kind\\":\\"action.failed\\",\\"step\\":\\"${id}\\",\\"i\\":$1,\\"code\\":$2}"; exit 3; }`,
@@ -324,9 +495,14 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
     ].join('\n');
     lines = [];
     const r = await o.target.run(script, {
-      onLine: (line) => !line.startsWith('@@PCJ ') && o.events({type: 'output', id, line}),
+      onLine: (line) => {
+        if (line === TAIL) inTail = true;
+        if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line});
+      },
     });
-    const out = splitOutput(r.stdout);
+    const at = withTail ? lineAt(r.stdout, TAIL) : -1;
+    if (at >= 0) tailOut = r.stdout.slice(at + TAIL.length + 1);
+    const out = splitOutput(at >= 0 ? r.stdout.slice(0, at) : r.stdout);
     record(out.journal);
     if (arming && r.code === 0) armedOnTarget = true;
     if (r.code !== 0) {
@@ -405,7 +581,8 @@ async function executeStep(o: ApplyOptions, planned: PlannedStep, record: (e: Jo
     `echo committed > ${quote(`${d}/state`)}`,
     journalLine({run, kind: 'step.done', step: id, changed: countChanges(actions)}),
   );
-  await flush();
+  await flush(tail);
+  return tailOut;
 }
 
 async function proveWithRetry(target: Target, a: Extract<Action, {kind: 'proof'}>) {

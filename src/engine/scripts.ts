@@ -1,6 +1,6 @@
 import {quote} from '../util/shell.js';
 import type {JournalEntry} from './journal.js';
-import {JOURNAL, LOCK, STATE_DIR, stepDir, timerUnit} from './paths.js';
+import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir, timerUnit} from './paths.js';
 import type {ProbeData, ProbeRequest} from './types.js';
 
 const JOURNAL_MARK = '@@PCJ ';
@@ -157,4 +157,17 @@ export function parseProbe(stdout: string): ProbeData {
       data.queries[m[2] ?? ''] = {code: Number(m[1]), out: Buffer.from(lines[++i] ?? '', 'base64').toString('utf8')};
   }
   return data;
+}
+
+/**
+ * First line of a step's apt install when it runs (and of the facts read before the step is planned):
+ * waits while this run's packages-ahead job has not finished the step's packages (it holds dpkg's
+ * lock meanwhile). Returns at once when there is no job, and always succeeds: what follows decides.
+ */
+export function aheadWaitLine(runId: string, stepId: string): string {
+  const d = aheadDir(runId);
+  const rc = quote(`${d}/${stepId}.rc`);
+  const all = quote(`${d}/rc`);
+  const pid = quote(`${d}/pid`);
+  return `if [ -f ${pid} ]; then n=0; while [ ! -f ${rc} ] && [ ! -f ${all} ] && [ $n -lt 3000 ] && kill -0 "$(cat ${pid})" 2>/dev/null; do sleep 0.1; n=$((n+1)); done; fi; true`;
 }

@@ -1,3 +1,4 @@
+import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {Style} from '../render/plan-text.js';
 import {artifactLine, tunnelLine} from './task-updates.js';
@@ -12,6 +13,9 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
     switch (e.type) {
       case 'facts':
         write(`${st.dim('found')} ${e.summary}\n`);
+        break;
+      case 'packages.ahead':
+        write(`${st.dim(aheadLine(e))}\n`);
         break;
       case 'step.planned':
         titles.set(e.step.id, e.step.title);

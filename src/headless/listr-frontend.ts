@@ -1,5 +1,6 @@
 import {Listr, ListrLogger, ListrLogLevels, ProcessOutput} from 'listr2';
 import type {Frontend} from '../cli/frontend.js';
+import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
 import {stepOf, type TaskUpdate, taskUpdates} from './task-updates.js';
 
@@ -132,6 +133,10 @@ export function listrFrontend(o: {
   const events = (e: EngineEvent): void => {
     if (e.type === 'facts') {
       process.stderr.write(`found ${e.summary}\n`);
+      return;
+    }
+    if (e.type === 'packages.ahead') {
+      logger.log(ListrLogLevels.OUTPUT, aheadLine(e));
       return;
     }
     const id = stepOf(e);

@@ -33,6 +33,7 @@ export function tunnelLine(t: NonNullable<Extract<EngineEvent, {type: 'proof.sta
 export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
   switch (e.type) {
     case 'facts':
+    case 'packages.ahead':
       return [];
     case 'step.planned': {
       const n = e.step.plan.actions.length;
@@ -81,6 +82,6 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
 
 /** The step an event belongs to. */
 export function stepOf(e: EngineEvent): string | undefined {
-  if (e.type === 'facts') return undefined;
+  if (e.type === 'facts' || e.type === 'packages.ahead') return undefined;
   return e.type === 'step.planned' ? e.step.id : e.id;
 }

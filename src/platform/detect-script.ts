@@ -14,6 +14,9 @@ kv() { case "$2" in *"$nl"*|*"$tab"*) printf '%s\t%s\n' "$1" "$(printf '%s' "$2"
 has() { command -v "$1" >/dev/null 2>&1; }
 kvs() { awk -v k="$1" '{gsub(/\t/, " "); print k "\t" $0}'; }
 kv ssh_connection "$1"
+# ufw is a Python start (about 50 ms): it runs beside the rest and is read where its section is.
+uf=''
+if has ufw; then uf=$(mktemp 2>/dev/null) && { ufw status verbose >"$uf" 2>/dev/null & ufp=$!; }; fi
 u=$SUDO_USER; [ -n "$u" ] || u=$(id -un); kv login_user "$u"
 kv kernel "$(uname -s)"
 kv hostname "$(hostname 2>/dev/null || uname -n)"
@@ -43,9 +46,10 @@ for f in /etc/ssh/sshd_config.d/*; do [ -e "$f" ] && kv ssh_dropin "$(basename "
 t=$($sshd -t 2>&1); kv ssh_test_rc $?; kv ssh_test_msg "$t"
 $sshd -T 2>/dev/null | kvs sshdT
 if has ufw; then
-  if ufw status 2>/dev/null | grep -q 'Status: active'; then
+  if [ -n "$uf" ]; then wait "$ufp"; u=$(cat "$uf"); rm -f "$uf"; else u=$(ufw status verbose 2>/dev/null); fi
+  if printf '%s\n' "$u" | grep -q 'Status: active'; then
     kv ufw active
-    ufw status verbose 2>/dev/null | kvs ufw_line
+    printf '%s\n' "$u" | kvs ufw_line
     kv ufw_ipv6 "$(sed -n 's/^IPV6=//p' /etc/default/ufw 2>/dev/null | tr -d '"')"
   else kv ufw inactive; fi
 fi

@@ -4,9 +4,21 @@ import {DETECT_SCRIPT} from './detect-script.js';
 import type {Facts} from './facts.js';
 import {parseFacts} from './parse-facts.js';
 
-/** Platform detection in one round trip (read-only). */
-export async function detectFacts(target: Target): Promise<Facts> {
-  const r = await target.run(DETECT_SCRIPT, {timeoutMs: 60_000});
+/**
+ * Platform detection in one round trip (read-only). `first`: a line run before it in the same round trip
+ * (waiting for the run's packages-ahead job, so the facts see them installed).
+ */
+export async function detectFacts(target: Target, first?: string): Promise<Facts> {
+  const r = await target.run(detectScript(first), {timeoutMs: first ? 660_000 : 60_000});
+  return factsFrom(target, r);
+}
+
+/** The detection script, after `first` (run before it in the same round trip). */
+export function detectScript(first?: string): string {
+  return first ? `${first}\n${DETECT_SCRIPT}` : DETECT_SCRIPT;
+}
+
+export function factsFrom(target: Target, r: {code: number; stdout: string; stderr: string}): Facts {
   if (r.code !== 0 || !r.stdout.includes('kernel\t')) {
     throw new RunError(
       `could not read the platform of ${target.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`,

@@ -81,8 +81,23 @@ describe.skipIf(e2eSkipReason())('fresh-vps on the sandbox VPS: verify, then clo
       /this run came in over public SSH \(192\.0\.2\.10\).*from now on SSH answers only through the tunnel: ssh -p 2222 admin@10\.66\.0\.1/,
     );
     expect(r.stderr).toMatch(/proven: admin logs in through the tunnel with public SSH closed/);
-    // The engine re-reads the host after each step: neither firewall step would change anything more.
-    expect(r.stderr).not.toMatch(/after applying, (Host firewall|Close the public ports) still plans/);
+    // The engine re-reads the host after each step: no step would change anything more.
+    expect(r.stderr).not.toMatch(/after applying, .* still plans/);
+
+    // The run's packages were installed ahead, in the background, while the first steps ran: each
+    // package step found its packages in and installed nothing twice; the target's journal says so.
+    expect(r.stderr).toMatch(
+      /installing ahead, in the background on the server: ufw, fail2ban, python3-systemd, wireguard-tools/,
+    );
+    expect(r.stderr).not.toMatch(/Setting up (ufw|fail2ban|wireguard-tools) /);
+    expect(await vps.execOk(`cat /var/lib/portcullis/runs/${out.run}/ahead/log`)).toMatch(/Setting up ufw /);
+    const journal = (await vps.execOk(`grep '"run":"${out.run}"' /var/lib/portcullis/journal.jsonl`))
+      .split('\n')
+      .map((l) => JSON.parse(l) as {kind: string; code?: number; packages?: string[]});
+    expect(journal.find((e) => e.kind === 'packages.ahead')?.packages).toContain('ufw');
+    expect(journal.find((e) => e.kind === 'packages.ahead.done')).toMatchObject({code: 0});
+    const dpkg = await vps.execOk("dpkg-query -W -f='${db:Status-Abbrev}\\n' ufw fail2ban wireguard-tools");
+    expect(dpkg.split('\n').map((l) => l.trim())).toEqual(['ii', 'ii', 'ii']);
 
     const status = await vps.execOk('ufw status verbose');
     expect(status).toMatch(/^2222\/tcp on wg0\s+ALLOW IN\s+Anywhere\s+# portcullis: ssh via tunnel$/m);

@@ -1,5 +1,7 @@
 import type {ExecResult, ProofRoute, Target} from '../../src/target/types.js';
 
+const FACTS = 'kernel\tLinux\nos_id\tdebian\nos_version\t12\n';
+
 export interface FakeTargetOptions {
   /**
    * Answers the scripts the test cares about; `undefined` falls through to a clean exit with no output.
@@ -26,10 +28,15 @@ export function fakeTarget(opts: FakeTargetOptions = {}): {target: Target; scrip
     port: 22,
     async run(script): Promise<ExecResult> {
       scripts.push(script);
-      if (script.includes('kv kernel'))
-        return {code: 0, stdout: 'kernel\tLinux\nos_id\tdebian\nos_version\t12\n', stderr: ''};
+      // A step's last segment carries the read after the step (detection included) as its tail.
+      const segment = script.includes('pcfail');
+      if (!segment && script.includes('kv kernel')) return {code: 0, stdout: FACTS, stderr: ''};
       if (script.includes('@@LOCKED')) return {code: 0, stdout: '@@LOCKED\n', stderr: ''};
-      return opts.answer?.(script) ?? {code: 0, stdout: '', stderr: ''};
+      const answer = opts.answer?.(script);
+      if (answer) return answer;
+      if (segment && script.includes('echo @@PC-TAIL'))
+        return {code: 0, stdout: `@@PC-TAIL\n@@PC-PROBE\n@@PC-FACTS\n${FACTS}`, stderr: ''};
+      return {code: 0, stdout: '', stderr: ''};
     },
     hold: async () => ({pid: 4242, release: async () => {}}),
     stats: {roundTrips: 0, waitMs: 0},

@@ -22,6 +22,8 @@ export interface ApplyCliOptions extends ConnectOptions {
   answers?: string;
   saveAnswers?: string;
   breakLock?: boolean;
+  /** false with --no-ahead: every step installs its own packages when it runs. */
+  ahead?: boolean;
   /** The wizard's first frame, already on screen. */
   firstFrame?: FirstFrame;
 }
@@ -69,6 +71,8 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
       events: ui.events,
       until: o.until,
       breakLock: o.breakLock === true,
+      // Consented as a whole (--yes): packages install ahead; step by step: they only download ahead.
+      ahead: o.ahead === false ? undefined : interactive ? 'download' : 'install',
       operator: {
         connectTunnel: async (confPath, iface) => {
           const {connectTunnel} = await import('../../wg/tunnel.js');

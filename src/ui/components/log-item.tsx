@@ -16,6 +16,14 @@ export function LogItem({item, width}: {item: StaticItem; width: number}) {
           <T tone="bold">{clip(item.text, width)}</T>
         </Box>
       );
+    case 'note':
+      return (
+        <Box>
+          <T tone="dim" wrap="wrap">
+            {item.text}
+          </T>
+        </Box>
+      );
     case 'preflight':
       return (
         <Box flexDirection="column">

@@ -117,6 +117,8 @@ export type Ask = {kind: 'consent'; stepId: string} | {kind: 'secret'; message: 
 
 export type StaticItem =
   | {key: string; kind: 'banner'; text: string}
+  /** A line about the run as a whole (packages downloading ahead). */
+  | {key: string; kind: 'note'; text: string}
   | {key: string; kind: 'preflight'; info: PreflightInfo; findings: Finding[]}
   /** `quiet`: its findings were already on the preflight screen. */
   | {key: string; kind: 'step'; step: StepView; quiet?: boolean}

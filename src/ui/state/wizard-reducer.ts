@@ -1,3 +1,4 @@
+import {aheadLine} from '../../engine/ahead.js';
 import type {EngineEvent} from '../../engine/events.js';
 import type {Risk} from '../../engine/types.js';
 import {isFinished, newStep, runReducer} from './run-reducer.js';
@@ -172,6 +173,8 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
       };
     }
     default: {
+      if (a.type === 'packages.ahead')
+        return {...state, log: [...state.log, {key: 'ahead', kind: 'note', text: aheadLine(a)}]};
       const steps = runReducer(state.steps, a);
       if (steps === state.steps && a.type !== 'facts') return state;
       const next = {...state, steps, factsSummary: a.type === 'facts' ? a.summary : state.factsSummary};
