@@ -217,7 +217,9 @@ export const fail2ban: Step<Fail2banParams> = {
     if (!localOk) actions.push({kind: 'file.write', path: F2B_LOCAL, content: local, mode: 0o644});
     actions.push(
       {kind: 'run', label: 'check the fail2ban configuration (fail2ban-client -t)', argv: ['fail2ban-client', '-t']},
-      {kind: 'service', op: 'enable-now', unit: 'fail2ban', init: facts.init},
+      // Enabled at boot, then (re)started once: `enable --now` right before a restart stops a daemon still
+      // starting up, and fail2ban then hangs in its stop for about 30 s (seen on Debian 12).
+      {kind: 'service', op: 'enable', unit: 'fail2ban', init: facts.init},
       {kind: 'service', op: 'restart', unit: 'fail2ban', init: facts.init},
       {
         kind: 'run',

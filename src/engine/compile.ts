@@ -73,6 +73,8 @@ export function serviceLines(op: ServiceOp, unit: string, init: InitSystem): str
         return [cmd(['systemctl', 'restart', `${unit}.socket`])];
       case 'enable-now':
         return [cmd(['systemctl', 'enable', '--now', unit])];
+      case 'enable':
+        return [cmd(['systemctl', 'enable', unit])];
       default:
         return [cmd(['systemctl', op, unit])];
     }
@@ -80,14 +82,17 @@ export function serviceLines(op: ServiceOp, unit: string, init: InitSystem): str
   if (init === 'openrc') {
     if (op === 'enable-now')
       return [`${cmd(['rc-update', 'add', unit, 'default'])} && ${cmd(['rc-service', unit, 'start'])}`];
+    if (op === 'enable') return [cmd(['rc-update', 'add', unit, 'default'])];
     if (op === 'daemon-reload' || op === 'restart-socket') return [];
     return [cmd(['rc-service', unit, op])];
   }
   if (init === 'launchd') {
     // launchd's sshd is inetd-style: each connection reads the config anew, so there is nothing to reload.
     if (unit === 'com.openssh.sshd') return ['true # macOS sshd reads its config on every new connection'];
+    if (op === 'enable') return [cmd(['launchctl', 'enable', `system/${unit}`])];
     return [cmd(['launchctl', 'kickstart', '-k', `system/${unit}`])];
   }
+  if (op === 'enable') return [`true # no boot configuration for ${quote(unit)} on this init system`];
   return [cmd(['service', unit, op === 'enable-now' ? 'start' : op])];
 }
 

@@ -43,7 +43,8 @@ export interface TunnelProof {
  */
 export type ArtifactKind = 'client-config' | 'file';
 
-export type ServiceOp = 'reload' | 'restart' | 'enable-now' | 'start' | 'daemon-reload' | 'restart-socket';
+/** `enable`: at boot only, started by a later op (`restart`) so the daemon starts once. */
+export type ServiceOp = 'reload' | 'restart' | 'enable' | 'enable-now' | 'start' | 'daemon-reload' | 'restart-socket';
 
 export type Risk = 'safe' | 'reversible' | 'lockout';
 
