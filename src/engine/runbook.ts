@@ -624,7 +624,24 @@ async function proveTunnel(
   const fresh = async () => (await o.target.run(handshake)).code === 0;
   let last = 'no handshake yet';
   let seen = false;
+  // A stop asked for while waiting ends the wait: the proof fails, so the step rolls back at once (a step
+  // with nothing to undo just stops) instead of holding the operator until the deadline.
+  const stopped = () => o.signal?.aborted === true;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      o.signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        {once: true},
+      );
+    });
   while (Date.now() < deadline) {
+    if (stopped())
+      return {ok: false as const, ms: Date.now() - started, reason: 'stopped by the operator while waiting'};
     if (t.connect) {
       // The login attempt itself sends traffic into the tunnel, which starts the handshake.
       const left = Math.max(2, Math.min(8, Math.floor((deadline - Date.now()) / 1000)));
@@ -640,7 +657,7 @@ async function proveTunnel(
         o.events({type: 'proof.progress', id, what, stage: 'handshake', message});
       }
       if (shaken && (await o.target.run(login)).code === 0) return {ok: true as const, ms: Date.now() - started};
-      await new Promise((r) => setTimeout(r, 1000));
+      await pause(1000);
     }
   }
   const hs = (await fresh()) ? 'the handshake came through' : `no handshake from peer ${t.peer} reached the server`;

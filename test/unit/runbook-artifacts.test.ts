@@ -65,7 +65,7 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
     for (const d of dirs.splice(0)) rmSync(d, {recursive: true, force: true});
   });
   /** Runs the steps; the events sent so far are kept also when the run fails. */
-  async function apply(steps: Step<unknown>[], target: Target) {
+  async function apply(steps: Step<unknown>[], target: Target, signal?: AbortSignal) {
     const dir = mkdtempSync(join(tmpdir(), 'pc-journal-'));
     dirs.push(dir);
     const events: EngineEvent[] = [];
@@ -79,6 +79,7 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
       journal: new LocalJournal(journal),
       events: (e) => events.push(e),
       confirm: async () => true,
+      signal,
     });
     const [result, error] = await run.then(
       (r) => [r, undefined] as const,
@@ -150,6 +151,22 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
     expect(calls.handshake).toBeGreaterThanOrEqual(1);
     expect(events.map((e) => e.type)).toContain('proof.failed');
     expect(events.filter((e) => e.type === 'proof.progress')).toEqual([]);
+  });
+
+  it('a stop asked for while waiting for the tunnel ends the wait at once: the proof fails, the run stops', async () => {
+    const {target} = tunnelTarget(() => false);
+    const stop = new AbortController();
+    const proof =
+      TUNNEL.kind === 'proof' && TUNNEL.tunnel ? {...TUNNEL, tunnel: {...TUNNEL.tunnel, timeoutS: 60}} : TUNNEL;
+    setTimeout(() => stop.abort(), 300);
+    const t0 = Date.now();
+    const {error, events} = await apply([step('verify-tunnel', [proof])], target, stop.signal);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(error?.message).toMatch(
+      /could not prove admin logs in through the tunnel: stopped by the operator while waiting/,
+    );
+    expect(events.map((e) => e.type)).toContain('proof.failed');
+    expect(events.map((e) => e.type)).not.toContain('step.done');
   });
 
   it('a proof without a tunnel carries none', async () => {
