@@ -4,7 +4,14 @@ import type {Facts} from '../src/platform/facts.js';
 import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
 import {teamPeers} from '../src/team/team-file.js';
 import {port as checkPort, safeName} from '../src/util/validate.js';
-import {clientConfPath, knownPeerPublicKey, peerKeys, serverName, writeClientConf} from '../src/wg/client-store.js';
+import {
+  clientConfPath,
+  knownPeerPublicKey,
+  peerKeys,
+  retirePeer,
+  serverName,
+  writeClientConf,
+} from '../src/wg/client-store.js';
 import {
   chooseSubnet,
   formatSubnet,
@@ -208,6 +215,8 @@ export const wireguard: Step<WgParams> = {
     const conf = await run(`cat ${WG_CONF}`);
     const parsed = parseServerConf(conf.stdout);
     if (pub.code !== 0 || !parsed?.address) return [];
+    // Removed on the server (peers remove, a team member who left): their key goes from here too.
+    for (const name of p.remove) if (!parsed.peers.some((x) => x.name === name)) retirePeer(server, name);
     const subnet = formatSubnet(subnetOf(parsed.address));
     const host = access.host.includes(':') ? `[${access.host}]` : access.host;
     const out: string[] = [];

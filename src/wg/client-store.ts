@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto';
-import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {stateHome} from '../engine/journal.js';
 import {safeName} from '../util/validate.js';
@@ -60,6 +60,20 @@ export function writeClientConf(host: string, peer: string, text: string): strin
   writeFileSync(p, text, {mode: 0o600});
   chmodSync(p, 0o600);
   return p;
+}
+
+/**
+ * A peer the server no longer has: its private key and client config are deleted from this machine, so
+ * adding the same name again makes a new key (a leaked old config never works again). The deleted paths.
+ */
+export function retirePeer(host: string, peer: string): string[] {
+  const gone: string[] = [];
+  for (const p of [keyPath(host, peer, false), clientConfPath(host, peer, false)])
+    if (existsSync(p)) {
+      rmSync(p, {force: true});
+      gone.push(p);
+    }
+  return gone;
 }
 
 /** A wg-quick interface name (<= 15 chars) unique to this machine's state dir, host and peer. */

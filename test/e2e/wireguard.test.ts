@@ -1,4 +1,4 @@
-import {statSync} from 'node:fs';
+import {existsSync, statSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
@@ -109,6 +109,10 @@ describe.skipIf(e2eSkipReason())('WireGuard on the sandbox VPS (userspace, no ke
     );
     expect(rm.code, rm.stderr).toBe(0);
     expect(await vps.execOk('wg show wg0 peers | wc -l')).toBe('1');
+    // Its key and client config are gone from the laptop: a new alice would get a new key.
+    const aliceConf = JSON.parse(add.stdout).clientConfig as string;
+    expect(existsSync(aliceConf)).toBe(false);
+    expect(existsSync(aliceConf.replace(/\.conf$/, '.key'))).toBe(false);
     const s = await session.result;
     expect(s.stdout.trim()).toBe('still-here');
     expect(await vps.execOk('wg show wg0 public-key')).toBe(await vps.execOk('wg pubkey < /etc/wireguard/wg0.key'));

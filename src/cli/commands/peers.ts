@@ -69,7 +69,7 @@ export async function peersRemove(name: string, spec: string | undefined, o: Pee
     );
   else
     process.stdout.write(
-      `peer ${name} removed from ${target.label} (${result.changed} change(s)); its tunnel no longer works\n`,
+      `peer ${name} removed from ${target.label} (${result.changed} change(s)); its tunnel no longer works, and its key and client config on this machine are deleted\n`,
     );
 }
 

@@ -27,6 +27,19 @@ const FINISH: Finish = {
 };
 
 describe('wizardReducer', () => {
+  it('says once, in the static log, which packages download ahead and that nothing is installed before consent', () => {
+    const s = fold([
+      ...preflightDone,
+      {type: 'ui.continue'},
+      {type: 'packages.ahead', mode: 'download', packages: ['ufw', 'fail2ban']},
+    ]);
+    const note = s.log.at(-1);
+    expect(note?.kind).toBe('note');
+    expect(note?.kind === 'note' && note.text).toBe(
+      "downloading ahead, in the background on the server: ufw, fail2ban (apt's cache only: nothing is installed before you say yes to its step)",
+    );
+  });
+
   it('starts on the connecting screen with the banner in the static log', () => {
     const s = init();
     expect(s.phase).toBe('connecting');
