@@ -40,15 +40,37 @@ describe.skipIf(e2eSkipReason())('packages ahead on the sandbox VPS', () => {
     (await vps.exec(`dpkg-query -W -f='\${db:Status-Abbrev}' ${pkg} 2>/dev/null`)).stdout.startsWith('ii');
 
   it('download mode (the wizard): the packages land in apt cache, none is installed', async () => {
-    const before = await vps.execOk('sha256sum /var/lib/dpkg/status');
-    const job = await runJob('R-download', 'download');
-    expect(job.rc).toBe('0');
-    expect(await vps.execOk('ls /var/cache/apt/archives/')).toMatch(/ufw_.*\.deb/);
-    expect(await vps.execOk('ls /var/cache/apt/archives/')).toMatch(/wireguard-tools_.*\.deb/);
-    expect(await installed('ufw')).toBe(false);
-    expect(await vps.execOk('sha256sum /var/lib/dpkg/status')).toBe(before);
-    expect(job.journal.map((e) => e.kind)).toEqual(['packages.ahead', 'packages.ahead.done']);
-    expect(job.journal[0]).toMatchObject({mode: 'download'});
+    // apt fetches into its cache only from a remote mirror (a file: repository is used in place): serve
+    // the VPS's offline repository over HTTP on its loopback, as a real mirror would be.
+    await vps.execOk(
+      'setsid python3 -m http.server 8765 --bind 127.0.0.1 --directory /opt/offline-repo </dev/null >/dev/null 2>&1 & echo $! > /run/pc-mirror.pid',
+    );
+    await vps.execOk('cp /etc/apt/sources.list /run/pc-sources.list');
+    await vps.execOk("echo 'deb [trusted=yes] http://127.0.0.1:8765 ./' > /etc/apt/sources.list");
+    await waitFor(
+      'the HTTP mirror',
+      async () =>
+        (await vps.exec('python3 -c "import urllib.request as u; u.urlopen(\'http://127.0.0.1:8765/Packages\')"'))
+          .code === 0,
+      10_000,
+      100,
+    );
+    await vps.execOk('apt-get update -q >/dev/null');
+    try {
+      const before = await vps.execOk('sha256sum /var/lib/dpkg/status');
+      const job = await runJob('R-download', 'download');
+      expect(job.rc, job.log).toBe('0');
+      const cache = await vps.execOk('ls /var/cache/apt/archives/');
+      expect(cache).toMatch(/^ufw_.*\.deb$/m);
+      expect(cache).toMatch(/^wireguard-tools_.*\.deb$/m);
+      expect(await installed('ufw')).toBe(false);
+      expect(await vps.execOk('sha256sum /var/lib/dpkg/status')).toBe(before);
+      expect(job.journal.map((e) => e.kind)).toEqual(['packages.ahead', 'packages.ahead.done']);
+      expect(job.journal[0]).toMatchObject({mode: 'download'});
+    } finally {
+      await vps.execOk('cp /run/pc-sources.list /etc/apt/sources.list && kill "$(cat /run/pc-mirror.pid)"');
+      await vps.execOk('apt-get update -q >/dev/null && apt-get clean');
+    }
   });
 
   it('install mode (--yes): step by step, each marked; the packages are in, their configuration untouched', async () => {
