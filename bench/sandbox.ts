@@ -9,7 +9,7 @@ import {performance} from 'node:perf_hooks';
 import {renderClientConf} from '../src/render/wireguard.js';
 import {generateKeyPair} from '../src/wg/keys.js';
 import {terminalQr} from '../src/wg/qr.js';
-import {canLogin, portcullis, spawnPortcullis, waitFor} from '../test/e2e/helpers.js';
+import {canLogin, HARDEN, portcullis, spawnPortcullis, waitFor} from '../test/e2e/helpers.js';
 import {type Sandbox, start} from '../test/sandbox/index.js';
 
 const median = (xs: number[]) => {
@@ -90,18 +90,6 @@ async function applyBench(runs: number) {
     `| plan against the sandbox (incl. node start) | ${fmt(median(floor.map((x) => x.planMs)))} | | < 1.5 s ${median(floor.map((x) => x.planMs)) < 1500 ? 'ok' : 'MISSED'} |`,
   );
 }
-
-const HARDEN = [
-  'apply',
-  'root@192.0.2.10',
-  '--yes',
-  '--until',
-  'ssh-hardening',
-  '--set',
-  'admin_user=admin',
-  '--set',
-  'ssh_port=2222',
-];
 
 async function rollbackBench(runs: number) {
   const failed: number[] = [];
