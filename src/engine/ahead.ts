@@ -69,7 +69,11 @@ export function aheadStartScript(runId: string, groups: readonly AheadGroup[], m
   for (const g of groups) {
     const names = g.packages.map(quote).join(' ');
     const install = aptInstall(names, mode === 'download' ? '--download-only' : '');
-    job.push(`${install}; r=$?; mark ${quote(`${g.step}.rc`)} $r; [ $r = 0 ] || all=$r`);
+    job.push(
+      // A run that failed or was stopped leaves the packages of the steps it never reached alone.
+      `[ -f "$d/stop" ] && { echo 'the run stopped: the packages of the steps after it are left alone'; finish 102; }`,
+      `${install}; r=$?; mark ${quote(`${g.step}.rc`)} $r; [ $r = 0 ] || all=$r`,
+    );
   }
   job.push('finish "$all"');
   const body = [
@@ -97,6 +101,12 @@ export function aheadStartScript(runId: string, groups: readonly AheadGroup[], m
     'echo $! > "$d/pid"',
     'echo started',
   ].join('\n');
+}
+
+/** Tells the run's job to install nothing more after the package it is on (the run ended early). */
+export function aheadStopScript(runId: string): string {
+  const d = quote(aheadDir(runId));
+  return `[ -d ${d} ] && : > ${d}/stop; true`;
 }
 
 /** What the packages-ahead job does, in the words every renderer uses. */

@@ -3,7 +3,7 @@ import type {Facts} from '../platform/facts.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
-import {type AheadMode, aheadGroups, aheadStartScript} from './ahead.js';
+import {type AheadMode, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
 import {compileAction, summarize} from './compile.js';
 import {diffsFor} from './diffs.js';
 import type {EventSink} from './events.js';
@@ -287,123 +287,141 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
   const keep = (c: ReadCache) => {
     cache = c;
   };
-  // Steps whose packages are being installed ahead. Started beside the first steps (the job is the long
-  // pole of a run, so it starts as early as it can). A step in it is planned only once its packages are
-  // in (one half-way through dpkg must not look installed), with facts read then. A step planned before
-  // the job started plans its own install, which waits for the job when it runs and installs what is left.
+  // Steps whose packages are being installed ahead. The job starts when the first step is about to change
+  // something (a run refused before that leaves no trace), as early as it can: it is the long pole of a
+  // run. A step in it is planned only once its packages are in (one half-way through dpkg must not look
+  // installed), with facts read then; a step planned before the job started plans its own install, which
+  // waits for the job when it runs and installs what is left.
   let aheadFor: Set<string> | undefined;
-  const aheadStarted = o.ahead
-    ? startAhead(o, facts, values).then(
-        (set) => {
-          aheadFor = set;
-        },
-        () => {
-          aheadFor = new Set();
-        },
-      )
-    : undefined;
-  const waitAhead = (id: string | undefined) => {
-    if (!id || !aheadFor?.delete(id)) return undefined;
-    return aheadWaitLine(o.runId, id);
-  };
-  // Steps that succeeded in this run, in order: a later step may require one (close-ports needs verify-tunnel).
-  const done: string[] = [];
-  for (const [index, step] of o.steps.entries()) {
-    stopIfAborted(step.title);
-    const started = Date.now();
-    const wait = waitAhead(step.id);
-    if (wait) {
-      facts = await detectFacts(o.target, wait);
-      cache = undefined;
-    }
-    if (step.prepare) values = {...values, ...(await step.prepare(values, facts, accessOf(o.target, facts)))};
-    // Planned again, and asked again, each time the operator edits the step's values in the review.
-    let planned: PlannedStep;
-    let answer: ConfirmAnswer = false;
-    do {
-      const params = step.params(values, facts);
-      const probe = await probeSteps(o.target, facts, [{step, params}], cache, keep);
-      const access = accessOf(o.target, facts);
-      planned = planStep(step, {facts, params, probe, access, done: [...done]});
-      o.events({type: 'step.planned', step: planned});
-      for (const f of planned.plan.findings) o.events({type: 'finding', id: step.id, finding: f});
-      const blocking = planned.plan.findings.filter((f) => f.level === 'error');
-      if (blocking.length) {
-        const reason = blocking.map((f) => f.message).join('; ');
-        o.events({type: 'step.failed', id: step.id, reason});
-        record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
-        throw new RunError(`${step.title}: refused, nothing was changed: ${reason}`);
-      }
-      if (planned.plan.actions.length === 0) break;
-      stopIfAborted(step.title);
-      answer = await o.confirm(planned);
-      if (typeof answer === 'object') values = {...values, ...answer.values};
-    } while (typeof answer === 'object');
-    if (planned.plan.actions.length === 0) {
-      o.events({type: 'step.compliant', id: step.id});
-      result.steps.push({id: step.id, status: 'compliant', ms: Date.now() - started, changed: 0});
-    } else {
-      if (!answer) {
-        result.steps.push({id: step.id, status: 'skipped', ms: Date.now() - started, changed: 0});
-        record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
-        throw new RunError(`stopped before ${step.title}: not confirmed; nothing of this step was changed`);
-      }
-      o.events({type: 'step.start', id: step.id});
-      cache = undefined;
-      // Once committed, in the same round trip: wait for the next step's packages if they are being
-      // installed ahead, read the facts again, and what this step's convergence check and the next step's
-      // plan will likely ask for.
-      const next = o.until === step.id ? undefined : o.steps[index + 1];
-      await aheadStarted;
-      const reads = likelyReads(step, next, values, facts);
-      const changed = countChanges(planned.plan.actions);
-      const wait = waitAhead(next?.id);
-      // A step that changes nothing (it only proves) leaves the facts as they were, unless packages landed.
-      const unchanged = changed === 0 && !wait ? facts : undefined;
-      const tail = afterStepScript(wait, reads, !unchanged);
-      const tailOut = await executeStep({...o, values}, planned, record, tail);
-      result.changed += changed;
-      const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? (await readAfterStep(o.target));
-      facts = after.facts;
-      cache = after.cache;
-      const p2 = step.params(values, facts);
-      const again = planStep(step, {
-        facts,
-        params: p2,
-        probe: await probeSteps(o.target, facts, [{step, params: p2}], cache, keep),
-        access: accessOf(o.target, facts),
-        done: [...done],
-      });
-      // Proofs are re-planned every time (they check, they change nothing): only changes count here.
-      if (countChanges(again.plan.actions)) {
-        o.events({
-          type: 'finding',
-          id: step.id,
-          finding: {
-            level: 'warn',
-            message: `after applying, ${step.title} still plans ${again.plan.actions.length} change(s): ${again.plan.actions.map(summarize).join('; ')}`,
+  let aheadRunning = false;
+  let aheadStarted: Promise<void> | undefined;
+  const startAheadOnce = () => {
+    aheadStarted ??= o.ahead
+      ? startAhead(o, facts, values).then(
+          (r) => {
+            aheadFor = r.steps;
+            aheadRunning = r.started;
           },
-        });
-      }
-      o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - started});
-      result.steps.push({id: step.id, status: 'applied', ms: Date.now() - started, changed});
-    }
-    done.push(step.id);
-    if (step.afterApply) {
-      const files = await step.afterApply({
-        run: (script) => o.target.run(script),
-        facts,
-        params: step.params(values, facts),
-        access: accessOf(o.target, facts),
-      });
-      result.artifacts.push(...files);
-      for (const path of files) o.events({type: 'artifact', id: step.id, path, kind: step.artifactKind ?? 'file'});
-    }
-    if (o.until && step.id === o.until) break;
+          () => {
+            aheadFor = new Set();
+          },
+        )
+      : Promise.resolve();
+    return aheadStarted;
+  };
+  try {
+    return await runSteps();
+  } catch (e) {
+    // Stopped or failed: the job finishes the package it is on (never cut dpkg short) and installs no more.
+    await aheadStarted;
+    if (aheadRunning) await o.target.run(aheadStopScript(o.runId), {timeoutMs: 10_000}).catch(() => undefined);
+    throw e;
   }
-  record([{run: o.runId, kind: 'run.end', status: 'applied'}]);
-  result.facts = facts;
-  return result;
+
+  async function runSteps(): Promise<ApplyResult> {
+    const waitAhead = (id: string | undefined) => {
+      if (!id || !aheadFor?.delete(id)) return undefined;
+      return aheadWaitLine(o.runId, id);
+    };
+    // Steps that succeeded in this run, in order: a later step may require one (close-ports needs verify-tunnel).
+    const done: string[] = [];
+    for (const [index, step] of o.steps.entries()) {
+      stopIfAborted(step.title);
+      const started = Date.now();
+      const wait = waitAhead(step.id);
+      if (wait) {
+        facts = await detectFacts(o.target, wait);
+        cache = undefined;
+      }
+      if (step.prepare) values = {...values, ...(await step.prepare(values, facts, accessOf(o.target, facts)))};
+      // Planned again, and asked again, each time the operator edits the step's values in the review.
+      let planned: PlannedStep;
+      let answer: ConfirmAnswer = false;
+      do {
+        const params = step.params(values, facts);
+        const probe = await probeSteps(o.target, facts, [{step, params}], cache, keep);
+        const access = accessOf(o.target, facts);
+        planned = planStep(step, {facts, params, probe, access, done: [...done]});
+        o.events({type: 'step.planned', step: planned});
+        for (const f of planned.plan.findings) o.events({type: 'finding', id: step.id, finding: f});
+        const blocking = planned.plan.findings.filter((f) => f.level === 'error');
+        if (blocking.length) {
+          const reason = blocking.map((f) => f.message).join('; ');
+          o.events({type: 'step.failed', id: step.id, reason});
+          record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
+          throw new RunError(`${step.title}: refused, nothing was changed: ${reason}`);
+        }
+        if (planned.plan.actions.length === 0) break;
+        stopIfAborted(step.title);
+        answer = await o.confirm(planned);
+        if (typeof answer === 'object') values = {...values, ...answer.values};
+      } while (typeof answer === 'object');
+      if (planned.plan.actions.length === 0) {
+        o.events({type: 'step.compliant', id: step.id});
+        result.steps.push({id: step.id, status: 'compliant', ms: Date.now() - started, changed: 0});
+      } else {
+        if (!answer) {
+          result.steps.push({id: step.id, status: 'skipped', ms: Date.now() - started, changed: 0});
+          record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
+          throw new RunError(`stopped before ${step.title}: not confirmed; nothing of this step was changed`);
+        }
+        o.events({type: 'step.start', id: step.id});
+        cache = undefined;
+        // Once committed, in the same round trip: wait for the next step's packages if they are being
+        // installed ahead, read the facts again, and what this step's convergence check and the next step's
+        // plan will likely ask for.
+        const next = o.until === step.id ? undefined : o.steps[index + 1];
+        await startAheadOnce();
+        const reads = likelyReads(step, next, values, facts);
+        const changed = countChanges(planned.plan.actions);
+        const wait = waitAhead(next?.id);
+        // A step that changes nothing (it only proves) leaves the facts as they were, unless packages landed.
+        const unchanged = changed === 0 && !wait ? facts : undefined;
+        const tail = afterStepScript(wait, reads, !unchanged);
+        const tailOut = await executeStep({...o, values}, planned, record, tail);
+        result.changed += changed;
+        const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? (await readAfterStep(o.target));
+        facts = after.facts;
+        cache = after.cache;
+        const p2 = step.params(values, facts);
+        const again = planStep(step, {
+          facts,
+          params: p2,
+          probe: await probeSteps(o.target, facts, [{step, params: p2}], cache, keep),
+          access: accessOf(o.target, facts),
+          done: [...done],
+        });
+        // Proofs are re-planned every time (they check, they change nothing): only changes count here.
+        if (countChanges(again.plan.actions)) {
+          o.events({
+            type: 'finding',
+            id: step.id,
+            finding: {
+              level: 'warn',
+              message: `after applying, ${step.title} still plans ${again.plan.actions.length} change(s): ${again.plan.actions.map(summarize).join('; ')}`,
+            },
+          });
+        }
+        o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - started});
+        result.steps.push({id: step.id, status: 'applied', ms: Date.now() - started, changed});
+      }
+      done.push(step.id);
+      if (step.afterApply) {
+        const files = await step.afterApply({
+          run: (script) => o.target.run(script),
+          facts,
+          params: step.params(values, facts),
+          access: accessOf(o.target, facts),
+        });
+        result.artifacts.push(...files);
+        for (const path of files) o.events({type: 'artifact', id: step.id, path, kind: step.artifactKind ?? 'file'});
+      }
+      if (o.until && step.id === o.until) break;
+    }
+    record([{run: o.runId, kind: 'run.end', status: 'applied'}]);
+    result.facts = facts;
+    return result;
+  }
 }
 
 /**
@@ -411,8 +429,12 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
  * and starts them in the background on the target. Best effort: if it cannot start, each step installs
  * its own packages as planned.
  */
-async function startAhead(o: ApplyOptions, facts: Facts, values: Record<string, unknown>): Promise<Set<string>> {
-  const none = new Set<string>();
+async function startAhead(
+  o: ApplyOptions,
+  facts: Facts,
+  values: Record<string, unknown>,
+): Promise<{started: boolean; steps: Set<string>}> {
+  const none = {started: false, steps: new Set<string>()};
   if (!o.ahead) return none;
   const end = o.until ? o.steps.findIndex((s) => s.id === o.until) : -1;
   const steps = end >= 0 ? o.steps.slice(0, end + 1) : o.steps;
@@ -424,8 +446,8 @@ async function startAhead(o: ApplyOptions, facts: Facts, values: Record<string, 
   o.journal.append([{run: o.runId, kind: 'packages.ahead', mode: o.ahead, packages}]);
   o.events({type: 'packages.ahead', mode: o.ahead, packages});
   // Downloads change nothing a plan reads: the steps' own installs wait for the job when they run.
-  if (o.ahead === 'download') return none;
-  return new Set(groups.map((g) => g.step));
+  if (o.ahead === 'download') return {started: true, steps: new Set()};
+  return {started: true, steps: new Set(groups.map((g) => g.step))};
 }
 
 /** Changes an operator would count: proofs and the timer are the safety net, not changes. */

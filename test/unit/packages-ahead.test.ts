@@ -168,6 +168,17 @@ describe('packages ahead: the job on the target, in a real shell', () => {
     expect(readFileSync(join(r.dir('R4'), 'fail2ban.rc'), 'utf8').trim()).toBe('0');
   });
 
+  it('a run that stopped leaves the packages of later steps alone: the job ends before its next step', () => {
+    const r = rig();
+    mkdirSync(r.dir('R9'), {recursive: true});
+    writeFileSync(join(r.dir('R9'), 'stop'), '');
+    // The directory exists already (as the stop made it), so the job is started by hand.
+    r.sh(aheadStartScript('R9', GROUPS, 'install').replace('[ -e "$d" ] && exit 0', ''));
+    expect(r.waitDone('R9')).toBe('102');
+    expect(r.calls().filter((c) => c.startsWith('install'))).toEqual([]);
+    expect(r.journal().at(-1)).toMatchObject({kind: 'packages.ahead.done', code: 102});
+  });
+
   it('download mode only fills apt cache: every apt-get call after the check carries --download-only', () => {
     const r = rig({sim: 'Inst libc6 [2.36-9] (2.36-9+deb12u1 Debian:12/stable [amd64])\n'});
     r.sh(aheadStartScript('R5', GROUPS, 'download'));

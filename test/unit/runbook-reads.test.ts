@@ -2,6 +2,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import {aheadStopScript} from '../../src/engine/ahead.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {type ApplyOptions, applyRunbook} from '../../src/engine/runbook.js';
@@ -31,13 +32,18 @@ function step(id: string, actions: Action[], probe: () => ProbeRequest = () => (
 
 const write = (path: string): Action => ({kind: 'file.write', path, content: 'x\n', mode: 0o644});
 
-async function apply(steps: Step<unknown>[], extra: Partial<ApplyOptions> = {}) {
+/** The scripts of the last `apply`, also when it threw. */
+let lastRun: {scripts: string[]} = {scripts: []};
+
+async function apply(steps: Step<unknown>[], extra: Partial<ApplyOptions> & {proofFails?: boolean} = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'pc-journal-'));
   dirs.push(dir);
   const {target, scripts} = fakeTarget({
     // The ahead job's start script answers as a target where it started.
     answer: (s) => (s.includes('setsid /bin/sh') ? {code: 0, stdout: 'started\n', stderr: ''} : undefined),
   });
+  lastRun = {scripts};
+  if (extra.proofFails) target.probe = async () => ({ok: false, ms: 1, reason: 'Connection refused'});
   const events: EngineEvent[] = [];
   await applyRunbook({
     target,
@@ -117,6 +123,26 @@ describe('apply: packages ahead', () => {
     expect(segA).not.toContain(aheadWaitLine('RUN', 'fw'));
     const segFw = scripts.find((s) => s.includes('pcfail') && s.includes('/etc/fw')) ?? '';
     expect(segFw).toContain(aheadWaitLine('RUN', 'fw'));
+  });
+
+  it('a run refused before its first change starts nothing; one that fails later tells the job to stop', async () => {
+    const refused: Step<unknown> = {
+      ...a,
+      plan: () => ({actions: [], findings: [{level: 'error', message: 'no'}], onRollback: []}),
+    };
+    const r1 = await apply([refused, fw], {ahead: 'install'}).catch((e: Error) => e);
+    expect(r1).toBeInstanceOf(Error);
+    const {scripts: s1} = lastRun;
+    expect(s1.some((s) => s.includes('setsid /bin/sh'))).toBe(false);
+
+    const failing = step('b', [{kind: 'proof', route: {port: 22}, what: 'root logs in'}]);
+    const r2 = await apply([a, failing, fw], {ahead: 'install', proofFails: true}).catch((e: Error) => e);
+    expect(r2).toBeInstanceOf(Error);
+    const {scripts: s2} = lastRun;
+    expect(s2.some((s) => s.includes('setsid /bin/sh'))).toBe(true);
+    // After the failed step rolled back (and before the lock is released).
+    const stop = s2.indexOf(aheadStopScript('RUN'));
+    expect(stop).toBeGreaterThan(s2.findIndex((s) => s.includes('rollback.sh failure')));
   });
 
   it('without it, nothing starts in the background', async () => {
