@@ -3,13 +3,13 @@ import type {Facts} from '../platform/facts.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
-import {type AheadMode, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
+import {type AheadGroup, type AheadMode, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
 import {compileAction, summarize} from './compile.js';
 import {diffsFor} from './diffs.js';
 import type {EventSink} from './events.js';
 import type {JournalEntry, LocalJournal} from './journal.js';
 import {acquireLock} from './lock.js';
-import {stepDir} from './paths.js';
+import {stepDir, timerUnit} from './paths.js';
 import {
   aheadWaitLine,
   EXPIRED_EXIT,
@@ -295,17 +295,21 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
   let aheadFor: Set<string> | undefined;
   let aheadRunning = false;
   let aheadStarted: Promise<void> | undefined;
+  // Planned (read-only) at once, beside the first steps; started only when a step is about to change.
+  const aheadGroupsP = aheadPlan(o, facts, values).catch(() => []);
   const startAheadOnce = () => {
     aheadStarted ??= o.ahead
-      ? startAhead(o, facts, values).then(
-          (r) => {
-            aheadFor = r.steps;
-            aheadRunning = r.started;
-          },
-          () => {
-            aheadFor = new Set();
-          },
-        )
+      ? aheadGroupsP
+          .then((groups) => startAhead(o, groups))
+          .then(
+            (r) => {
+              aheadFor = r.steps;
+              aheadRunning = r.started;
+            },
+            () => {
+              aheadFor = new Set();
+            },
+          )
       : Promise.resolve();
     return aheadStarted;
   };
@@ -381,6 +385,14 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         const tailOut = await executeStep({...o, values}, planned, record, tail);
         result.changed += changed;
         const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? (await readAfterStep(o.target));
+        // Read beside the last proof, the step's own timer was still armed; it is disarmed now.
+        const own = timerUnit(o.runId, step.id);
+        const armed = after.facts.portcullis.armedTimers;
+        if (armed.some((t) => t.startsWith(own)))
+          after.facts = {
+            ...after.facts,
+            portcullis: {...after.facts.portcullis, armedTimers: armed.filter((t) => !t.startsWith(own))},
+          };
         facts = after.facts;
         cache = after.cache;
         const p2 = step.params(values, facts);
@@ -429,17 +441,21 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
  * and starts them in the background on the target. Best effort: if it cannot start, each step installs
  * its own packages as planned.
  */
-async function startAhead(
-  o: ApplyOptions,
-  facts: Facts,
-  values: Record<string, unknown>,
-): Promise<{started: boolean; steps: Set<string>}> {
-  const none = {started: false, steps: new Set<string>()};
-  if (!o.ahead) return none;
+/** The packages the run's steps will install, from a dry plan of them all (one read-only round trip). */
+async function aheadPlan(o: ApplyOptions, facts: Facts, values: Record<string, unknown>): Promise<AheadGroup[]> {
+  if (!o.ahead) return [];
   const end = o.until ? o.steps.findIndex((s) => s.id === o.until) : -1;
   const steps = end >= 0 ? o.steps.slice(0, end + 1) : o.steps;
-  const groups = aheadGroups(await planRunbook(o.target, facts, steps, values));
-  if (!groups.length) return none;
+  return aheadGroups(await planRunbook(o.target, facts, steps, values));
+}
+
+/** Starts the job on the target; which steps then wait for their packages before they are planned. */
+async function startAhead(
+  o: ApplyOptions,
+  groups: readonly AheadGroup[],
+): Promise<{started: boolean; steps: Set<string>}> {
+  const none = {started: false, steps: new Set<string>()};
+  if (!o.ahead || !groups.length) return none;
   const packages = groups.flatMap((g) => g.packages);
   const r = await o.target.run(aheadStartScript(o.runId, groups, o.ahead));
   if (r.code !== 0 || !r.stdout.includes('started')) return none;
@@ -472,8 +488,9 @@ async function executeStep(
   o: ApplyOptions,
   planned: PlannedStep,
   record: (e: JournalEntry[]) => void,
-  tail?: string,
+  tailScript?: string,
 ): Promise<string | undefined> {
+  let tail = tailScript;
   const run = o.runId;
   const id = planned.id;
   const d = stepDir(run, id);
@@ -550,10 +567,24 @@ async function executeStep(
     }
   };
 
+  // When nothing but the disarm follows the last proof, the step has made all its changes once that proof
+  // starts: the read after the step (`tail`) runs beside the proof instead of after the commit. A proof
+  // that fails discards it.
+  const lastProof = actions.findLastIndex((a) => a.kind === 'proof');
+  const readBeside =
+    tail !== undefined && lastProof >= 0 && actions.slice(lastProof + 1).every((a) => a.kind === 'timer.disarm');
+  let besideRead: Promise<string | undefined> | undefined;
   for (const [i, a] of actions.entries()) {
     if (a.kind !== 'package.install') takeSnapshot();
     if (a.kind === 'proof') {
       await flush();
+      if (readBeside && i === lastProof && tail) {
+        besideRead = o.target.run(tail).then(
+          (r) => (r.code === 0 ? r.stdout : undefined),
+          () => undefined,
+        );
+        tail = undefined;
+      }
       const command = o.target.describeRoute(a.route);
       o.events({
         type: 'proof.start',
@@ -575,6 +606,7 @@ async function executeStep(
         ? await proveTunnel(o, id, a.tunnel, route, a.what)
         : await proveWithRetry(o.target, {...a, route});
       if (!res.ok) {
+        // Never waited for: it may be waiting for packages, and a rollback does not wait for anything.
         record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
         o.events({type: 'proof.failed', id, what: a.what, reason: res.reason});
         await rollBack(o, planned, `could not prove ${a.what}: ${res.reason}`, record);
@@ -604,6 +636,7 @@ async function executeStep(
     journalLine({run, kind: 'step.done', step: id, changed: countChanges(actions)}),
   );
   await flush(tail);
+  if (besideRead) return `\n${(await besideRead) ?? ''}`;
   return tailOut;
 }
 

@@ -30,6 +30,9 @@ export function fakeTarget(opts: FakeTargetOptions = {}): {target: Target; scrip
       scripts.push(script);
       // A step's last segment carries the read after the step (detection included) as its tail.
       const segment = script.includes('pcfail');
+      // The read after a step, on its own (beside the step's last proof): marked probe, then facts.
+      if (!segment && script.includes('echo @@PC-PROBE'))
+        return {code: 0, stdout: `@@PC-PROBE\n@@PC-FACTS\n${FACTS}`, stderr: ''};
       if (!segment && script.includes('kv kernel')) return {code: 0, stdout: FACTS, stderr: ''};
       if (script.includes('@@LOCKED')) return {code: 0, stdout: '@@LOCKED\n', stderr: ''};
       const answer = opts.answer?.(script);

@@ -92,11 +92,30 @@ describe('apply: the read after a step rides on its last segment', () => {
     const a = step('a', [{kind: 'proof', route: {port: 22}, what: 'root logs in'}]);
     const b = step('b', [write('/etc/b')]);
     const {scripts} = await apply([a, b]);
-    const tails = scripts.filter((s) => s.includes('echo @@PC-TAIL')).map((s) => s.slice(s.indexOf('echo @@PC-TAIL')));
-    expect(tails).toHaveLength(2);
-    const [tailA, tailB] = tails;
-    expect(tailA).not.toContain('kv kernel');
-    expect(tailB).toContain('kv kernel');
+    const reads = scripts.filter((s) => s.includes('echo @@PC-PROBE'));
+    expect(reads).toHaveLength(2);
+    const [readA, readB] = reads;
+    expect(readA).not.toContain('kv kernel');
+    expect(readB).toContain('kv kernel');
+  });
+
+  it('when only the disarm follows the last proof, the read runs beside that proof, not after the commit', async () => {
+    const a: Step<unknown> = {
+      ...step('a', [
+        {kind: 'timer.arm', seconds: 30},
+        write('/etc/a'),
+        {kind: 'proof', route: {port: 22}, what: 'root logs in'},
+        {kind: 'timer.disarm'},
+      ]),
+      risk: 'lockout',
+    };
+    const {scripts} = await apply([a, step('b', [write('/etc/b')])]);
+    const read = scripts.findIndex((s) => !s.includes('pcfail') && s.includes('echo @@PC-PROBE'));
+    const commit = scripts.findIndex((s) => s.includes('pcfail') && s.includes('timer.disarmed'));
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(commit);
+    expect(scripts[read]).toContain('kv kernel');
+    expect(scripts[commit]).not.toContain('@@PC-TAIL');
   });
 });
 
