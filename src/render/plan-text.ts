@@ -1,3 +1,4 @@
+import {aheadGroups} from '../engine/ahead.js';
 import {compileAction, summarize} from '../engine/compile.js';
 import type {PlannedStep} from '../engine/types.js';
 
@@ -61,6 +62,14 @@ export function renderPlan(steps: readonly PlannedStep[], st: Style, header: str
     }
     out.push('');
   }
+  const groups = aheadGroups(steps);
+  if (groups.length)
+    out.push(
+      st.dim(
+        `packages: ${groups.flatMap((g) => g.packages).join(', ')}. \`apply --yes\` installs them ahead, in the background, once the first step starts to change something (only new packages: nothing installed is upgraded or removed); the wizard only downloads them ahead; \`--no-ahead\` leaves each install to its step.`,
+      ),
+      '',
+    );
   return out.join('\n');
 }
 
