@@ -48,7 +48,18 @@ function withConfig(vps: Sandbox, args: readonly string[]): string[] {
 
 /** sha256 of every file under the given directories, sorted: equal strings mean byte-identical trees. */
 export async function hashTree(vps: Sandbox, ...dirs: string[]): Promise<string> {
-  return vps.execOk(`find ${dirs.join(' ')} -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum`);
+  const cmd = `find ${dirs.join(' ')} -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum`;
+  for (let i = 0; ; i++) {
+    const r = await vps.exec(cmd);
+    if (r.code === 0) return r.stdout;
+    // Read while a rollback replaces files (copy to NAME.pc-restore, then rename over NAME): a file that
+    // find listed was renamed away before sha256sum read it. Read the tree again once that settled.
+    if (i < 20 && /\.pc-restore: No such file or directory/.test(r.stderr)) {
+      await new Promise((res) => setTimeout(res, 50));
+      continue;
+    }
+    throw new Error(`vps: \`${cmd}\` exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+  }
 }
 
 /** Polls until fn returns true or the time is up; returns how long it took, or throws. */
