@@ -291,6 +291,12 @@ describe.skipIf(e2eSkipReason())('the wizard in an 80x24 terminal', () => {
       const end = await term.waitFor(/\[exit \d+\]/, 30_000);
       expect(end, end).toMatch(/\[exit 0\]/);
       const all = await term.history();
+      // Each step is consented on its own here: WireGuard's packages were only downloaded ahead (said once,
+      // in the log), and the step installed them itself after its own consent.
+      expect(all).toMatch(/downloading ahead, in the background on the server: wireguard-tools/);
+      const journal = await vps.execOk('cat /var/lib/portcullis/journal.jsonl');
+      expect(journal).toMatch(/"kind":"packages\.ahead","mode":"download","packages":\["wireguard-tools"/);
+      expect(journal).toMatch(/"kind":"packages\.ahead\.done","code":0/);
       expect(all).toMatch(/✔ Verify the tunnel done/);
       expect(all).toMatch(/✔ proven: admin logs in through the tunnel/);
       expect(all).not.toMatch(/PrivateKey/);
