@@ -227,7 +227,8 @@ export const fail2ban: Step<Fail2banParams> = {
         argv: [
           'sh',
           '-c',
-          'i=0; while [ $i -lt 20 ]; do fail2ban-client status sshd >/dev/null 2>&1 && exit 0; i=$((i+1)); sleep 1; done; fail2ban-client status sshd',
+          // Polled four times a second for up to 20 s (a sleep without fractions waits 1 s instead).
+          'end=$(( $(date +%s) + 20 )); while [ "$(date +%s)" -lt "$end" ]; do fail2ban-client status sshd >/dev/null 2>&1 && exit 0; sleep 0.25 2>/dev/null || sleep 1; done; fail2ban-client status sshd',
         ],
       },
     );
