@@ -70,6 +70,7 @@ function covers(have: ProbeRequest, want: ProbeRequest): boolean {
 }
 
 const PROBE_MARK = '@@PC-PROBE';
+const FACTS_MARK = '@@PC-FACTS';
 
 /** Where `mark` stands alone on a line of `out` (the index of its first character), or -1. */
 function lineAt(out: string, mark: string): number {
@@ -77,7 +78,6 @@ function lineAt(out: string, mark: string): number {
   const i = out.indexOf(`\n${mark}\n`);
   return i < 0 ? -1 : i + 1;
 }
-const FACTS_MARK = '@@PC-FACTS';
 
 /**
  * The read after a step: (`first`, then) the facts and the probe side by side (two cores, and both are
@@ -109,11 +109,6 @@ function parseAfterStep(
   if (p < 0 || f < p) return undefined;
   const facts = unchanged ?? factsFrom(target, {code: 0, stdout: out.slice(f + FACTS_MARK.length + 1), stderr: ''});
   return {facts, cache: {req, data: parseProbe(out.slice(p + PROBE_MARK.length + 1, f))}};
-}
-
-/** The same read in a round trip of its own (a step whose tail did not come back): facts only, no cache. */
-async function readAfterStep(target: Target): Promise<{facts: Facts; cache: ReadCache | undefined}> {
-  return {facts: await detectFacts(target), cache: undefined};
 }
 
 /**
@@ -287,52 +282,21 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
   const keep = (c: ReadCache) => {
     cache = c;
   };
-  // Steps whose packages are being installed ahead. The job starts when the first step is about to change
-  // something (a run refused before that leaves no trace), as early as it can: it is the long pole of a
-  // run. A step in it is planned only once its packages are in (one half-way through dpkg must not look
-  // installed), with facts read then; a step planned before the job started plans its own install, which
-  // waits for the job when it runs and installs what is left.
-  let aheadFor: Set<string> | undefined;
-  let aheadRunning = false;
-  let aheadStarted: Promise<void> | undefined;
-  // Planned (read-only) at once, beside the first steps; started only when a step is about to change.
-  const aheadGroupsP = aheadPlan(o, facts, values).catch(() => []);
-  const startAheadOnce = () => {
-    aheadStarted ??= o.ahead
-      ? aheadGroupsP
-          .then((groups) => startAhead(o, groups))
-          .then(
-            (r) => {
-              aheadFor = r.steps;
-              aheadRunning = r.started;
-            },
-            () => {
-              aheadFor = new Set();
-            },
-          )
-      : Promise.resolve();
-    return aheadStarted;
-  };
+  const ahead = new AheadRun(o, facts, values);
   try {
     return await runSteps();
   } catch (e) {
-    // Stopped or failed: the job finishes the package it is on (never cut dpkg short) and installs no more.
-    await aheadStarted;
-    if (aheadRunning) await o.target.run(aheadStopScript(o.runId), {timeoutMs: 10_000}).catch(() => undefined);
+    await ahead.stop();
     throw e;
   }
 
   async function runSteps(): Promise<ApplyResult> {
-    const waitAhead = (id: string | undefined) => {
-      if (!id || !aheadFor?.delete(id)) return undefined;
-      return aheadWaitLine(o.runId, id);
-    };
     // Steps that succeeded in this run, in order: a later step may require one (close-ports needs verify-tunnel).
     const done: string[] = [];
     for (const [index, step] of o.steps.entries()) {
       stopIfAborted(step.title);
       const started = Date.now();
-      const wait = waitAhead(step.id);
+      const wait = ahead.waitLine(step.id);
       if (wait) {
         facts = await detectFacts(o.target, wait);
         cache = undefined;
@@ -375,16 +339,19 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         // installed ahead, read the facts again, and what this step's convergence check and the next step's
         // plan will likely ask for.
         const next = o.until === step.id ? undefined : o.steps[index + 1];
-        await startAheadOnce();
+        await ahead.start();
         const reads = likelyReads(step, next, values, facts);
         const changed = countChanges(planned.plan.actions);
-        const wait = waitAhead(next?.id);
+        const wait = ahead.waitLine(next?.id);
         // A step that changes nothing (it only proves) leaves the facts as they were, unless packages landed.
         const unchanged = changed === 0 && !wait ? facts : undefined;
         const tail = afterStepScript(wait, reads, !unchanged);
         const tailOut = await executeStep({...o, values}, planned, record, tail);
         result.changed += changed;
-        const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? (await readAfterStep(o.target));
+        const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? {
+          facts: await detectFacts(o.target),
+          cache: undefined,
+        };
         // Read beside the last proof, the step's own timer was still armed; it is disarmed now.
         const own = timerUnit(o.runId, step.id);
         const armed = after.facts.portcullis.armedTimers;
@@ -441,29 +408,61 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
  * and starts them in the background on the target. Best effort: if it cannot start, each step installs
  * its own packages as planned.
  */
-/** The packages the run's steps will install, from a dry plan of them all (one read-only round trip). */
-async function aheadPlan(o: ApplyOptions, facts: Facts, values: Record<string, unknown>): Promise<AheadGroup[]> {
-  if (!o.ahead) return [];
-  const end = o.until ? o.steps.findIndex((s) => s.id === o.until) : -1;
-  const steps = end >= 0 ? o.steps.slice(0, end + 1) : o.steps;
-  return aheadGroups(await planRunbook(o.target, facts, steps, values));
-}
+/**
+ * The run's packages-ahead job (ahead.ts), as the run sees it. Planned (read-only, one round trip) at once,
+ * beside the first steps; started when the first step is about to change something (a run refused before
+ * that leaves no trace), as early as it can: it is the long pole of a run. A step in it is planned only
+ * once its packages are in (one half-way through dpkg must not look installed), with facts read then; a
+ * step planned before the job started plans its own install, which waits for the job when it runs.
+ */
+class AheadRun {
+  private readonly groups: Promise<AheadGroup[]>;
+  private started: Promise<void> | undefined;
+  private running = false;
+  /** Steps still to wait for (install mode only: downloads change nothing a plan reads). */
+  private waitFor = new Set<string>();
 
-/** Starts the job on the target; which steps then wait for their packages before they are planned. */
-async function startAhead(
-  o: ApplyOptions,
-  groups: readonly AheadGroup[],
-): Promise<{started: boolean; steps: Set<string>}> {
-  const none = {started: false, steps: new Set<string>()};
-  if (!o.ahead || !groups.length) return none;
-  const packages = groups.flatMap((g) => g.packages);
-  const r = await o.target.run(aheadStartScript(o.runId, groups, o.ahead));
-  if (r.code !== 0 || !r.stdout.includes('started')) return none;
-  o.journal.append([{run: o.runId, kind: 'packages.ahead', mode: o.ahead, packages}]);
-  o.events({type: 'packages.ahead', mode: o.ahead, packages});
-  // Downloads change nothing a plan reads: the steps' own installs wait for the job when they run.
-  if (o.ahead === 'download') return {started: true, steps: new Set()};
-  return {started: true, steps: new Set(groups.map((g) => g.step))};
+  constructor(
+    private readonly o: ApplyOptions,
+    facts: Facts,
+    values: Record<string, unknown>,
+  ) {
+    const end = o.until ? o.steps.findIndex((s) => s.id === o.until) : -1;
+    const steps = end >= 0 ? o.steps.slice(0, end + 1) : o.steps;
+    this.groups = o.ahead
+      ? planRunbook(o.target, facts, steps, values).then(aheadGroups, () => [])
+      : Promise.resolve([]);
+  }
+
+  /** Starts the job once; later calls wait for that start. */
+  start(): Promise<void> {
+    this.started ??= this.groups.then((g) => this.launch(g)).catch(() => undefined);
+    return this.started;
+  }
+
+  private async launch(groups: readonly AheadGroup[]): Promise<void> {
+    const {o} = this;
+    if (!o.ahead || !groups.length) return;
+    const packages = groups.flatMap((g) => g.packages);
+    const r = await o.target.run(aheadStartScript(o.runId, groups, o.ahead));
+    if (r.code !== 0 || !r.stdout.includes('started')) return;
+    this.running = true;
+    o.journal.append([{run: o.runId, kind: 'packages.ahead', mode: o.ahead, packages}]);
+    o.events({type: 'packages.ahead', mode: o.ahead, packages});
+    if (o.ahead === 'install') this.waitFor = new Set(groups.map((g) => g.step));
+  }
+
+  /** The line that waits for a step's packages, the first time that step is asked about; else undefined. */
+  waitLine(stepId: string | undefined): string | undefined {
+    return stepId && this.waitFor.delete(stepId) ? aheadWaitLine(this.o.runId, stepId) : undefined;
+  }
+
+  /** The run stopped or failed: the job finishes the package it is on (never cut dpkg short), then no more. */
+  async stop(): Promise<void> {
+    await this.started;
+    if (this.running)
+      await this.o.target.run(aheadStopScript(this.o.runId), {timeoutMs: 10_000}).catch(() => undefined);
+  }
 }
 
 /** Changes an operator would count: proofs and the timer are the safety net, not changes. */
