@@ -20,7 +20,8 @@ import {isOwnerAlive, listInstanceNames, readState} from './state.js';
 import {findGarbage, reapGarbage, teardownSync} from './teardown.js';
 
 const USAGE = `usage: npm run sandbox -- <command>
-  up [--admin-key]        boot a long-lived sandbox VPS (the operator key goes to root; --admin-key: admin too)
+  up [--admin-key|--no-admin]  boot a long-lived sandbox VPS (the operator key goes to root;
+                         --admin-key: admin too; --no-admin: no admin account, as at a provider)
   down                    tear it down (everything: processes, netns, overlay, files)
   ssh [ssh args...]       ssh from the laptop namespace (default: root@${VPS_IP})
   shell laptop|attacker|vps   interactive shell on that host (laptop: HOME etc. set for portcullis)
@@ -81,7 +82,11 @@ async function main(argv: string[]): Promise<number> {
       // Claimed before booting ('wx' fails if another `up` got there first), so two `up`s never both boot.
       writeFileSync(CLI_STATE_FILE, `${JSON.stringify({name: '', pid: process.pid})}\n`, {flag: 'wx'});
       try {
-        const vps = await start({detached: true, adminKey: rest.includes('--admin-key')});
+        const vps = await start({
+          detached: true,
+          adminKey: rest.includes('--admin-key'),
+          noAdmin: rest.includes('--no-admin'),
+        });
         writeFileSync(CLI_STATE_FILE, `${JSON.stringify({name: vps.name, startedAt: new Date().toISOString()})}\n`);
         console.log(describe(vps));
       } catch (err) {

@@ -10,6 +10,8 @@ export interface LaunchSpec {
   rootKeys: string;
   /** Empty: admin gets no authorized_keys (the default trap). */
   adminKeys: string;
+  /** Remove the `admin` account at first boot. */
+  noAdmin?: boolean;
   bootLog: string;
 }
 
@@ -31,6 +33,7 @@ export async function launchContainer(spec: LaunchSpec): Promise<number> {
         PC_DIR: spec.dir,
         PC_ROOT_KEYS: spec.rootKeys,
         PC_ADMIN_KEYS: spec.adminKeys,
+        PC_NO_ADMIN: spec.noAdmin ? '1' : '',
       },
     });
     await new Promise<void>((resolve, reject) => {

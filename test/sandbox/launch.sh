@@ -6,7 +6,7 @@
 # whatever killed them. Nothing is mounted in the host's namespace.
 #
 # NAME (pc + 6 hex) is on the command line so teardown can find this process by name.
-# Environment (all required): PC_LOWER PC_DIR PC_ROOT_KEYS PC_ADMIN_KEYS
+# Environment (all required): PC_LOWER PC_DIR PC_ROOT_KEYS PC_ADMIN_KEYS (PC_NO_ADMIN optional)
 #   PC_DIR holds upper/ work/ rootfs/; PC_ADMIN_KEYS may be empty (admin gets no key).
 set -euo pipefail
 
@@ -23,7 +23,10 @@ main() {
   if [ ! -e "$PC_DIR/provisioned" ]; then
     install -d -m 700 "$merged/root/.ssh"
     install -m 600 "$PC_ROOT_KEYS" "$merged/root/.ssh/authorized_keys"
-    if [ -n "$PC_ADMIN_KEYS" ]; then
+    if [ -n "${PC_NO_ADMIN:-}" ]; then
+      # A provider's fresh VPS: root with the operator key, no other login account.
+      chroot "$merged" userdel -r admin 2>/dev/null || true
+    elif [ -n "$PC_ADMIN_KEYS" ]; then
       install -d -m 700 "$merged/home/admin/.ssh"
       install -m 600 "$PC_ADMIN_KEYS" "$merged/home/admin/.ssh/authorized_keys"
       chroot "$merged" chown -R admin:admin /home/admin/.ssh

@@ -17,6 +17,11 @@ import {reapGarbage, teardownSync} from './teardown.js';
 export interface StartOptions {
   /** Also install the operator key for `admin` (default false: portcullis must do it). */
   adminKey?: boolean;
+  /**
+   * A provider's fresh VPS: no `admin` account at all (removed at first boot), only root with the
+   * operator key (default false: the image's `admin` sudo user with a password exists).
+   */
+  noAdmin?: boolean;
   /** Outlive this process (for `npm run sandbox -- up`): no exit hooks, the launcher owns it. */
   detached?: boolean;
   /** Default 60 s; start() rejects (after tearing down) if the VPS is not ready by then. */
@@ -205,6 +210,7 @@ export async function start(opts: StartOptions = {}): Promise<Sandbox> {
     ownerPid: process.pid,
     ownerStart: processStartTime(process.pid) ?? '',
     adminKey: opts.adminKey ?? false,
+    noAdmin: opts.noAdmin ?? false,
     createdAt: new Date().toISOString(),
   };
   createInstanceDir(state);
@@ -226,6 +232,7 @@ export async function start(opts: StartOptions = {}): Promise<Sandbox> {
       lowerDir: image.rootfs,
       rootKeys: p.rootKeys,
       adminKeys: state.adminKey ? keys.pubKeyPath : '',
+      noAdmin: state.noAdmin === true,
       bootLog: p.bootLog,
     });
     if (opts.detached) {

@@ -17,6 +17,8 @@ export interface InstanceState {
   ownerStart: string;
   launcherPid?: number;
   adminKey: boolean;
+  /** The `admin` account was removed at first boot (a provider's fresh VPS). */
+  noAdmin?: boolean;
   createdAt: string;
 }
 
