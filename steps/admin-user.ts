@@ -106,7 +106,11 @@ export const adminUser: Step<AdminParams> = {
         label: `create user ${u} (home ${home}, group ${group})`,
         argv: ['useradd', '-m', '-s', '/bin/bash', '-G', group, u],
       });
-      onRollback.push(`userdel -r ${u} 2>/dev/null || true`);
+      // The account was made by this run: its processes (a login left behind by a cut connection) would
+      // keep userdel from removing it. Never when the rollback itself rides that account (SUDO_USER).
+      onRollback.push(
+        `[ "\${SUDO_USER:-}" = ${u} ] || { pkill -KILL -u ${u}; sleep 0.5; }; userdel -r ${u} || { sleep 1; pkill -KILL -u ${u}; userdel -r ${u}; } || true`,
+      );
     } else if (!groups.includes(group) && facts.family !== 'macos') {
       actions.push({kind: 'run', label: `add ${u} to group ${group}`, argv: ['usermod', '-aG', group, u]});
       onRollback.push(`gpasswd -d ${u} ${group} 2>/dev/null || true`);

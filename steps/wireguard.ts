@@ -198,7 +198,11 @@ export const wireguard: Step<WgParams> = {
     const active = probe.queries.wg_active?.out.trim() === 'active';
     if (!active) {
       actions.push({kind: 'service', op: 'enable-now', unit: UNIT, init: facts.init});
-      onRollback.unshift(`systemctl disable --now ${UNIT} 2>/dev/null || true`);
+      // The rollback has already taken wg0.conf away, so `wg-quick down` (the unit's stop) cannot read it:
+      // the interface is deleted by name (wireguard-go exits with its device).
+      onRollback.unshift(
+        `systemctl disable --now ${UNIT} 2>/dev/null; ! ip link show ${WG_IFACE} >/dev/null 2>&1 || ip link delete dev ${WG_IFACE}`,
+      );
     } else if (confChanged) {
       // wg syncconf under the hood: peers change, connected tunnels stay up.
       actions.push({kind: 'service', op: 'reload', unit: UNIT, init: facts.init});

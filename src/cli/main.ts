@@ -17,7 +17,9 @@ Examples:
   rollback: `
 Examples:
   $ portcullis rollback root@203.0.113.5                # undo the last run's steps, newest first
-  $ portcullis rollback root@203.0.113.5 --to preflight # undo every step after preflight`,
+  $ portcullis rollback root@203.0.113.5 --to preflight # undo every step after preflight
+  $ portcullis rollback admin@10.66.0.1:2222            # through the tunnel: public SSH is
+                                                         # reopened and proven before the tunnel goes`,
   status: `
 Examples:
   $ portcullis status root@203.0.113.5 --json`,
@@ -117,6 +119,7 @@ Examples:
     .description('undo applied steps, newest first, restoring every file byte for byte')
     .argument('[target]', 'user@host[:port]; omit with --local')
     .option('--to <step>', 'undo the steps after this one')
+    .option('-y, --yes', 'do not ask first (asked only on a terminal)')
     .addHelpText('after', EXAMPLES.rollback)
     .action(async (target: string | undefined, o) => {
       const {runRollback} = await import('./commands/rollback.js');

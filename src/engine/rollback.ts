@@ -1,8 +1,9 @@
-import type {Target} from '../target/types.js';
+import type {ProofRoute, Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {checkpoints, type JournalEntry, parseJournal} from './journal.js';
 import {JOURNAL, stepDir} from './paths.js';
+import {ARRIVAL_SCRIPT, hopRoutes, parseArrival, type StepRef, threat} from './rollback-route.js';
 
 export async function readTargetJournal(target: Target): Promise<JournalEntry[]> {
   const r = await target.run(`cat ${JOURNAL} 2>/dev/null; exit 0`);
@@ -25,18 +26,90 @@ export function undoable(entries: readonly JournalEntry[], to?: string): {run: s
   return out;
 }
 
-/** Runs each step's own rollback script on the target, newest first. Each restores its before-images byte for byte. */
+/** Told as the rollback goes: each step before it is rolled back, and each move to another way in. */
+export interface RollbackProgress {
+  step(s: StepRef): void;
+  hop(message: string): void;
+}
+
+/**
+ * Runs each step's own rollback script on the target, newest first; each restores its before-images byte
+ * for byte. The connection it runs on is kept until last: before a step whose rollback would cut it (the
+ * tunnel it came through, the account it logs in as), a fresh login proves another way in that the steps
+ * rolled back so far have given back, and the rest runs over that one. Where none proves, it stops there,
+ * the current way in untouched, with what to do. Returns the target it ended on (the caller closes it,
+ * and `target` too: closing one twice is harmless).
+ */
 export async function rollbackSteps(
   target: Target,
-  list: readonly {run: string; step: string}[],
-  onStep: (s: {run: string; step: string}) => void,
-) {
-  for (const s of list) {
-    onStep(s);
-    const r = await target.run(`/bin/sh ${quote(`${stepDir(s.run, s.step)}/rollback.sh`)} operator`, {
+  entries: readonly JournalEntry[],
+  list: readonly StepRef[],
+  progress: RollbackProgress,
+): Promise<Target> {
+  let current = target;
+  let arrival = current.kind === 'ssh' ? parseArrival((await current.run(ARRIVAL_SCRIPT)).stdout) : undefined;
+  for (const [i, s] of list.entries()) {
+    const why = arrival && threat(entries, s, arrival, current);
+    if (arrival && why) {
+      const next = await hop(current, hopRoutes(entries, s, why, arrival, current), s, why, list.slice(i), progress);
+      if (next) {
+        // The login left behind must not hold the account a later rollback removes.
+        await current.close().catch(() => undefined);
+        current = next;
+        arrival = parseArrival((await current.run(ARRIVAL_SCRIPT)).stdout);
+      }
+    }
+    progress.step(s);
+    const r = await current.run(`/bin/sh ${quote(`${stepDir(s.run, s.step)}/rollback.sh`)} operator`, {
       timeoutMs: 120_000,
     });
     if (r.code !== 0)
       throw new RunError(`rolling back ${s.step} of run ${s.run} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
+  return current;
+}
+
+/** A fresh login over `route`; sshd re-binding its ports after a rollback's reload may refuse for a moment. */
+async function proveFresh(target: Target, route: ProofRoute) {
+  let res = await target.probe(route);
+  for (let i = 0; i < 8 && !res.ok && /refused|closed the connection/.test(res.reason); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    res = await target.probe(route);
+  }
+  return res;
+}
+
+/**
+ * Proves the first route that lets a fresh login in and opens a target over it. Through the tunnel there
+ * is no going on without one (that would cut the only way in); for an account, the rollback goes on over
+ * the current connection when no other way proves (the account stays if it is in use).
+ */
+async function hop(
+  current: Target,
+  routes: readonly {user: string; host: string; port: number; timeoutS: number}[],
+  s: StepRef,
+  why: 'tunnel' | 'account',
+  left: readonly StepRef[],
+  progress: RollbackProgress,
+): Promise<Target | undefined> {
+  const tried: string[] = [];
+  for (const route of routes) {
+    const proof = current.reroute
+      ? await proveFresh(current, route)
+      : {ok: false as const, reason: 'a local run', ms: 0};
+    if (proof.ok && current.reroute) {
+      progress.hop(`${current.describeRoute(route)} lets a fresh login in: the rest of the rollback goes that way`);
+      return current.reroute(route);
+    }
+    tried.push(`${current.describeRoute(route)}: ${proof.ok ? 'no way to reconnect' : proof.reason}`);
+  }
+  const rest = left.map((x) => x.step).join(', ');
+  if (why === 'tunnel')
+    throw new RunError(
+      `stopped before rolling back ${s.step}: this rollback runs through the tunnel that ${s.step} set up, and no other way in lets a fresh login in from here (${tried.join('; ') || 'no public address is journaled'}); the tunnel is kept. Open public SSH, then roll back ${rest} over it: portcullis rollback USER@PUBLIC-ADDRESS:${current.port}`,
+    );
+  progress.hop(
+    `no other way in than this login proved (${tried.join('; ') || 'none journaled'}): ${s.step} is rolled back over it, and an account it uses is kept`,
+  );
+  return undefined;
 }

@@ -263,15 +263,17 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
   const result: ApplyResult = {changed: 0, artifacts: [], steps: [], facts};
   let values: Record<string, unknown> = {...o.values, target_host: o.target.host};
   const record = (entries: JournalEntry[]) => o.journal.append(entries);
-  record([
-    {
-      run: o.runId,
-      kind: 'run.begin',
-      target: o.target.label,
-      recipe: String(o.values.recipe ?? ''),
-      tool: 'portcullis',
-    },
-  ]);
+  const begin: JournalEntry = {
+    run: o.runId,
+    kind: 'run.begin',
+    target: o.target.label,
+    recipe: String(o.values.recipe ?? ''),
+    tool: 'portcullis',
+  };
+  record([begin]);
+  // The target's journal learns how the run came in with its first change (a run that changes nothing
+  // leaves no trace there): a later rollback through the tunnel finds the public way in by it.
+  let beginOnTarget: JournalEntry | undefined = begin;
   const stopIfAborted = (title: string) => {
     if (!o.signal?.aborted) return;
     record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
@@ -346,7 +348,8 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         // A step that changes nothing (it only proves) leaves the facts as they were, unless packages landed.
         const unchanged = changed === 0 && !wait ? facts : undefined;
         const tail = afterStepScript(wait, reads, !unchanged);
-        const tailOut = await executeStep({...o, values}, planned, record, tail);
+        const tailOut = await executeStep({...o, values}, planned, record, tail, beginOnTarget);
+        beginOnTarget = undefined;
         result.changed += changed;
         const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? {
           facts: await detectFacts(o.target),
@@ -488,6 +491,8 @@ async function executeStep(
   planned: PlannedStep,
   record: (e: JournalEntry[]) => void,
   tailScript?: string,
+  /** The run's begin entry, for the target's journal with this step's first change. */
+  runBegin?: JournalEntry,
 ): Promise<string | undefined> {
   let tail = tailScript;
   const run = o.runId;
@@ -505,6 +510,7 @@ async function executeStep(
   // them: a rollback restores the configuration the package shipped, and the step's onRollback stops
   // what it started.
   let snapshot = [
+    ...(runBegin ? [journalLine(runBegin)] : []),
     ...snapshotLines(run, id, touches),
     `printf '%s' ${quote(rollbackScript(run, id, touches, planned.plan.onRollback))} > ${quote(`${d}/rollback.sh`)}`,
     `echo applying > ${quote(`${d}/state`)}`,
@@ -541,7 +547,7 @@ async function executeStep(
     const at = withTail ? lineAt(r.stdout, TAIL) : -1;
     if (at >= 0) tailOut = r.stdout.slice(at + TAIL.length + 1);
     const out = splitOutput(at >= 0 ? r.stdout.slice(0, at) : r.stdout);
-    record(out.journal);
+    record(out.journal.filter((e) => e.kind !== 'run.begin'));
     if (arming && r.code === 0) armedOnTarget = true;
     if (r.code !== 0) {
       const failed = out.journal.find((e) => e.kind === 'action.failed');
@@ -640,9 +646,17 @@ async function executeStep(
 }
 
 async function proveWithRetry(target: Target, a: Extract<Action, {kind: 'proof'}>) {
-  // A daemon that was just reloaded may need a moment; a refused or reset connection is retried briefly.
+  // A daemon that was just reloaded may need a moment; a refused or reset connection is retried briefly,
+  // and a login that connected but did not finish (a loaded server) once more: the window has room.
   let res = await target.probe(a.route);
-  for (let i = 0; i < 3 && !res.ok && /refused|closed the connection/.test(res.reason); i++) {
+  let timeouts = 0;
+  for (
+    let i = 0;
+    i < 4 &&
+    !res.ok &&
+    (/refused|closed the connection/.test(res.reason) || (/did not finish a login/.test(res.reason) && !timeouts++));
+    i++
+  ) {
     await new Promise((r) => setTimeout(r, 400));
     res = await target.probe(a.route);
   }

@@ -19,6 +19,11 @@ export interface SshOptions {
   /** Asked at most once, and only when sudo says it needs a password. */
   sudoPassword?: () => Promise<string | undefined>;
   connectTimeoutS?: number;
+  /**
+   * The name the host key is known under when this target reaches the server another way (its public
+   * address from a tunnel, say): the same key must answer (HostKeyAlias). Default: the endpoint's host.
+   */
+  hostKeyAlias?: string;
 }
 
 type SudoMode = 'root' | 'nopasswd' | 'password';
@@ -184,14 +189,16 @@ export class SshTarget implements Target {
 
   async probe(route: ProofRoute): Promise<ProbeResult> {
     const started = Date.now();
+    // The route's port, not the endpoint's: ssh takes the first -p it is given.
+    const endpoint = {...this.opts.endpoint, port: route.port ?? this.opts.endpoint.port};
     const args = [
-      ...baseArgs(this.opts, route.timeoutS ?? 8),
+      ...baseArgs({...this.opts, endpoint}, route.timeoutS ?? 8),
       '-o',
       'ControlMaster=no',
       '-o',
       'ControlPath=none',
       ...(this.probeKex ? ['-o', `KexAlgorithms=${this.probeKex}`] : []),
-      ...routeArgs(this.host, route),
+      ...routeArgs(this.host, this.knownHost, route),
       destination({...this.opts.endpoint, user: route.user ?? this.user, port: route.port ?? this.port}),
       'true',
     ];
@@ -202,6 +209,12 @@ export class SshTarget implements Target {
         `[trace] at ${(performance.now() / 1000).toFixed(3)} s: ${ms} ms proof login ${this.describeRoute(route)}\n`,
       );
     if (r.exitCode === 0) return {ok: true, ms};
+    if (r.timedOut)
+      return {
+        ok: false,
+        ms,
+        reason: `${this.describeRoute(route)} did not finish a login within ${(route.timeoutS ?? 8) + 5} s (timed out)`,
+      };
     return {ok: false, ms, reason: explainSshFailure(String(r.stderr), this.describeRoute(route))};
   }
 
@@ -210,6 +223,24 @@ export class SshTarget implements Target {
     const host = route.host ?? this.host;
     const h = host.includes(':') ? `[${host}]` : host;
     return `ssh ${port !== 22 ? `-p ${port} ` : ''}${route.user ?? this.user}@${h}`;
+  }
+
+  /**
+   * The same server another way in (`route`): a new connection of its own, pinned to the host key this
+   * target knows, with the same ssh options and the sudo password already given (never asked twice).
+   */
+  async reroute(route: ProofRoute): Promise<SshTarget> {
+    return SshTarget.create({
+      ...this.opts,
+      endpoint: {user: route.user ?? this.user, host: route.host ?? this.host, port: route.port ?? this.port},
+      hostKeyAlias: this.knownHost,
+      sudoPassword: async () => this.password ?? (await this.opts.sudoPassword?.()),
+    });
+  }
+
+  /** The name this server's host key is checked under. */
+  private get knownHost(): string {
+    return this.opts.hostKeyAlias ?? this.host;
   }
 
   async close(): Promise<void> {
@@ -251,14 +282,15 @@ function baseArgs(opts: SshOptions, timeoutS = opts.connectTimeoutS ?? 10): stri
     'ServerAliveCountMax=4',
   );
   if (opts.acceptNewHostKey) a.push('-o', 'StrictHostKeyChecking=accept-new');
+  if (opts.hostKeyAlias) a.push('-o', `HostKeyAlias=${opts.hostKeyAlias}`);
   return a;
 }
 
 /** A proof to another port or address must still meet the same host key: HostKeyAlias pins it to the name we know. */
-function routeArgs(knownHost: string, route: ProofRoute): string[] {
+function routeArgs(host: string, knownHost: string, route: ProofRoute): string[] {
   const a: string[] = [];
   if (route.port) a.push('-p', String(route.port));
-  if (route.host && route.host !== knownHost) a.push('-o', `HostName=${route.host}`);
+  if (route.host && route.host !== host) a.push('-o', `HostName=${route.host}`);
   if (route.host || route.port) a.push('-o', `HostKeyAlias=${knownHost}`);
   return a;
 }

@@ -43,6 +43,11 @@ export interface Target {
    * a lock as held. If this process dies, even by SIGKILL, the session ends and the pid disappears.
    */
   hold(): Promise<{pid: number; release: () => Promise<void>}>;
+  /**
+   * The same server another way in: a new target over `route`, pinned to the same host key, with the same
+   * credentials. Absent where there is no other way (a local run).
+   */
+  reroute?(route: ProofRoute): Promise<Target>;
   /** Round trips made and the time spent waiting on them (benchmarks). */
   readonly stats: {roundTrips: number; waitMs: number};
   close(): Promise<void>;
