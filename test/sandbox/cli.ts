@@ -54,7 +54,7 @@ function describe(vps: Sandbox): string {
   const l = vps.laptop;
   return [
     `sandbox ${vps.name} is up${vps.timings ? ` (booted in ${(vps.timings.totalMs / 1000).toFixed(1)} s)` : ''}`,
-    `  vps       ${VPS_IP}  ${VPS_IP6}   passwords: root ${ROOT_PASSWORD}, admin ${ADMIN_PASSWORD}`,
+    `  vps       ${VPS_IP}  ${VPS_IP6}   passwords: root ${ROOT_PASSWORD}${vps.state.noAdmin ? ' (no admin account)' : `, admin ${ADMIN_PASSWORD}`}`,
     `  laptop    ${LAPTOP_IP}  netns ${l.netns}  HOME=${l.env.HOME}`,
     `  attacker  ${ATTACKER_IP}  netns ${vps.attacker.netns}`,
     `  key       ${vps.keyPath}`,
