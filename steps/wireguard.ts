@@ -1,5 +1,5 @@
 import {existsSync, readFileSync} from 'node:fs';
-import type {Action, Finding, Step} from '../src/engine/types.js';
+import type {Action, Derivation, Finding, Step} from '../src/engine/types.js';
 import type {Facts} from '../src/platform/facts.js';
 import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
 import {teamPeers} from '../src/team/team-file.js';
@@ -76,6 +76,23 @@ export function wgParams(values: Record<string, unknown>, facts: Facts, host: st
   };
 }
 
+/**
+ * The tunnel subnet when the operator does not set wg_subnet: the one an existing portcullis tunnel
+ * (wg0.conf) already uses, else a free /24 in 10.x (10.66.0.0/24 when free). Resolved once before the
+ * first step: fail2ban, which runs before this step, puts it in ignoreip.
+ */
+export const wgSubnetDefault: Derivation = {
+  key: 'wg_subnet',
+  reads: {files: [WG_CONF]},
+  derive({facts, probe}) {
+    const file = probe.files[WG_CONF];
+    const current = file?.exists ? parseServerConf(file.content ?? '') : undefined;
+    if (current?.address)
+      return formatSubnet(parseSubnet(formatSubnet(subnetOf(current.address)), `${WG_CONF} Address`));
+    return formatSubnet(chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes])));
+  },
+};
+
 /** Lowest free host number in the subnet (.1 is the server); never one a current peer holds. */
 function allocate(subnet: Subnet4, taken: Set<string>): string {
   for (let n = 2; n < size(subnet) - 1; n++) {
@@ -91,6 +108,7 @@ export const wireguard: Step<WgParams> = {
   why: 'A WireGuard tunnel becomes the one way in: SSH and internal services are then reachable only through it, and the only public port left is a UDP port that answers nobody without a key.',
   risk: 'reversible',
   undo: 'wg0.conf, its key and the service drop-in are restored to their previous bytes (removed if new) and wg-quick@wg0 returns to its previous state; installed packages stay.',
+  derives: [wgSubnetDefault],
   params: (values, facts) => wgParams(values, facts, serverName(facts.hostname, String(values.target_host ?? ''))),
   async prepare(values, facts, access) {
     const add = wantedPeers(values, facts);

@@ -5,6 +5,7 @@ import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {type AheadGroup, type AheadMode, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
 import {compileAction, summarize} from './compile.js';
+import {applyDerivations, checkAllParams, derivationReads, pendingDerivations} from './derive.js';
 import {diffsFor} from './diffs.js';
 import type {EventSink} from './events.js';
 import type {JournalEntry, LocalJournal} from './journal.js';
@@ -134,6 +135,28 @@ function likelyReads(
   return mergeRequests(reqs);
 }
 
+/**
+ * The run's first read: what the derivations need and what the first `count` steps will likely ask for
+ * (with the values as they are before derivation), in one round trip; offline, the profile's answers.
+ */
+async function readFirst(
+  target: Target | undefined,
+  facts: Facts,
+  steps: readonly Step<unknown>[],
+  values: Record<string, unknown>,
+  extra: readonly ProbeRequest[],
+  count: number,
+): Promise<ReadCache> {
+  const req = mergeRequests([...extra, ...steps.slice(0, count).map((s) => likelyReads(s, undefined, values, facts))]);
+  if (!target) {
+    const data: ProbeData = {files: {}, queries: {}};
+    for (const f of req.files ?? []) data.files[f] = {exists: false};
+    return {req, data};
+  }
+  const r = await target.run(probeScript(req));
+  return {req, data: parseProbe(r.stdout)};
+}
+
 /** Reads what the steps asked for: one round trip for any number of steps; offline, the profile's answers. */
 export async function probeSteps(
   target: Target | undefined,
@@ -186,9 +209,18 @@ export async function planRunbook(
 ): Promise<PlannedStep[]> {
   const access = accessOf(target, facts);
   let v: Record<string, unknown> = {...values, target_host: access.host};
+  // Derived values first (engine/derive.ts), read together with what the steps will likely ask for.
+  let cache: ReadCache | undefined;
+  const derivations = pendingDerivations(steps, v);
+  if (derivations.length) {
+    const first = await readFirst(target, facts, steps, v, derivationReads(derivations), steps.length);
+    cache = first;
+    v = applyDerivations(derivations, v, facts, first.data);
+  }
+  checkAllParams(steps, v, facts);
   if (prepare) for (const s of steps) if (s.prepare) v = {...v, ...(await s.prepare(v, facts, access))};
   const withParams = steps.map((step) => ({step, params: step.params(v, facts)}));
-  const probe = await probeSteps(target, facts, withParams);
+  const probe = await probeSteps(target, facts, withParams, cache);
   return withParams.map(({step, params}, i) =>
     planStep(step, {facts, params, probe, access, done: steps.slice(0, i).map((s) => s.id), dryRun: true}),
   );
@@ -262,6 +294,20 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
   let facts = o.facts;
   const result: ApplyResult = {changed: 0, artifacts: [], steps: [], facts};
   let values: Record<string, unknown> = {...o.values, target_host: o.target.host};
+  // What the last read of the target brought back, until the target changes (a step runs, packages land).
+  let cache: ReadCache | undefined;
+  const keep = (c: ReadCache) => {
+    cache = c;
+  };
+  // Every value resolved before the first step (engine/derive.ts): the derived ones from one read, shared
+  // with the first step's probe; then every step's parameters checked. A refusal here changed nothing.
+  const derivations = pendingDerivations(o.steps, values);
+  if (derivations.length) {
+    const first = await readFirst(o.target, facts, o.steps, values, derivationReads(derivations), 1);
+    cache = first;
+    values = applyDerivations(derivations, values, facts, first.data);
+  }
+  checkAllParams(o.steps, values, facts);
   const record = (entries: JournalEntry[]) => o.journal.append(entries);
   const begin: JournalEntry = {
     run: o.runId,
@@ -278,11 +324,6 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
     if (!o.signal?.aborted) return;
     record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
     throw new RunError(`stopped by the operator before ${title}; nothing of it was changed`);
-  };
-  // What the last read of the target brought back, until the target changes (a step runs, packages land).
-  let cache: ReadCache | undefined;
-  const keep = (c: ReadCache) => {
-    cache = c;
   };
   const ahead = new AheadRun(o, facts, values);
   try {

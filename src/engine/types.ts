@@ -95,6 +95,19 @@ export interface StepContext<P> {
   dryRun?: boolean;
 }
 
+/**
+ * A recipe value a step fills in when the recipe, answers and `--set` leave it unset, resolved once before
+ * the first step of a run (engine/derive.ts), so every step, earlier ones included, sees the same value.
+ */
+export interface Derivation {
+  /** The recipe value it fills in. */
+  key: string;
+  /** What it reads on the target (merged into the run's first read: no extra round trip). */
+  reads?: ProbeRequest;
+  /** The value; undefined leaves it unset. Throws InputError when it cannot be derived. */
+  derive(o: {values: Record<string, unknown>; facts: Facts; probe: ProbeData}): unknown;
+}
+
 /** A runbook step: probe is read-only, plan is pure, verify reads only. */
 export interface Step<P = Record<string, unknown>> {
   readonly id: string;
@@ -104,6 +117,8 @@ export interface Step<P = Record<string, unknown>> {
   readonly risk: Risk;
   /** How the step is undone, in the operator's words. */
   readonly undo: string;
+  /** Values this step owns whose default depends on the target, resolved before the run's first step. */
+  readonly derives?: readonly Derivation[];
   /** Parameters this step reads from the recipe values, with their defaults. */
   params(values: Record<string, unknown>, facts: Facts): P;
   probe(facts: Facts, params: P): ProbeRequest;
