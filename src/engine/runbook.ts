@@ -687,17 +687,9 @@ async function executeStep(
 }
 
 async function proveWithRetry(target: Target, a: Extract<Action, {kind: 'proof'}>) {
-  // A daemon that was just reloaded may need a moment; a refused or reset connection is retried briefly,
-  // and a login that connected but did not finish (a loaded server) once more: the window has room.
+  // A daemon that was just reloaded may need a moment; a refused or reset connection is retried briefly.
   let res = await target.probe(a.route);
-  let timeouts = 0;
-  for (
-    let i = 0;
-    i < 4 &&
-    !res.ok &&
-    (/refused|closed the connection/.test(res.reason) || (/did not finish a login/.test(res.reason) && !timeouts++));
-    i++
-  ) {
+  for (let i = 0; i < 3 && !res.ok && /refused|closed the connection/.test(res.reason); i++) {
     await new Promise((r) => setTimeout(r, 400));
     res = await target.probe(a.route);
   }

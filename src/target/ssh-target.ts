@@ -28,6 +28,9 @@ export interface SshOptions {
 
 type SudoMode = 'root' | 'nopasswd' | 'password';
 
+/** Seconds a proof login may take after its TCP connect timeout before it counts as failed. */
+const LOGIN_GRACE_S = 25;
+
 /**
  * The system OpenSSH client: ~/.ssh/config, the agent, ProxyJump and known_hosts all apply as they do
  * for the operator's own ssh. One ControlMaster connection carries every command of a run; proofs
@@ -202,7 +205,9 @@ export class SshTarget implements Target {
       destination({...this.opts.endpoint, user: route.user ?? this.user, port: route.port ?? this.port}),
       'true',
     ];
-    const r = await execa('ssh', args, {reject: false, timeout: ((route.timeoutS ?? 8) + 5) * 1000});
+    // Connected, a login may still wait on the server: pam_systemd starts the user's systemd manager,
+    // which waits while dpkg's daemon-reloads hold systemd on a loaded host (seen for 15 s and more).
+    const r = await execa('ssh', args, {reject: false, timeout: ((route.timeoutS ?? 8) + LOGIN_GRACE_S) * 1000});
     const ms = Date.now() - started;
     if (process.env.PORTCULLIS_TRACE)
       process.stderr.write(
@@ -213,7 +218,7 @@ export class SshTarget implements Target {
       return {
         ok: false,
         ms,
-        reason: `${this.describeRoute(route)} did not finish a login within ${(route.timeoutS ?? 8) + 5} s (timed out)`,
+        reason: `${this.describeRoute(route)} did not finish a login within ${(route.timeoutS ?? 8) + LOGIN_GRACE_S} s (timed out)`,
       };
     return {ok: false, ms, reason: explainSshFailure(String(r.stderr), this.describeRoute(route))};
   }
