@@ -1,6 +1,7 @@
 import {Command, CommanderError, Option} from 'commander';
 import {PLATFORMS} from '../platform/facts.js';
 import {exitCodeOf, InputError} from '../util/errors.js';
+import {quietBrokenPipes} from './pipes.js';
 import {VERSION} from './version.js';
 
 const EXAMPLES = {
@@ -187,6 +188,7 @@ Examples:
 }
 
 export async function main(argv: string[]): Promise<number> {
+  quietBrokenPipes();
   const debug = argv.includes('--debug');
   try {
     await buildProgram().parseAsync(argv, {from: 'user'});
