@@ -1,12 +1,11 @@
-// Regenerates schema/*.schema.json from the zod schema (npm run schema). A unit test keeps them in sync.
+// Regenerates schema/*.schema.json from the zod schemas (npm run schema). Unit tests keep them in sync.
 import {writeFileSync} from 'node:fs';
+import {resultJsonSchema} from '../src/cli/result-schema.js';
 import {answersJsonSchema, recipeJsonSchema} from '../src/recipes/json-schema.js';
 
-writeFileSync(
-  new URL('../schema/recipe.schema.json', import.meta.url),
-  `${JSON.stringify(recipeJsonSchema(), null, 2)}\n`,
-);
-writeFileSync(
-  new URL('../schema/answers.schema.json', import.meta.url),
-  `${JSON.stringify(answersJsonSchema(), null, 2)}\n`,
-);
+const write = (file: string, schema: Record<string, unknown>) =>
+  writeFileSync(new URL(`../schema/${file}`, import.meta.url), `${JSON.stringify(schema, null, 2)}\n`);
+
+write('recipe.schema.json', recipeJsonSchema());
+write('answers.schema.json', answersJsonSchema());
+write('result.schema.json', resultJsonSchema());

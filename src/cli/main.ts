@@ -1,39 +1,81 @@
-import {Command, CommanderError, Option} from 'commander';
+import {Argument, Command, CommanderError, Option} from 'commander';
 import {PLATFORMS} from '../platform/facts.js';
 import {exitCodeOf, InputError} from '../util/errors.js';
+import {completionScript, SHELLS, type Shell} from './completion/scripts.js';
 import {quietBrokenPipes} from './pipes.js';
 import {VERSION} from './version.js';
 
+// Every --help fits 80 columns (a test checks each command): a comment line, then the command.
+// After fresh-vps, public SSH is closed: the server answers through the tunnel (admin@10.66.0.1:2222).
 const EXAMPLES = {
+  program: `
+Examples:
+  # the guided wizard on a fresh VPS (recipe fresh-vps), as root over SSH
+  $ portcullis root@203.0.113.5 --set admin_user=admin
+  # what it would do, offline: a plan for a fresh Debian 12
+  $ portcullis plan --platform debian-12
+  # the same run headless; the tunnel comes up on this machine
+  $ portcullis apply root@203.0.113.5 --yes --connect-tunnel \\
+      --set admin_user=admin --set ssh_port=2222
+  # afterwards SSH answers only through the tunnel, as the admin
+  $ portcullis status admin@10.66.0.1:2222
+
+Shell completion: portcullis completion --help`,
   plan: `
 Examples:
-  $ portcullis plan --platform debian-12 --recipe fresh-vps        # what it would do on a fresh Debian 12
-  $ portcullis plan root@203.0.113.5 --set ssh_port=2222 --json    # against a live server, as JSON
-  $ portcullis plan root@203.0.113.5 --format sh > change.sh       # a reviewable script for a ticket`,
+  # what it would do on a fresh Debian 12, offline
+  $ portcullis plan --platform debian-12 --recipe fresh-vps
+  # against a live server, as JSON (schema/result.schema.json)
+  $ portcullis plan root@203.0.113.5 --set ssh_port=2222 --json
+  # after fresh-vps, through the tunnel (public SSH is closed)
+  $ portcullis plan admin@10.66.0.1:2222
+  # a reviewable script for a change ticket
+  $ portcullis plan admin@10.66.0.1:2222 --format sh > change.sh`,
   apply: `
 Examples:
-  $ portcullis apply root@203.0.113.5 --yes --set admin_user=admin --set ssh_port=2222
-  $ portcullis apply admin@203.0.113.5 --until ssh-hardening      # stop after a step
-  $ PORTCULLIS_SUDO_PASSWORD=... portcullis apply admin@10.66.0.1 --yes`,
+  # a fresh VPS, headless, as root
+  $ portcullis apply root@203.0.113.5 --yes \\
+      --set admin_user=admin --set ssh_port=2222
+  # stop after a step
+  $ portcullis apply root@203.0.113.5 --yes --until ssh-hardening
+  # day two, through the tunnel: a re-run changes nothing
+  $ PORTCULLIS_SUDO_PASSWORD=... portcullis apply admin@10.66.0.1:2222 --yes`,
   rollback: `
 Examples:
-  $ portcullis rollback root@203.0.113.5                # undo the last run's steps, newest first
-  $ portcullis rollback root@203.0.113.5 --to preflight # undo every step after preflight
-  $ portcullis rollback admin@10.66.0.1:2222            # through the tunnel: public SSH is
-                                                         # reopened and proven before the tunnel goes`,
+  # undo the last run's steps, newest first
+  $ portcullis rollback root@203.0.113.5
+  # through the tunnel: public SSH is reopened and proven before the tunnel goes
+  $ portcullis rollback admin@10.66.0.1:2222
+  # undo every step after preflight
+  $ portcullis rollback admin@10.66.0.1:2222 --to preflight`,
   status: `
 Examples:
-  $ portcullis status root@203.0.113.5 --json`,
+  $ portcullis status admin@10.66.0.1:2222 --json   # after fresh-vps
+  $ portcullis status root@203.0.113.5              # a box not hardened yet`,
   peers: `
 Examples:
-  $ portcullis peers add alice admin@203.0.113.5      # client config here (0600) + QR code to scan
-  $ portcullis peers list admin@203.0.113.5 --json
-  $ portcullis peers show alice admin@203.0.113.5     # the config and QR again, from this machine
-  $ portcullis peers remove alice admin@203.0.113.5   # revoked; other tunnels stay up`,
+  # a client config here (0600) and a QR code to scan
+  $ portcullis peers add alice admin@10.66.0.1:2222
+  $ portcullis peers list admin@10.66.0.1:2222 --json
+  # the config and QR code again, from this machine
+  $ portcullis peers show alice admin@10.66.0.1:2222
+  # revoked; other tunnels stay up
+  $ portcullis peers remove alice admin@10.66.0.1:2222`,
   recipes: `
 Examples:
   $ portcullis recipes
   $ portcullis recipes show fresh-vps`,
+  completion: `
+Examples:
+  # bash (loaded on demand by the bash-completion package)
+  $ portcullis completion bash \\
+      > ~/.local/share/bash-completion/completions/portcullis
+  # zsh: a directory on $fpath, before compinit runs
+  $ portcullis completion zsh > ~/.zfunc/_portcullis
+  # fish
+  $ portcullis completion fish > ~/.config/fish/completions/portcullis.fish
+  # or for this shell only
+  $ source <(portcullis completion bash)`,
 };
 
 function targetOptions(c: Command): Command {
@@ -67,14 +109,7 @@ export function buildProgram(): Command {
     .description('Harden a server over SSH without locking yourself out.')
     .version(VERSION, '-V, --version')
     .argument('[target]', 'user@host[:port]; omit with --local')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ portcullis root@203.0.113.5 --set admin_user=admin   # the guided wizard (fresh-vps)
-  $ portcullis plan --platform debian-12                 # what it would do, offline
-  $ portcullis apply root@203.0.113.5 --yes --connect-tunnel --set admin_user=admin --set ssh_port=2222`,
-    )
+    .addHelpText('after', EXAMPLES.program)
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({outputError: () => {}});
@@ -184,11 +219,27 @@ Examples:
       const {showRecipeCommand} = await import('./commands/recipes.js');
       showRecipeCommand(name);
     });
+  program
+    .command('completion')
+    .description('print a completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .addHelpText('after', EXAMPLES.completion)
+    .action((shell: Shell) => {
+      process.stdout.write(completionScript(shell));
+    });
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   quietBrokenPipes();
+  // What the completion scripts call on each Tab: candidates on stdout, never an error.
+  if (argv[0] === '__complete') {
+    const {complete} = await import('./completion/complete.js');
+    const words = argv[1] === '--' ? argv.slice(2) : argv.slice(1);
+    const out = await complete(buildProgram(), words).catch(() => []);
+    process.stdout.write(out.length ? `${out.join('\n')}\n` : '');
+    return 0;
+  }
   const debug = argv.includes('--debug');
   try {
     await buildProgram().parseAsync(argv, {from: 'user'});

@@ -1,4 +1,5 @@
 import {fileURLToPath} from 'node:url';
+import {parseResult} from '../helpers/result-schema.js';
 import type {RunOptions, RunResult, Sandbox, SandboxChild} from '../sandbox/index.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/portcullis.js', import.meta.url));
@@ -16,9 +17,21 @@ export const HARDEN: readonly string[] = [
   'ssh_port=2222',
 ];
 
-/** Runs the real binary on the operator's laptop, with the sandbox's ssh config (key, known_hosts). */
-export function portcullis(vps: Sandbox, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  return vps.laptop.runArgv([process.execPath, BIN, ...withConfig(vps, args)], {timeout: 240_000, ...opts});
+/**
+ * Runs the real binary on the operator's laptop, with the sandbox's ssh config (key, known_hosts). With
+ * `--json`, the document it printed is checked against the published schema (schema/result.schema.json)
+ * before any test reads it: a run that printed one that does not match throws, naming the mismatch.
+ */
+export async function portcullis(vps: Sandbox, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const r = await vps.laptop.runArgv([process.execPath, BIN, ...withConfig(vps, args)], {timeout: 240_000, ...opts});
+  if (args.includes('--json') && r.stdout.trim() !== '') {
+    try {
+      parseResult(r.stdout);
+    } catch (err) {
+      throw new Error(`portcullis ${args.join(' ')} (exit ${r.code}): ${(err as Error).message}\nstderr: ${r.stderr}`);
+    }
+  }
+  return r;
 }
 
 export function spawnPortcullis(vps: Sandbox, args: readonly string[], opts: RunOptions = {}): SandboxChild {

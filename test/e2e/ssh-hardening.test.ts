@@ -35,7 +35,7 @@ describe.skipIf(e2eSkipReason())('ssh hardening on the sandbox VPS', () => {
     const plan = JSON.parse(r.stdout);
     expect(plan.platform).toBe('debian-12');
     expect(plan.steps.find((s: {id: string}) => s.id === 'ssh-hardening').status).toBe('changes');
-    expect(plan.exposures.some((e: {port: number; flagged: boolean}) => e.port === 8080 && e.flagged)).toBe(true);
+    expect(plan.exposures.some((e: {port: number; flag: boolean}) => e.port === 8080 && e.flag)).toBe(true);
     const after = `${await hashTree(vps, '/etc', '/root', '/home')}\n${await vps.execOk('dpkg -l | sha256sum')}`;
     expect(after).toBe(before);
     expect(await vps.exec('test -e /var/lib/portcullis')).toMatchObject({code: 1});

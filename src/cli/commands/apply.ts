@@ -9,6 +9,7 @@ import type {FirstFrame} from '../../ui/pre-frame.js';
 import {exitCodeOf, InputError, RunError} from '../../util/errors.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
 import {currentTerminal, openFrontend, outputMode, wantsColor} from '../frontend.js';
+import {appliedJson, failedJson, printJson} from '../json.js';
 import {newRunId, saveAnswers, setupRun} from '../run-setup.js';
 
 export interface ApplyCliOptions extends ConnectOptions {
@@ -85,9 +86,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
     const after = exposures(result.facts, meantPublic(setup.values));
     await ui.finish({result, before, after, journal: journal.path});
     if (o.json) {
-      process.stdout.write(
-        `${JSON.stringify({run: runId, target: target.label, recipe: setup.recipeName, status: 'applied', changed: result.changed, steps: result.steps, journal: journal.path, clientConfigs: result.artifacts, exposures: {before, after}, roundTrips: target.stats.roundTrips, waitMs: target.stats.waitMs}, null, 2)}\n`,
-      );
+      printJson('apply', appliedJson(runId, target, setup.recipeName, result, journal.path, {before, after}));
     } else if (!ui.showsSummary) {
       process.stderr.write(`${st.bold('done')}: ${result.changed} change(s); journal ${journal.path}\n`);
       process.stderr.write(`${exposureTable(before, after).join('\n')}\n`);
@@ -100,9 +99,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
       await ui.finish({error: err, before, after, journal: journal?.path});
     }
     if (o.json && outcome === undefined) {
-      process.stdout.write(
-        `${JSON.stringify({run: runId, target: target?.label ?? spec ?? 'local', recipe: setup.recipeName, status: 'failed', error: (err as Error).message, journal: journal?.path}, null, 2)}\n`,
-      );
+      printJson('apply', failedJson(runId, target?.label ?? spec ?? 'local', setup.recipeName, err, journal?.path));
     }
     // The wizard's finish screen has said what happened; the exit code still says it failed.
     if (ui.showsSummary && !(o as {debug?: boolean}).debug) {

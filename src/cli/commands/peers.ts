@@ -12,6 +12,7 @@ import {safeName} from '../../util/validate.js';
 import {clientConfPath, serverName} from '../../wg/client-store.js';
 import {terminalQr} from '../../wg/qr.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
+import {printJson} from '../json.js';
 import {newRunId} from '../run-setup.js';
 
 type PeerOptions = ConnectOptions & {json?: boolean};
@@ -52,9 +53,7 @@ export async function peersAdd(name: string, spec: string | undefined, o: PeerOp
   const {target, result, facts} = await changePeers(spec, o, {peers: [name]});
   const conf = clientConfPath(serverName(facts.hostname, target.host), name);
   if (o.json) {
-    process.stdout.write(
-      `${JSON.stringify({peer: name, target: target.label, changed: result.changed, clientConfig: conf}, null, 2)}\n`,
-    );
+    printJson('peers add', {peer: name, target: target.label, changed: result.changed, clientConfig: conf});
     return;
   }
   process.stdout.write(`peer ${name}: client config ${conf}\n${await terminalQr(readFileSync(conf, 'utf8'))}`);
@@ -63,10 +62,7 @@ export async function peersAdd(name: string, spec: string | undefined, o: PeerOp
 export async function peersRemove(name: string, spec: string | undefined, o: PeerOptions): Promise<void> {
   safeName(name, 'peer name');
   const {target, result} = await changePeers(spec, o, {peers_remove: [name]});
-  if (o.json)
-    process.stdout.write(
-      `${JSON.stringify({peer: name, target: target.label, removed: true, changed: result.changed}, null, 2)}\n`,
-    );
+  if (o.json) printJson('peers remove', {peer: name, target: target.label, removed: true, changed: result.changed});
   else
     process.stdout.write(
       `peer ${name} removed from ${target.label} (${result.changed} change(s)); its tunnel no longer works, and its key and client config on this machine are deleted\n`,
@@ -90,7 +86,7 @@ export async function peersList(spec: string | undefined, o: PeerOptions): Promi
       lastHandshake: Number(seen.get(p.publicKey) ?? 0),
     }));
     if (o.json) {
-      process.stdout.write(`${JSON.stringify({target: target.label, peers: rows}, null, 2)}\n`);
+      printJson('peers list', {target: target.label, peers: rows});
       return;
     }
     for (const p of rows) {
@@ -120,7 +116,7 @@ export async function peersShow(name: string, spec: string | undefined, o: PeerO
     );
   }
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({peer: name, clientConfig: conf}, null, 2)}\n`);
+    printJson('peers show', {peer: name, clientConfig: conf});
     return;
   }
   process.stdout.write(`# ${conf}\n${text}\n${await terminalQr(text)}`);

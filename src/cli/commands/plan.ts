@@ -7,7 +7,7 @@ import {renderPlanSh} from '../../render/plan-sh.js';
 import {makeStyle, renderPlan} from '../../render/plan-text.js';
 import {InputError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
-import {planJson} from '../json.js';
+import {planJson, printJson} from '../json.js';
 import {setupRun} from '../run-setup.js';
 
 interface PlanOptions extends ConnectOptions {
@@ -36,8 +36,9 @@ export async function runPlan(spec: string | undefined, o: PlanOptions): Promise
     );
     const header = `portcullis plan: recipe ${setup.recipeName} for ${target ? target.label : `a fresh ${facts.os.pretty} (offline profile)`}: ${describeFacts(facts)}`;
     if (o.json) {
-      process.stdout.write(
-        `${JSON.stringify(planJson(setup.recipeName, target?.label ?? `profile:${o.platform}`, facts, steps, exposures(facts)), null, 2)}\n`,
+      printJson(
+        'plan',
+        planJson(setup.recipeName, target?.label ?? `profile:${o.platform}`, facts, steps, exposures(facts)),
       );
     } else if (o.format === 'sh') {
       process.stdout.write(renderPlanSh(steps, header));

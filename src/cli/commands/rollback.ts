@@ -1,6 +1,7 @@
 import {readTargetJournal, rollbackSteps, undoable} from '../../engine/rollback.js';
 import {RunError} from '../../util/errors.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
+import {printJson, rollbackJson} from '../json.js';
 
 export async function runRollback(
   spec: string | undefined,
@@ -29,10 +30,7 @@ export async function runRollback(
       step: (s) => process.stderr.write(`rolling back ${s.step} (run ${s.run})\n`),
       hop: (message) => process.stderr.write(`${message}\n`),
     });
-    if (o.json)
-      process.stdout.write(
-        `${JSON.stringify({target: target.label, rolledBack: list, changed: list.length, via: last.label}, null, 2)}\n`,
-      );
+    if (o.json) printJson('rollback', rollbackJson(target.label, list, last.label));
     else if (list.length)
       process.stderr.write(
         `rolled back ${list.length} step(s)${last !== target ? `; it went on over ${last.label} when ${target.label} could not stay` : ''}\n`,

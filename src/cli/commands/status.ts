@@ -3,6 +3,7 @@ import {readTargetJournal} from '../../engine/rollback.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
 import {exposures} from '../../platform/exposure.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
+import {printJson, statusJson} from '../json.js';
 
 export async function runStatus(spec: string | undefined, o: ConnectOptions & {json?: boolean}): Promise<void> {
   const target = await openTarget(spec, o);
@@ -11,9 +12,7 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
     const steps = checkpoints(entries);
     const exp = exposures(facts);
     if (o.json) {
-      process.stdout.write(
-        `${JSON.stringify({target: target.label, platform: facts.platform, checkpoints: steps, armedTimers: facts.portcullis.armedTimers, exposures: exp}, null, 2)}\n`,
-      );
+      printJson('status', statusJson(target.label, facts, steps, exp));
       return;
     }
     const w = (s: string) => process.stdout.write(`${s}\n`);

@@ -1,0 +1,220 @@
+import {z} from 'zod';
+import {PLATFORMS} from '../platform/facts.js';
+
+/**
+ * The shape of every `--json` document: the builders in json.ts return these types, and
+ * schema/result.schema.json is generated from them (npm run schema). Objects are strict: a field the
+ * schema does not name is a defect, caught by the tests that validate every document against the file.
+ */
+
+/** Bumped when a field is removed, renamed or changes type; a release that only adds fields keeps it. */
+export const RESULT_VERSION = 1;
+
+/** What the process exit status means, for every command (documented in the schema and the README). */
+export const EXIT_CODES = {
+  0: 'success (plan: the plan was printed; apply: every step applied or already compliant)',
+  1: 'a run failed or was stopped; what it had started was rolled back (or the error says what was not)',
+  2: 'bad input (arguments, recipe values, files): nothing was changed, nothing was connected to',
+  130: 'interrupted twice (Ctrl-C): left at once; a step under its dead-man timer is restored by the timer',
+} as const;
+
+const count = z.number().int().min(0);
+const text = z.string();
+
+const finding = z.strictObject({
+  level: z.enum(['info', 'warn', 'error']),
+  message: text,
+  fix: text.optional().describe('what to do about it'),
+});
+
+export const exposureSchema = z
+  .strictObject({
+    proto: z.enum(['tcp', 'udp']),
+    address: text.describe('the listening address (0.0.0.0 and :: mean every address)'),
+    port: z.number().int().min(0).max(65535),
+    process: text,
+    public: z.boolean().describe('bound to every address or a public one, not loopback'),
+    blocked: z.boolean().describe('public, but the active firewall drops it from outside'),
+    exposed: z.boolean().describe('public and not blocked: reachable from anywhere'),
+    flag: z.boolean().describe('exposed and not meant to be public (SSH, WireGuard, recipe ports)'),
+    fix: text.optional().describe('how to stop exposing it, for a flagged socket'),
+  })
+  .meta({id: 'exposure', title: 'a listening socket and whether it is reachable from anywhere'});
+
+const common = {
+  version: z.literal(RESULT_VERSION).describe('version of this document shape (schema/result.schema.json)'),
+};
+
+const target = text.describe('the target as given (user@host[:port]), or local');
+
+export const planResultSchema = z
+  .strictObject({
+    ...common,
+    command: z.literal('plan'),
+    recipe: text,
+    target: text.describe('user@host[:port], local, or profile:PLATFORM for an offline plan'),
+    platform: z.enum([...PLATFORMS, 'unknown']),
+    mode: z.literal('plan'),
+    changed: z.literal(0).describe('a plan changes nothing'),
+    steps: z.array(
+      z.strictObject({
+        id: text,
+        title: text,
+        risk: z.enum(['safe', 'reversible', 'lockout']),
+        status: z.enum(['changes', 'compliant']),
+        actions: z.array(
+          z.strictObject({
+            kind: text.describe('action kind: file.write, run, service, package.install, firewall.rule, ...'),
+            summary: text,
+            commands: z.array(text).describe('the exact shell lines apply runs for this action'),
+            diff: text.optional().describe('unified diff of a file action'),
+          }),
+        ),
+        findings: z.array(finding),
+      }),
+    ),
+    findings: z.array(finding.extend({step: text})),
+    exposures: z.array(exposureSchema),
+  })
+  .meta({id: 'plan', title: 'portcullis plan --json'});
+
+const applyCommon = {
+  ...common,
+  command: z.literal('apply'),
+  run: text.describe('run id, as in the journal'),
+  target,
+  recipe: text,
+};
+
+export const applyResultSchema = z
+  .discriminatedUnion('status', [
+    z.strictObject({
+      ...applyCommon,
+      status: z.literal('applied'),
+      changed: count,
+      steps: z.array(
+        z.strictObject({
+          id: text,
+          status: z.enum(['compliant', 'applied', 'rolled-back', 'failed', 'skipped']),
+          ms: count,
+          changed: count,
+        }),
+      ),
+      journal: text.describe("path of the run's journal on this machine"),
+      clientConfigs: z
+        .array(text)
+        .describe('paths of files written on this machine (client configs, evidence): never their contents'),
+      exposures: z.strictObject({before: z.array(exposureSchema), after: z.array(exposureSchema)}),
+      roundTrips: count,
+      waitMs: count,
+    }),
+    z.strictObject({
+      ...applyCommon,
+      status: z.literal('failed'),
+      error: text.describe('the one-line error also printed on stderr'),
+      journal: text.optional(),
+    }),
+  ])
+  .meta({id: 'apply', title: 'portcullis apply --json (and the wizard with --json)'});
+
+export const rollbackResultSchema = z
+  .strictObject({
+    ...common,
+    command: z.literal('rollback'),
+    target,
+    rolledBack: z.array(z.strictObject({run: text, step: text})).describe('newest first'),
+    changed: count,
+    via: text.describe(
+      'where the rollback finished: the target, or the way in it went on over when the target could not stay (a rollback through the tunnel that removes the tunnel)',
+    ),
+  })
+  .meta({id: 'rollback', title: 'portcullis rollback --json'});
+
+export const statusResultSchema = z
+  .strictObject({
+    ...common,
+    command: z.literal('status'),
+    target,
+    platform: z.enum([...PLATFORMS, 'unknown']),
+    checkpoints: z.array(
+      z.strictObject({run: text, step: text, state: z.enum(['done', 'rolled-back', 'in-doubt', 'armed'])}),
+    ),
+    armedTimers: z.array(text),
+    exposures: z.array(exposureSchema),
+  })
+  .meta({id: 'status', title: 'portcullis status --json'});
+
+export const peersAddResultSchema = z
+  .strictObject({
+    ...common,
+    command: z.literal('peers add'),
+    peer: text,
+    target,
+    changed: count,
+    clientConfig: text.describe('path of the client config written on this machine (0600)'),
+  })
+  .meta({id: 'peers-add', title: 'portcullis peers add --json'});
+
+export const peersRemoveResultSchema = z
+  .strictObject({
+    ...common,
+    command: z.literal('peers remove'),
+    peer: text,
+    target,
+    removed: z.literal(true),
+    changed: count,
+  })
+  .meta({id: 'peers-remove', title: 'portcullis peers remove --json'});
+
+export const peersListResultSchema = z
+  .strictObject({
+    ...common,
+    command: z.literal('peers list'),
+    target,
+    peers: z.array(
+      z.strictObject({
+        name: text,
+        address: text,
+        publicKey: text,
+        lastHandshake: count.describe('unix time of the last handshake; 0: never'),
+      }),
+    ),
+  })
+  .meta({id: 'peers-list', title: 'portcullis peers list --json'});
+
+export const peersShowResultSchema = z
+  .strictObject({
+    ...common,
+    command: z.literal('peers show'),
+    peer: text,
+    clientConfig: text.describe('path of the client config on this machine'),
+  })
+  .meta({id: 'peers-show', title: 'portcullis peers show --json'});
+
+export const resultSchema = z.union([
+  planResultSchema,
+  applyResultSchema,
+  rollbackResultSchema,
+  statusResultSchema,
+  peersAddResultSchema,
+  peersRemoveResultSchema,
+  peersListResultSchema,
+  peersShowResultSchema,
+]);
+
+export type Result = z.output<typeof resultSchema>;
+export type ResultCommand = Result['command'];
+
+/** schema/result.schema.json: the published contract of --json, with the exit codes beside it. */
+export function resultJsonSchema(): Record<string, unknown> {
+  const codes = Object.entries(EXIT_CODES)
+    .map(([code, meaning]) => `${code}: ${meaning}`)
+    .join('; ');
+  const {$schema, ...rest} = z.toJSONSchema(resultSchema, {io: 'output', target: 'draft-2020-12'});
+  return {
+    $schema,
+    title: 'portcullis --json result',
+    description: `One document on stdout per run of a command with --json; human progress goes to stderr. \`command\` says which document it is, \`version\` its shape (${RESULT_VERSION}). Exit codes: ${codes}.`,
+    ...rest,
+  };
+}
