@@ -214,7 +214,7 @@ export function resultJsonSchema(): Record<string, unknown> {
   return {
     $schema,
     title: 'portcullis --json result',
-    description: `One document on stdout per run of a command with --json; human progress goes to stderr. \`command\` says which document it is, \`version\` its shape (${RESULT_VERSION}). Exit codes: ${codes}.`,
+    description: `One document on stdout per run of a command with --json; human progress and errors go to stderr. \`command\` says which document it is, \`version\` its shape (${RESULT_VERSION}). Other commands print a document only when they succeed; apply also prints one with status failed when it stops after its values were read. Exit codes: ${codes}.`,
     ...rest,
   };
 }
