@@ -131,11 +131,23 @@ describe.skipIf(e2eSkipReason())('ssh hardening on the sandbox VPS', () => {
     expect(JSON.parse(r.stdout).changed).toBe(0);
   });
 
-  it('rollback restores /etc/ssh byte for byte and the old way in', async () => {
-    const r = await portcullis(vps, ['rollback', 'admin@192.0.2.10:2222'], {
+  it('status --json shows the run: admin-user and ssh-hardening done, no armed timer', async () => {
+    const r = await portcullis(vps, ['status', 'admin@192.0.2.10:2222', '--json'], {
       env: {PORTCULLIS_SUDO_PASSWORD: ADMIN_PASSWORD},
     });
     expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({version: 1, command: 'status', platform: 'debian-12', armedTimers: []});
+    for (const step of ['admin-user', 'ssh-hardening'])
+      expect(out.checkpoints).toContainEqual(expect.objectContaining({step, state: 'done'}));
+  });
+
+  it('rollback restores /etc/ssh byte for byte and the old way in', async () => {
+    const r = await portcullis(vps, ['rollback', 'admin@192.0.2.10:2222', '--json'], {
+      env: {PORTCULLIS_SUDO_PASSWORD: ADMIN_PASSWORD},
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).rolledBack.map((s: {step: string}) => s.step)).toContain('ssh-hardening');
     expect(await hashTree(vps, '/etc/ssh')).toBe(pristine);
     await waitFor('root to get in on 22 again', () => canLogin(vps, 'root', 22), 10_000);
   });

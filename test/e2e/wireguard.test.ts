@@ -102,6 +102,18 @@ describe.skipIf(e2eSkipReason())('WireGuard on the sandbox VPS (userspace, no ke
     );
     expect(peers.peers.map((p: {name: string}) => p.name).sort()).toEqual(['admin', 'alice']);
     expect(peers.peers.find((p: {name: string}) => p.name === 'alice').address).toBe('10.66.0.3');
+    const show = await portcullis(
+      vps,
+      ['peers', 'show', 'alice', ADMIN, '--ssh-config', vps.sshConfigPath, '--json'],
+      sudo,
+    );
+    expect(show.code, show.stderr).toBe(0);
+    expect(JSON.parse(show.stdout)).toEqual({
+      version: 1,
+      command: 'peers show',
+      peer: 'alice',
+      clientConfig: JSON.parse(add.stdout).clientConfig,
+    });
     const rm = await portcullis(
       vps,
       ['peers', 'remove', 'alice', ADMIN, '--ssh-config', vps.sshConfigPath, '--json'],

@@ -61,8 +61,8 @@ export async function complete(program: Command, words: readonly string[]): Prom
   return matching(names);
 }
 
-function subcommands(c: Command): Command[] {
-  return c.commands.filter((s) => !(s as Command & {_hidden?: boolean})._hidden);
+function subcommands(c: Command): readonly Command[] {
+  return c.commands;
 }
 
 function findOption(c: Command, flag: string): Option | undefined {
