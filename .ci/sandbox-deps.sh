@@ -17,7 +17,7 @@ export DEBIAN_FRONTEND=noninteractive
 # wireguard-tools + wireguard-go: laptop-side userspace WireGuard (the kernel has no wireguard module).
 # openssh-client/sshpass/nmap/netcat-openbsd/curl/iputils-ping: laptop and attacker tooling used by the tests.
 # iptables/nftables: wg-quick and tests set rules in the laptop netns. procps/psmisc/tmux: inspecting and rehearsing by hand.
-# zsh/fish: the completion scripts are checked in the real shells (test/unit/cli/completion.test.ts).
+# zsh/fish: the completion scripts are checked in the real shells (test/unit/cli/completion*.test.ts).
 apt-get install -y --no-install-recommends \
   ca-certificates \
   curl \
