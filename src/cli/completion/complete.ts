@@ -36,7 +36,7 @@ export async function complete(program: Command, words: readonly string[]): Prom
       if (takesValue(opt) && eq < 0) pending = opt;
       else line.given.set(opt.attributeName(), eq > 0 ? w.slice(eq + 1) : undefined);
     } else {
-      const sub = line.operands === 0 ? subcommands(line.command).find((c) => c.name() === w) : undefined;
+      const sub = line.operands === 0 ? line.command.commands.find((c) => c.name() === w) : undefined;
       if (sub) {
         line.command = sub;
         line.given = new Map();
@@ -54,15 +54,11 @@ export async function complete(program: Command, words: readonly string[]): Prom
   }
   if (!operandsOnly && cur.startsWith('-')) return matching(optionsOf(line));
   const next = line.command.registeredArguments[line.operands];
-  const names = line.operands === 0 ? subcommands(line.command).map((c) => c.name()) : [];
+  const names = line.operands === 0 ? line.command.commands.map((c) => c.name()) : [];
   if (next?.argChoices) return matching([...names, ...next.argChoices]);
   if (line.command.name() === 'show' && line.command.parent?.name() === 'recipes' && line.operands === 0)
     return matching(await recipeNames());
   return matching(names);
-}
-
-function subcommands(c: Command): readonly Command[] {
-  return c.commands;
 }
 
 function findOption(c: Command, flag: string): Option | undefined {
