@@ -1,7 +1,7 @@
 import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
 import type {Action, Finding, ProbeData, Step} from '../src/engine/types.js';
 import {lets} from '../src/platform/firewall/inbound.js';
-import {loadTeamFile, type Team, type TeamMember} from '../src/team/team-file.js';
+import {checkTeamKeepsOperator, loadTeamFile, type Team, type TeamMember} from '../src/team/team-file.js';
 import {quote} from '../src/util/shell.js';
 import {userName} from '../src/util/validate.js';
 import {clientConfPath, serverName} from '../src/wg/client-store.js';
@@ -158,9 +158,14 @@ export const team: Step<TeamParams> = {
   undo: 'The account files (/etc/passwd, shadow, group, gshadow and their backups) and every touched authorized_keys are restored byte for byte; a home directory created by this run is removed. Ended processes are not restarted.',
   params(values, facts) {
     const admin = typeof values.admin_user === 'string' ? userName(values.admin_user, 'admin_user') : undefined;
+    const team = typeof values.team_file === 'string' ? loadTeamFile(values.team_file) : undefined;
+    const keep = [...new Set([facts.operator.loginUser, ...(admin ? [admin] : []), 'root'])];
+    // Refused before the run's first step (every step's params are computed then): the wireguard step,
+    // which runs earlier, would otherwise already have revoked the member's peer.
+    if (team) checkTeamKeepsOperator(team, keep);
     return {
-      team: typeof values.team_file === 'string' ? loadTeamFile(values.team_file) : undefined,
-      protected: [...new Set([facts.operator.loginUser, ...(admin ? [admin] : []), 'root'])],
+      team,
+      protected: keep,
       wgPort: typeof values.wg_port === 'number' ? values.wg_port : 51820,
     };
   },
@@ -213,11 +218,6 @@ export const team: Step<TeamParams> = {
         findings.push({
           level: 'error',
           message: `${m.name}'s home or ~/.ssh is a symbolic link; portcullis never writes through one (check the account by hand)`,
-        });
-      if (m.state === 'left' && p.protected.includes(m.name))
-        findings.push({
-          level: 'error',
-          message: `${m.name} is the account this run logs in as (or the admin user); marking it as left would lock you out`,
         });
     }
     if (findings.some((f) => f.level === 'error')) return {actions, findings, onRollback};

@@ -116,7 +116,7 @@ export function buildProgram(): Command {
   targetOptions(recipeOptions(program))
     .option('--until <step>', 'stop after this step')
     .option('--break-lock', 'clear a lock left by an interrupted run (refused while its process still runs)')
-    .option('--confirm-timeout <seconds>', 'dead-man window for risky steps', '120')
+    .option('--confirm-timeout <seconds>', 'dead-man window for risky steps, 15-3600 (default: 120)')
     .action(async (target: string | undefined, o) => {
       const {runWizard} = await import('./commands/wizard.js');
       await runWizard(target, o);
@@ -139,7 +139,7 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'do not ask; values come from the recipe, --set and their defaults')
     .option('--until <step>', 'stop after this step')
     .option('--break-lock', 'clear a lock left by an interrupted run (refused while its process still runs)')
-    .option('--confirm-timeout <seconds>', 'dead-man window for risky steps', '120')
+    .option('--confirm-timeout <seconds>', 'dead-man window for risky steps, 15-3600 (default: 120)')
     .option('--connect-tunnel', 'bring the WireGuard tunnel up on this machine to prove it (needs root and wg-quick)')
     .option(
       '--no-ahead',

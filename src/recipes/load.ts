@@ -95,7 +95,14 @@ function parseYaml<T>(text: string, file: string, schema: z.ZodType<T>): T {
     const pos = e?.linePos?.[0];
     throw new InputError(`${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${e?.message.split('\n')[0] ?? 'invalid YAML'}`);
   }
-  const res = schema.safeParse(doc.toJS() ?? {});
+  let js: unknown;
+  try {
+    // The yaml library stops alias bombs (and deep nesting) here, with a plain Error.
+    js = doc.toJS({maxAliasCount: 100});
+  } catch (e) {
+    throw new InputError(`${file}:1:1: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const res = schema.safeParse(js ?? {});
   if (res.success) return res.data;
   const issue = res.error.issues[0];
   const path = (issue?.path ?? []) as (string | number)[];
@@ -136,7 +143,8 @@ export function parseSets(sets: readonly string[]): Record<string, unknown> {
     const key = s.slice(0, eq);
     const raw = s.slice(eq + 1);
     if (CONTROL.test(raw)) throw new InputError(`--set ${key}: the value contains a newline or control character`);
-    const field = shape[key];
+    // Own keys only: `__proto__`, `toString` or `constructor` are unknown keys, not the prototype's.
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (!field) throw new InputError(`--set ${key}: unknown key; known keys: ${Object.keys(shape).join(', ')}`);
     const kind = baseType(field);
     let value: unknown = raw;

@@ -1,5 +1,7 @@
 import {z} from 'zod';
-import {CONTROL} from '../util/validate.js';
+import {parseNet, tooBroad} from '../lockdown/net.js';
+import {CONTROL, sshPublicKey} from '../util/validate.js';
+import {parseSubnet} from '../wg/subnet.js';
 import {addressOrNetwork, ipOnly} from './net-values.js';
 
 /**
@@ -11,6 +13,20 @@ const lineText = z
   .string()
   .max(500)
   .refine((s) => !CONTROL.test(s), 'must be one line without control characters');
+
+/**
+ * A value also checked by the validator its step uses, here, before connecting: the validator's own
+ * one-line message becomes the issue (exit 2 with nothing changed, never a refusal halfway through a run).
+ */
+function checkedBy<T extends z.ZodType<string>>(schema: T, check: (s: string) => unknown): T {
+  return schema.superRefine((s, ctx) => {
+    try {
+      check(s);
+    } catch (e) {
+      ctx.addIssue({code: 'custom', message: (e as Error).message});
+    }
+  }) as unknown as T;
+}
 
 /** fail2ban times: seconds, or a number with s, m, h, d or w (24h, 7d). */
 const f2bTime = z.union([
@@ -27,7 +43,7 @@ export const valuesSchema = z
       .describe(
         'the sudo user who stays able to log in (default: the non-root user you log in as; required when you log in as root)',
       ),
-    admin_key: lineText
+    admin_key: checkedBy(lineText, (k) => sshPublicKey(k, 'admin_key'))
       .optional()
       .describe("SSH public key for admin_user (default: the key this session used, from root's authorized_keys)"),
     admin_sudo: z
@@ -45,7 +61,11 @@ export const valuesSchema = z
     permit_root_login: z.enum(['no', 'prohibit-password']).optional().describe('no (default) or prohibit-password'),
     password_authentication: z.boolean().optional().describe('false (default): key-only logins'),
     allow_users: z
-      .array(z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/))
+      .array(z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a login name: lowercase letters, digits, _ and -'))
+      .min(
+        1,
+        'an empty list would drop the AllowUsers line and let every account log in; leave allow_users out for the default',
+      )
       .optional()
       .describe('AllowUsers list (default: admin_user and the non-root user you log in as)'),
     allow_tcp_forwarding: z.boolean().optional().describe('false (default)'),
@@ -71,9 +91,7 @@ export const valuesSchema = z
       .array(z.string().regex(/^[0-9]{1,5}\/(tcp|udp)$/, 'like 443/tcp'))
       .optional()
       .describe('ports that stay public, like 443/tcp (default: none)'),
-    wg_subnet: z
-      .string()
-      .max(50)
+    wg_subnet: checkedBy(z.string().max(50), (v) => parseSubnet(v))
       .optional()
       .describe('tunnel network (default: a free /24 in 10.x, 10.66.0.0/24 when free)'),
     peers: z
@@ -106,7 +124,12 @@ export const valuesSchema = z
       .optional()
       .describe('look-back for changed units and auth failures: 7 days (default)'),
     lockdown_allow_from: z
-      .array(addressOrNetwork)
+      .array(
+        checkedBy(addressOrNetwork, (v) => {
+          if (tooBroad(parseNet(v, 'lockdown_allow_from entry')))
+            throw new Error('lets in (almost) everyone, which is no lockdown; name your own networks');
+        }),
+      )
       .max(50)
       .optional()
       .describe('addresses or networks that keep SSH during a lockdown besides yours and the tunnel (default: none)'),

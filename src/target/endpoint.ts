@@ -40,3 +40,8 @@ export function formatEndpoint(e: Endpoint): string {
   const h = e.host.includes(':') ? `[${e.host}]` : e.host;
   return `${e.user ? `${e.user}@` : ''}${h}${e.port ? `:${e.port}` : ''}`;
 }
+
+/** The account TARGET names (user@host), known before connecting; undefined for --local or a bare host. */
+export function loginOf(spec: string | undefined, o: {local?: boolean}): string | undefined {
+  return spec === undefined || o.local ? undefined : parseEndpoint(spec).user;
+}

@@ -169,6 +169,19 @@ function describe(issue: z.core.$ZodIssue | undefined): string {
   return issue.message;
 }
 
+/**
+ * A member marked as left is locked and their peer revoked: never the account the run logs in as, nor the
+ * admin user (that would lock the operator out). Checked before connecting with the names known then
+ * (TARGET's user, admin_user) and again before the first step with the login the server reports.
+ */
+export function checkTeamKeepsOperator(team: Team, keep: readonly (string | undefined)[]): void {
+  for (const m of team.members)
+    if (m.state === 'left' && keep.includes(m.name))
+      throw new InputError(
+        `team file ${team.file}: ${m.name} is the account this run logs in as (or the admin user); marking it as left would lock you out`,
+      );
+}
+
 /** The WireGuard peers a team file asks for: one per active member, and the members who left to revoke. */
 export function teamPeers(values: Record<string, unknown>): {add: string[]; remove: string[]} {
   if (typeof values.team_file !== 'string') return {add: [], remove: []};

@@ -38,18 +38,22 @@ export function isIPv4(s: string): boolean {
   return parts.length === 4 && parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
 }
 
+/** RFC 4291 text form: eight groups, or fewer around one `::`; never an empty group (`:::`, `1:::2`). */
 export function isIPv6(s: string): boolean {
   if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(':')) return false;
-  const dbl = s.split('::');
-  if (dbl.length > 2) return false;
-  const groups = s.split(':').filter((g) => g !== '');
+  const halves = s.split('::');
+  if (halves.length > 2) return false;
+  const groupsOf = (part: string) => (part === '' ? [] : part.split(':'));
+  const groups = [...groupsOf(halves[0] ?? ''), ...groupsOf(halves[1] ?? '')];
+  if (groups.some((g) => g === '')) return false;
   const last = groups[groups.length - 1];
-  const v4tail = last?.includes('.') ?? false;
+  // A dotted IPv4 tail only ends the address (::ffff:192.0.2.1), never before a `::`.
+  const v4tail = last?.includes('.') === true && !s.endsWith('::');
   if (v4tail && !isIPv4(last as string)) return false;
   const hexGroups = v4tail ? groups.slice(0, -1) : groups;
   if (!hexGroups.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
   const count = hexGroups.length + (v4tail ? 2 : 0);
-  return dbl.length === 2 ? count < 8 : count === 8;
+  return halves.length === 2 ? count < 8 : count === 8;
 }
 
 export function hostName(value: string, what = 'host'): string {

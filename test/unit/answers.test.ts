@@ -2,6 +2,7 @@ import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {buildProgram} from '../../src/cli/main.js';
 import {saveAnswers, setupRun} from '../../src/cli/run-setup.js';
 import {answersJsonSchema, recipeJsonSchema} from '../../src/recipes/json-schema.js';
 import {loadAnswers} from '../../src/recipes/load.js';
@@ -32,6 +33,33 @@ describe('answers files', () => {
     expect(() => loadAnswers(file)).toThrow(/bad\.yaml:2:11: ssh_port: expected number/);
     writeFileSync(file, 'admin_user: admin\nrm_rf: true\n');
     expect(() => loadAnswers(file)).toThrow(/bad\.yaml:1:1: document: unknown key\(s\) rm_rf/);
+  });
+});
+
+describe('the dead-man window', () => {
+  const parsed = async (argv: string[]) => {
+    const program = buildProgram();
+    let opts: Record<string, unknown> = {};
+    program.commands
+      .find((c) => c.name() === 'apply')
+      ?.action((_t: string, o: Record<string, unknown>) => {
+        opts = o;
+      });
+    await program.parseAsync(argv, {from: 'user'});
+    return opts as {set?: string[]; confirmTimeout?: string};
+  };
+
+  it('--set confirm_timeout=600 is honoured: no flag default replaces it with 120', async () => {
+    const o = await parsed(['apply', 'root@h', '--yes', '--set', 'confirm_timeout=600']);
+    expect(o.confirmTimeout).toBeUndefined();
+    expect(setupRun(o).values.confirm_timeout).toBe(600);
+  });
+
+  it('--confirm-timeout wins over --set, within the schema range 15-3600', async () => {
+    const o = await parsed(['apply', 'root@h', '--set', 'confirm_timeout=600', '--confirm-timeout', '3600']);
+    expect(setupRun(o).values.confirm_timeout).toBe(3600);
+    expect(() => setupRun({confirmTimeout: '9999'})).toThrow(/give whole seconds from 15 to 3600/);
+    expect(setupRun({confirmTimeout: '15'}).values.confirm_timeout).toBe(15);
   });
 });
 

@@ -1,16 +1,19 @@
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterAll, describe, expect, it} from 'vitest';
+import {afterAll, describe, expect, it, vi} from 'vitest';
+import {main} from '../../src/cli/main.js';
 import type {ProbeData, Step, StepPlan} from '../../src/engine/types.js';
 import type {Facts} from '../../src/platform/facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {loadRecipe, parseRecipe, parseSets} from '../../src/recipes/load.js';
+import {valuesSchema} from '../../src/recipes/schema.js';
 import {loadTeamFile, parseTeam} from '../../src/team/team-file.js';
 import {InputError} from '../../src/util/errors.js';
 import {lockdown} from '../../steps/lockdown.js';
 import {type TeamParams, team as teamStep} from '../../steps/team.js';
 import {wgParams} from '../../steps/wireguard.js';
+import {hostileCases, materialize} from '../helpers/hostile-cases.js';
 
 /**
  * Hostile inputs: every one is refused with a message that says what and where, by the recipe loader,
@@ -472,5 +475,78 @@ describe('hostile recipes, values and team files', () => {
       {name: 'alice', key: ALICE, groups: ['developers'], state: 'active'},
       {name: 'bob', key: undefined, groups: [], state: 'left'},
     ]);
+  });
+});
+
+/**
+ * The same refusals as the operator meets them: the CLI in-process, exit 2 and one readable line, and no
+ * connection attempted (any target the CLI would open is recorded here and refused).
+ */
+const contacted = vi.hoisted(() => [] as string[]);
+vi.mock('../../src/target/ssh-target.js', () => ({
+  SshTarget: {
+    create: async (o: {endpoint: {host: string}}) => {
+      contacted.push(`ssh ${o.endpoint.host}`);
+      throw new Error('test: the CLI connected to a target');
+    },
+  },
+}));
+vi.mock('../../src/target/local-target.js', () => ({
+  LocalTarget: class {
+    constructor() {
+      contacted.push('local');
+      throw new Error('test: the CLI ran on this machine');
+    }
+  },
+}));
+
+describe('hostile input at every entry point of the CLI: exit 2, one line, nothing contacted', () => {
+  const cli = hostileCases();
+  const cliDir = mkdtempSync(join(tmpdir(), 'pc-hostile-cli-'));
+  afterAll(() => rmSync(cliDir, {recursive: true, force: true}));
+
+  it('covers every entry point with 150 or more cases', () => {
+    expect(cli.length).toBeGreaterThanOrEqual(150);
+    expect(new Set(cli.map((c) => c.name)).size).toBe(cli.length);
+    // Every key of the values schema (every recipe's keys) has at least one bad --set.
+    const keys = Object.keys(valuesSchema.shape);
+    const setKeys = new Set(
+      cli.flatMap((c) => c.argv.filter((_, i) => c.argv[i - 1] === '--set').map((kv) => kv.split('=')[0])),
+    );
+    for (const k of keys) expect(setKeys.has(k), k).toBe(true);
+    for (const cmd of ['apply', 'plan', 'rollback', 'status', 'peers'])
+      expect(
+        cli.some((c) => c.argv[0] === cmd && c.name.includes('TARGET')),
+        cmd,
+      ).toBe(true);
+  });
+
+  it.each(cli)('$name', async (c) => {
+    const argv = materialize(c, cliDir);
+    contacted.length = 0;
+    let err = '';
+    let out = '';
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      err += String(s);
+      return true;
+    });
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+      out += String(s);
+      return true;
+    });
+    let code: number;
+    try {
+      code = await main(argv);
+    } finally {
+      e.mockRestore();
+      o.mockRestore();
+    }
+    expect(contacted, err).toEqual([]);
+    expect({code, err}).toMatchObject({code: 2});
+    expect(out).toBe('');
+    // One readable line: `portcullis: ` and the reason, no stack, no zod dump, no second line.
+    expect(err).toMatch(/^portcullis: [^\n]+\n$/);
+    expect(err).not.toMatch(/ZodError|\bat .*\.[jt]s:\d+|\[object Object\]|undefined/);
+    expect(err.slice('portcullis: '.length)).toMatch(c.error);
   });
 });

@@ -176,3 +176,33 @@ describe('team peers', () => {
     expect(wg.remove).toEqual(['alice']);
   });
 });
+
+describe('a left member that is the login account', () => {
+  it('team-onboarding refuses before its first step: the wireguard step never revokes the peer', async () => {
+    const {fakeTarget} = await import('../helpers/fake-target.js');
+    const {applyRunbook} = await import('../../src/engine/runbook.js');
+    const {LocalJournal} = await import('../../src/engine/journal.js');
+    const {InputError} = await import('../../src/util/errors.js');
+    const {stepsFor} = await import('../../steps/index.js');
+    const {target, scripts} = fakeTarget();
+    // The server says this session logs in as deploy (a bare TARGET host: the user came from ssh_config).
+    const asDeploy = {...facts, operator: {...facts.operator, loginUser: 'deploy'}};
+    const run = applyRunbook({
+      target,
+      facts: asDeploy,
+      steps: stepsFor(['preflight', 'wireguard', 'team']),
+      values: {
+        team_file: teamFile(`members:\n  - name: deploy\n    state: left\n  - name: alice\n    key: ${ALICE}\n`),
+      },
+      runId: 'RUN',
+      journal: new LocalJournal(join(dir, 'journal.jsonl')),
+      events: () => {},
+      confirm: async () => true,
+      lock: false,
+    });
+    await expect(run).rejects.toThrow(InputError);
+    await expect(run).rejects.toThrow(/deploy is the account this run logs in as .*would lock you out/);
+    // No step segment ran: nothing was revoked, written or installed.
+    expect(scripts.filter((s) => s.includes('pcfail'))).toEqual([]);
+  });
+});

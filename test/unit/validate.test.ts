@@ -1,6 +1,8 @@
 import {describe, expect, it} from 'vitest';
+import {parseNet} from '../../src/lockdown/net.js';
 import {parseEndpoint} from '../../src/target/endpoint.js';
-import {cidr, hostName, port, safeName, sshPublicKey, userName} from '../../src/util/validate.js';
+import {cidr, hostName, isIPv6, port, safeName, sshPublicKey, userName} from '../../src/util/validate.js';
+import {operatorIgnore} from '../../steps/fail2ban.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl op@laptop';
 
@@ -19,6 +21,30 @@ describe('validators', () => {
     'cidr %j is refused',
     (c) => {
       expect(() => cidr(c)).toThrow();
+    },
+  );
+  it.each([
+    ':::',
+    '1:::2',
+    ':::/64',
+    '::::',
+    ':1::',
+    '1::2::3',
+    '1.2.3.4::',
+    'fe80::1:',
+    '1:2:3:4:5:6:7:8:9',
+    '::1.2.3',
+  ])('IPv6 %j with an empty or extra group is refused everywhere (no NaN BigInt crash)', (a) => {
+    expect(isIPv6(a)).toBe(false);
+    expect(() => cidr(`${a.replace(/\/64$/, '')}/64`)).toThrow(/not a valid IPv4 or IPv6 network|CIDR/);
+    expect(() => parseNet(a, 'address')).toThrow(/is not|network/);
+    expect(() => operatorIgnore(a)).toThrow(/your client address/);
+    expect(() => hostName(a)).toThrow(/not a host name/);
+  });
+  it.each(['::', '::1', '1::', '2001:db8::1', '::ffff:192.0.2.1', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:1.2.3.4'])(
+    'IPv6 %j is accepted',
+    (a) => {
+      expect(isIPv6(a)).toBe(true);
     },
   );
   it('accepts IPv4 and IPv6 networks', () => {

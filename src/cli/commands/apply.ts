@@ -4,10 +4,11 @@ import {describeFacts, detectFacts} from '../../platform/detect.js';
 import {type Exposure, exposures, meantPublic} from '../../platform/exposure.js';
 import {exposureTable} from '../../render/exposure-table.js';
 import {makeStyle} from '../../render/plan-text.js';
+import {loginOf} from '../../target/endpoint.js';
 import type {Target} from '../../target/types.js';
 import type {FirstFrame} from '../../ui/pre-frame.js';
 import {exitCodeOf, InputError, RunError} from '../../util/errors.js';
-import {type ConnectOptions, openTarget} from '../connect.js';
+import {type ConnectOptions, checkTarget, openTarget} from '../connect.js';
 import {currentTerminal, openFrontend, outputMode, wantsColor} from '../frontend.js';
 import {appliedJson, failedJson, printJson} from '../json.js';
 import {newRunId, saveAnswers, setupRun} from '../run-setup.js';
@@ -30,7 +31,8 @@ export interface ApplyCliOptions extends ConnectOptions {
 }
 
 export async function runApply(spec: string | undefined, o: ApplyCliOptions): Promise<void> {
-  const setup = setupRun(o);
+  checkTarget(spec, o);
+  const setup = setupRun({...o, login: loginOf(spec, o)});
   if (o.saveAnswers) {
     const skipped = saveAnswers(o.saveAnswers, setup.values);
     process.stderr.write(

@@ -5,6 +5,7 @@ import type {PlatformId} from '../../platform/facts.js';
 import {profileFacts} from '../../platform/profiles.js';
 import {renderPlanSh} from '../../render/plan-sh.js';
 import {makeStyle, renderPlan} from '../../render/plan-text.js';
+import {loginOf} from '../../target/endpoint.js';
 import {InputError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
 import {planJson, printJson} from '../json.js';
@@ -19,9 +20,10 @@ interface PlanOptions extends ConnectOptions {
 }
 
 export async function runPlan(spec: string | undefined, o: PlanOptions): Promise<void> {
-  const setup = setupRun(o);
-  if (o.platform && (spec || o.local))
+  if (o.platform && (spec !== undefined || o.local))
     throw new InputError('--platform plans offline: give it without a TARGET or --local');
+  if (!o.platform) (await import('../connect.js')).checkTarget(spec, o);
+  const setup = setupRun({...o, login: loginOf(spec, o)});
   // Offline plans never load the ssh machinery: startup time is measured (bench/startup).
   const target = o.platform ? undefined : await (await import('../connect.js')).openTarget(spec, o);
   try {
