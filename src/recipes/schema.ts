@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {parseNet, tooBroad} from '../lockdown/net.js';
-import {CONTROL, sshPublicKey} from '../util/validate.js';
+import {parsePortSpec} from '../platform/firewall/policy.js';
+import {CONTROL, plainText, sshPublicKey} from '../util/validate.js';
 import {parseSubnet} from '../wg/subnet.js';
 import {addressOrNetwork, ipOnly} from './net-values.js';
 
@@ -31,7 +32,7 @@ function checkedBy<T extends z.ZodType<string>>(schema: T, check: (s: string) =>
 /** fail2ban times: seconds, or a number with s, m, h, d or w (24h, 7d). */
 const f2bTime = z.union([
   z.string().regex(/^[1-9][0-9]{0,6}[smhdw]?$/, 'a time like 600, 10m, 24h or 7d'),
-  z.number().int().min(1),
+  z.number().int().min(1).max(9_999_999, 'at most 9999999 seconds (write longer times like 7d or 52w)'),
 ]);
 
 export const valuesSchema = z
@@ -52,7 +53,7 @@ export const valuesSchema = z
       .describe(
         'keep (default), password (set admin_password) or nopasswd (explicit consent: root without a password)',
       ),
-    admin_password: lineText
+    admin_password: checkedBy(lineText, (v) => plainText(v, 'admin_password'))
       .optional()
       .describe('sudo password to set for a new admin_user; never saved to answers files'),
     ssh_port: portNumber
@@ -88,7 +89,7 @@ export const valuesSchema = z
       .optional()
       .describe('dead-man window in seconds for risky steps: 120 (default)'),
     public_ports: z
-      .array(z.string().regex(/^[0-9]{1,5}\/(tcp|udp)$/, 'like 443/tcp'))
+      .array(checkedBy(z.string().regex(/^[0-9]{1,5}\/(tcp|udp)$/, 'like 443/tcp'), (v) => parsePortSpec(v)))
       .optional()
       .describe('ports that stay public, like 443/tcp (default: none)'),
     wg_subnet: checkedBy(z.string().max(50), (v) => parseSubnet(v))

@@ -138,6 +138,9 @@ function setCases(): HostileCase[] {
     ['confirm_timeout=10', /--set confirm_timeout=10: Too small/],
     ['public_ports=443', /--set public_ports=443: like 443\/tcp/],
     ['public_ports=443/tcp;reboot', /like 443\/tcp/],
+    ['public_ports=0/tcp', /--set public_ports=0\/tcp: public_ports 0 is out of range \(1-65535\)/],
+    ['public_ports=99999/udp', /--set public_ports=99999\/udp: public_ports 99999 is out of range/],
+    [`admin_password=${'x'.repeat(300)}`, /admin_password is longer than 200 characters/],
     [
       'wg_subnet=0.0.0.0/0',
       /--set wg_subnet=0\.0\.0\.0\/0: wg_subnet 0\.0\.0\.0\/0: give an IPv4 network from \/8 to \/30/,
@@ -292,6 +295,11 @@ function answersCases(): HostileCase[] {
     a('wg_subnet 0.0.0.0/0', 'wg_subnet: 0.0.0.0/0\n', /a\.yaml:1:12: wg_subnet: wg_subnet 0\.0\.0\.0\/0/),
     a('an empty allow_users', 'allow_users: []\n', /allow_users: an empty list/),
     a('confirm_timeout 9999', 'confirm_timeout: 9999\n', /confirm_timeout: Too big/),
+    a(
+      'fail2ban_findtime of 99999999 seconds',
+      'fail2ban_findtime: 99999999\n',
+      /fail2ban_findtime: at most 9999999 seconds/,
+    ),
     a('a values wrapper with steps', 'values:\n  ssh_port: 22\nsteps: [lockdown]\n', /unknown key\(s\) steps|a\.yaml/),
     a('a list', '- ssh_port\n', /a\.yaml:1:1: document: expected object/),
     a('admin_user with a newline', 'admin_user: "a\\nb"\n', /admin_user: a login name/),

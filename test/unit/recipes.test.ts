@@ -1,6 +1,8 @@
 import {describe, expect, it} from 'vitest';
+import {profileFacts} from '../../src/platform/profiles.js';
 import {listRecipes, loadRecipe, parseRecipe, parseSets} from '../../src/recipes/load.js';
-import {stepsFor} from '../../steps/index.js';
+import {valuesSchema} from '../../src/recipes/schema.js';
+import {STEPS, stepsFor} from '../../steps/index.js';
 
 describe('recipes', () => {
   it('every shipped recipe parses and names existing steps', () => {
@@ -32,5 +34,27 @@ describe('recipes', () => {
     expect(() => parseSets(['admin_user=a\nb'])).toThrow(/newline/);
     expect(() => parseSets(['nope=1'])).toThrow(/unknown key/);
     expect(() => parseSets(['admin_user'])).toThrow(/key=value/);
+  });
+});
+
+describe('the schema and the steps agree on every value', () => {
+  // Values at the edges of what the schema accepts: each must also pass every step's own checks, or a run
+  // that passed validation before connecting would be refused halfway through.
+  const edges: Record<string, unknown>[] = [
+    {public_ports: ['1/tcp', '65535/udp']},
+    {fail2ban_findtime: 9_999_999, fail2ban_bantime: '9999999w'},
+    {admin_password: 'x'.repeat(200)},
+    {admin_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFluB7SM+95GnvCAj98c+Cszy+T1lczv9Vyqbo99+UVJ a@b'},
+    {wg_subnet: '10.0.0.0/8'},
+    {wg_subnet: '192.168.7.252/30'},
+    {lockdown_allow_from: ['10.0.0.0/8', '2001:db8::/16', '::1']},
+    {ban: ['192.0.2.1', '2001:db8::1']},
+    {evidence_dir: '/', evidence_days: 90},
+    {ssh_port: 65535, wg_port: 1, max_auth_tries: 20, client_alive_interval: 3600, confirm_timeout: 3600},
+  ];
+  it.each(edges)('%j passes the schema and every step', (v) => {
+    const values = valuesSchema.parse(v);
+    const facts = profileFacts('debian-12');
+    for (const s of STEPS) expect(() => s.params({...values, admin_user: 'admin'}, facts), s.id).not.toThrow();
   });
 });
