@@ -3,7 +3,8 @@ import type {Action, Derivation, Finding, Step} from '../src/engine/types.js';
 import type {Facts} from '../src/platform/facts.js';
 import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
 import {teamPeers} from '../src/team/team-file.js';
-import {port as checkPort, safeName} from '../src/util/validate.js';
+import {InputError} from '../src/util/errors.js';
+import {port as checkPort, cidr, safeName} from '../src/util/validate.js';
 import {
   clientConfPath,
   knownPeerPublicKey,
@@ -87,8 +88,12 @@ export const wgSubnetDefault: Derivation = {
   derive({facts, probe}) {
     const file = probe.files[WG_CONF];
     const current = file?.exists ? parseServerConf(file.content ?? '') : undefined;
-    if (current?.address)
+    if (current?.address) {
+      // Read from the server: a well-formed IPv4 address with its prefix, or the run stops here.
+      const c = cidr(current.address, `${WG_CONF} Address`);
+      if (c.family !== 4) throw new InputError(`${WG_CONF} Address ${JSON.stringify(current.address)} is not IPv4`);
       return formatSubnet(parseSubnet(formatSubnet(subnetOf(current.address)), `${WG_CONF} Address`));
+    }
     return formatSubnet(chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes])));
   },
 };

@@ -62,6 +62,14 @@ describe('values a later step derives are resolved before the first step', () =>
     );
   });
 
+  it("a server's wg0.conf Address that is not an IPv4 address with a prefix stops the run", () => {
+    for (const address of ['evil', '1.2.3.4.5/24', '2001:db8::1/64', '10.66.0.1/33', '10.66.0.1']) {
+      const conf = `# Managed by portcullis. x\n[Interface]\nAddress = ${address}\nListenPort = 51820\n`;
+      const probe = {files: {[WG_CONF]: {exists: true, content: conf}}, queries: {}};
+      expect(() => wgSubnetDefault.derive({values: {}, facts: debian, probe}), address).toThrow(InputError);
+    }
+  });
+
   it('a value the operator gave is never replaced, and a recipe without WireGuard derives no subnet', async () => {
     expect(pendingDerivations(freshVps, {wg_subnet: '10.80.0.0/24'})).toEqual([]);
     const noWg = stepsFor(['preflight', 'fail2ban']);
