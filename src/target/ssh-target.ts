@@ -28,8 +28,12 @@ export interface SshOptions {
 
 type SudoMode = 'root' | 'nopasswd' | 'password';
 
-/** Seconds a proof login may take after its TCP connect timeout before it counts as failed. */
-const LOGIN_GRACE_S = 25;
+/**
+ * Seconds a proof login may take after its TCP connect timeout before it counts as failed. Seen on a
+ * loaded 2-core host: a login that connected waited more than 20 s for sshd (its PAM session waits on
+ * systemd while dpkg's triggers reload it), so ssh's keepalive, not the server, ended it.
+ */
+const LOGIN_GRACE_S = 45;
 
 /**
  * The system OpenSSH client: ~/.ssh/config, the agent, ProxyJump and known_hosts all apply as they do
@@ -195,6 +199,10 @@ export class SshTarget implements Target {
     // The route's port, not the endpoint's: ssh takes the first -p it is given.
     const endpoint = {...this.opts.endpoint, port: route.port ?? this.opts.endpoint.port};
     const args = [
+      // Before baseArgs (ssh keeps the first value it is given): a login that connected may wait on the
+      // server for up to LOGIN_GRACE_S without a reply before ssh gives up on it.
+      '-o',
+      `ServerAliveCountMax=${Math.ceil(LOGIN_GRACE_S / 5)}`,
       ...baseArgs({...this.opts, endpoint}, route.timeoutS ?? 8),
       '-o',
       'ControlMaster=no',
@@ -205,9 +213,7 @@ export class SshTarget implements Target {
       destination({...this.opts.endpoint, user: route.user ?? this.user, port: route.port ?? this.port}),
       'true',
     ];
-    // Connected, a login may still wait on the server: pam_systemd starts the user's systemd manager,
-    // which waits while dpkg's daemon-reloads hold systemd on a loaded host (seen for 15 s and more).
-    const r = await execa('ssh', args, {reject: false, timeout: ((route.timeoutS ?? 8) + LOGIN_GRACE_S) * 1000});
+    const r = await execa('ssh', args, {reject: false, timeout: ((route.timeoutS ?? 8) + LOGIN_GRACE_S + 5) * 1000});
     const ms = Date.now() - started;
     if (process.env.PORTCULLIS_TRACE)
       process.stderr.write(
@@ -218,9 +224,12 @@ export class SshTarget implements Target {
       return {
         ok: false,
         ms,
-        reason: `${this.describeRoute(route)} did not finish a login within ${(route.timeoutS ?? 8) + LOGIN_GRACE_S} s (timed out)`,
+        reason: `${this.describeRoute(route)} did not finish a login within ${(route.timeoutS ?? 8) + LOGIN_GRACE_S + 5} s (timed out)`,
       };
-    return {ok: false, ms, reason: explainSshFailure(String(r.stderr), this.describeRoute(route))};
+    const why = explainSshFailure(String(r.stderr), this.describeRoute(route));
+    // ssh said nothing: how it ended is all there is to go on.
+    const how = r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`;
+    return {ok: false, ms, reason: String(r.stderr).trim() ? why : `${why} (${how} after ${ms} ms)`};
   }
 
   describeRoute(route: ProofRoute): string {
