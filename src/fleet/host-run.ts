@@ -1,6 +1,5 @@
 import type {AheadMode} from '../engine/ahead.js';
 import type {EventSink} from '../engine/events.js';
-import type {LocalJournal} from '../engine/journal.js';
 import {applyRunbook} from '../engine/runbook.js';
 import type {Step} from '../engine/types.js';
 import {detectFacts} from '../platform/detect.js';
@@ -9,6 +8,7 @@ import type {Facts} from '../platform/facts.js';
 import type {Target} from '../target/types.js';
 import {hostLines} from './host-lines.js';
 import type {FleetHost} from './host-vars.js';
+import type {QueuedJournal} from './queued-journal.js';
 import type {HostResult, HostStepResult} from './result.js';
 
 /** A way in that answered (the facts are its first round trip), or why none did. */
@@ -23,7 +23,7 @@ export interface HostRunContext {
   /** The host's recipe values: the run's, its inventory vars, then --set. */
   valuesFor(host: FleetHost): Record<string, unknown>;
   open(host: FleetHost, values: Record<string, unknown>): Promise<Opened>;
-  journalFor(target: Target): LocalJournal;
+  journalFor(target: Target): QueuedJournal;
   /** One finished line of output (no newline). */
   write(line: string): void;
   /** Width the host names are padded to in the lines. */
@@ -65,6 +65,7 @@ export async function runHost(
     return {...base, result: 'failed', ms: Date.now() - started, reason: opened.failed};
   }
   const {target, facts} = opened;
+  const pad = host.name.padEnd(ctx.nameWidth ?? 0);
   const meant = meantPublic(values);
   const before = exposedPorts(exposures(facts, meant));
   const events = hostLines(host.name, ctx.write, ctx.nameWidth);
@@ -83,6 +84,7 @@ export async function runHost(
     }
     events(e);
   };
+  const journal = ctx.journalFor(target);
   try {
     const r = await applyRunbook({
       target,
@@ -90,7 +92,7 @@ export async function runHost(
       steps: ctx.steps,
       values,
       runId: ctx.runId,
-      journal: ctx.journalFor(target),
+      journal,
       events: sink,
       signal: stop,
       until: ctx.until,
@@ -125,6 +127,9 @@ export async function runHost(
     };
   } finally {
     await target.close().catch(() => undefined);
+    await journal
+      .flush()
+      .catch((e: Error) => ctx.write(`${pad}  ! the journal copy on this machine is incomplete: ${e.message}`));
   }
 }
 

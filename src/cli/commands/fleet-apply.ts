@@ -1,7 +1,8 @@
-import {LocalJournal, localJournalPath} from '../../engine/journal.js';
+import {localJournalPath} from '../../engine/journal.js';
 import {makeBatches, parseForks, parsePercent, parseSerial} from '../../fleet/batches.js';
 import {fleetHosts} from '../../fleet/fleet-hosts.js';
 import {runHost} from '../../fleet/host-run.js';
+import {QueuedJournal} from '../../fleet/queued-journal.js';
 import {succeeded} from '../../fleet/result.js';
 import {runFleet} from '../../fleet/runner.js';
 import {fleetJson, summaryTable} from '../../fleet/summary.js';
@@ -74,7 +75,7 @@ export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions
               ...(o.connectTunnel ? {connect_tunnel: true} : {}),
             }),
             open: (h, values) => openSsh(h, values, ssh),
-            journalFor: (target) => new LocalJournal(localJournalPath(target.label)),
+            journalFor: (target) => new QueuedJournal(localJournalPath(target.label)),
             operator: {
               connectTunnel: async (confPath, iface) => {
                 const {connectTunnel} = await import('../../wg/tunnel.js');

@@ -2,10 +2,10 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {LocalJournal} from '../../../src/engine/journal.js';
 import type {Action, Step} from '../../../src/engine/types.js';
 import {type HostRunContext, runHost} from '../../../src/fleet/host-run.js';
 import type {FleetHost} from '../../../src/fleet/host-vars.js';
+import {QueuedJournal} from '../../../src/fleet/queued-journal.js';
 import {waysIn} from '../../../src/fleet/ways-in.js';
 import {detectFacts} from '../../../src/platform/detect.js';
 import {fakeTarget} from '../../helpers/fake-target.js';
@@ -57,7 +57,7 @@ function ctx(probeOk: boolean, lines: string[], scripts: string[][]): HostRunCon
       };
       return {target, facts: await detectFacts(target)};
     },
-    journalFor: () => new LocalJournal(join(dir, 'journal.jsonl')),
+    journalFor: () => new QueuedJournal(join(dir, 'journal.jsonl')),
   };
 }
 

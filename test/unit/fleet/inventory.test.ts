@@ -90,20 +90,20 @@ describe('inventory: INI, YAML and ansible-inventory JSON read the same fleet', 
       expect([...hostsOfGroup(inv, 'prod')].sort()).toEqual(['db1', 'web1', 'web2', 'web3', 'web4']);
       expect([...hostsOfGroup(inv, 'ungrouped')]).toEqual(['bastion.example.com']);
       const hosts = Object.fromEntries(resolved(inv).map((h) => [h.name, h]));
-      expect(hosts['web2']?.endpoint).toEqual({host: 'web2', user: 'root', port: undefined});
+      expect(hosts.web2?.endpoint).toEqual({host: 'web2', user: 'root', port: undefined});
       // The child group (web) beats its parent (prod); admin_user comes from prod.
-      expect(hosts['web2']?.values).toEqual({
+      expect(hosts.web2?.values).toEqual({
         admin_user: 'ops',
         ssh_port: 2223,
         admin_sudo: 'nopasswd',
         public_ports: ['443/tcp', '80/tcp'],
       });
       // ansible_host/ansible_port are the way in; portcullis_ssh_port beats every ssh_port.
-      expect(hosts['web4']?.endpoint).toEqual({host: '203.0.113.14', port: 2200, user: undefined});
-      expect(hosts['web4']?.values.ssh_port).toBe(2424);
+      expect(hosts.web4?.endpoint).toEqual({host: '203.0.113.14', port: 2200, user: undefined});
+      expect(hosts.web4?.values.ssh_port).toBe(2424);
       // A host var beats the group vars.
-      expect(hosts['db1']?.values.ssh_port).toBe(2201);
-      expect(hosts['db1']?.endpoint.host).toBe('203.0.113.21');
+      expect(hosts.db1?.values.ssh_port).toBe(2201);
+      expect(hosts.db1?.endpoint.host).toBe('203.0.113.21');
       expect(hosts['bastion.example.com']?.values).toEqual({});
     });
   }
