@@ -1,3 +1,4 @@
+import type {ResultBody} from '../cli/json.js';
 import {type HostResult, succeeded} from './result.js';
 import type {FleetOutcome} from './runner.js';
 
@@ -34,16 +35,16 @@ export function summaryTable(o: FleetOutcome): string[] {
 export function fleetJson(
   o: FleetOutcome,
   meta: {run: string; recipe: string; inventory: string; batches: number; limit?: string},
-) {
+): ResultBody<'apply --inventory'> {
   const ok = o.results.every(succeeded);
   return {
     run: meta.run,
     recipe: meta.recipe,
     inventory: meta.inventory,
-    limit: meta.limit,
+    ...(meta.limit === undefined ? {} : {limit: meta.limit}),
     status: ok ? 'applied' : o.stopped?.by === 'operator' ? 'stopped' : 'failed',
     batches: meta.batches,
-    stopped: o.stopped,
+    ...(o.stopped ? {stopped: o.stopped} : {}),
     changed: o.results.reduce((n, r) => n + r.changed, 0),
     ms: o.ms,
     hosts: o.results,

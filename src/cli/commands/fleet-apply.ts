@@ -9,6 +9,7 @@ import {fleetJson, summaryTable} from '../../fleet/summary.js';
 import {openSsh} from '../../fleet/ways-in.js';
 import {parseSets} from '../../recipes/load.js';
 import {InputError} from '../../util/errors.js';
+import {printJson} from '../json.js';
 import {newRunId, setupRun} from '../run-setup.js';
 import type {ApplyCliOptions} from './apply.js';
 
@@ -97,7 +98,7 @@ export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions
         batches: batches.length,
         limit: o.limit,
       });
-      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      printJson('apply --inventory', doc);
     }
     process.exitCode = outcome.results.every(succeeded) ? 0 : 1;
   } finally {

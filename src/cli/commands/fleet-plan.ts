@@ -8,7 +8,7 @@ import {parseSets} from '../../recipes/load.js';
 import {makeStyle, renderPlan} from '../../render/plan-text.js';
 import {InputError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
-import {planJson} from '../json.js';
+import {planJson, printJson} from '../json.js';
 import {setupRun} from '../run-setup.js';
 import {DEFAULT_FORKS, type FleetCliOptions} from './fleet-apply.js';
 
@@ -63,13 +63,17 @@ export async function runFleetPlan(spec: string | undefined, o: FleetPlanOptions
     }
   });
   if (o.json) {
-    const doc = {
+    printJson('plan --inventory', {
       recipe: setup.recipeName,
       inventory: o.inventory,
+      ...(o.limit === undefined ? {} : {limit: o.limit}),
       mode: 'plan',
-      hosts: plans.map((p) => (p.status === 'planned' ? {host: p.host, status: p.status, plan: p.json} : p)),
-    };
-    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      hosts: plans.map((p) =>
+        p.status === 'planned'
+          ? {host: p.host, status: p.status, plan: p.json}
+          : {host: p.host, status: p.status, reason: p.reason},
+      ),
+    });
   } else {
     const groups = new Map<string, string[]>();
     for (const p of plans) if (p.status === 'planned') groups.set(p.text, [...(groups.get(p.text) ?? []), p.host]);
