@@ -2,6 +2,7 @@ import {localJournalPath} from '../../engine/journal.js';
 import {makeBatches, parseForks, parsePercent, parseSerial} from '../../fleet/batches.js';
 import {fleetHosts} from '../../fleet/fleet-hosts.js';
 import {runHost} from '../../fleet/host-run.js';
+import type {FleetHost} from '../../fleet/host-vars.js';
 import {QueuedJournal} from '../../fleet/queued-journal.js';
 import {succeeded} from '../../fleet/result.js';
 import {runFleet} from '../../fleet/runner.js';
@@ -9,8 +10,9 @@ import {fleetJson, summaryTable} from '../../fleet/summary.js';
 import {openSsh} from '../../fleet/ways-in.js';
 import {parseSets} from '../../recipes/load.js';
 import {InputError} from '../../util/errors.js';
+import {localFile} from '../connect.js';
 import {printJson} from '../json.js';
-import {newRunId, setupRun} from '../run-setup.js';
+import {checkTogether, newRunId, type RunSetup, setupRun} from '../run-setup.js';
 import type {ApplyCliOptions} from './apply.js';
 
 export interface FleetCliOptions {
@@ -33,13 +35,11 @@ export const DEFAULT_FORKS = '5';
 export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions & FleetCliOptions): Promise<void> {
   if (spec || o.local) throw new InputError('--inventory names the hosts: give it without a TARGET or --local');
   if (o.saveAnswers) throw new InputError("--save-answers saves one host's values: run it without --inventory");
-  const setup = setupRun(o);
-  const sets = parseSets(o.set ?? []);
+  const {setup, hosts, valuesFor} = fleetSetup(o);
   const serial = parseSerial(o.serial ?? DEFAULT_SERIAL);
   const forks = parseForks(o.forks ?? DEFAULT_FORKS);
   const maxFail =
     o.maxFailPercentage === undefined ? undefined : parsePercent(o.maxFailPercentage, '--max-fail-percentage');
-  const {hosts} = fleetHosts(o.inventory, o.limit);
   if (!o.yes) throw new InputError('apply --inventory runs headless: pass --yes (review first with plan --inventory)');
   const batches = makeBatches(hosts, serial);
   const runId = newRunId();
@@ -66,15 +66,7 @@ export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions
             ahead: o.ahead === false ? undefined : 'install',
             nameWidth: width,
             write,
-            // Precedence: recipe, answers, inventory vars (groups, host, portcullis_*), then --set.
-            valuesFor: (h) => ({
-              ...setup.values,
-              ...h.values,
-              ...sets,
-              recipe: setup.recipeName,
-              ...(setup.values.confirm_timeout !== undefined ? {confirm_timeout: setup.values.confirm_timeout} : {}),
-              ...(o.connectTunnel ? {connect_tunnel: true} : {}),
-            }),
+            valuesFor: (h) => ({...valuesFor(h), ...(o.connectTunnel ? {connect_tunnel: true} : {})}),
             open: (h, values) => openSsh(h, values, ssh),
             journalFor: (target) => new QueuedJournal(localJournalPath(target.label)),
             operator: {
@@ -104,6 +96,38 @@ export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions
   } finally {
     release();
   }
+}
+
+/**
+ * Everything a fleet run reads, validated before the first connection (exit 2 otherwise): the recipe,
+ * answers and --set; the inventory and --limit; each host's way in and values; --ssh-config and -i.
+ */
+export function fleetSetup(
+  o: FleetCliOptions & {
+    recipe?: string;
+    set?: string[];
+    answers?: string;
+    confirmTimeout?: string;
+    until?: string;
+    sshConfig?: string;
+    identity?: string;
+  },
+): {setup: RunSetup; hosts: FleetHost[]; valuesFor: (h: FleetHost) => Record<string, unknown>} {
+  if (o.sshConfig !== undefined) localFile(o.sshConfig, '--ssh-config');
+  if (o.identity !== undefined) localFile(o.identity, '--identity');
+  const setup = setupRun(o);
+  const sets = parseSets(o.set ?? []);
+  const {hosts} = fleetHosts(o.inventory, o.limit);
+  // Precedence: recipe, answers, inventory vars (groups, host, portcullis_*), then --set and flags.
+  const valuesFor = (h: FleetHost): Record<string, unknown> => ({
+    ...setup.values,
+    ...h.values,
+    ...sets,
+    recipe: setup.recipeName,
+    ...(setup.values.confirm_timeout !== undefined ? {confirm_timeout: setup.values.confirm_timeout} : {}),
+  });
+  for (const h of hosts) checkTogether(valuesFor(h), h.endpoint.user);
+  return {setup, hosts, valuesFor};
 }
 
 /**

@@ -1,16 +1,14 @@
 import {planRunbook} from '../../engine/runbook.js';
 import {parseForks} from '../../fleet/batches.js';
-import {fleetHosts, pool} from '../../fleet/fleet-hosts.js';
+import {pool} from '../../fleet/fleet-hosts.js';
 import {openSsh} from '../../fleet/ways-in.js';
 import {describeFacts} from '../../platform/detect.js';
 import {exposures, meantPublic} from '../../platform/exposure.js';
-import {parseSets} from '../../recipes/load.js';
 import {makeStyle, renderPlan} from '../../render/plan-text.js';
 import {InputError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
 import {planJson, printJson} from '../json.js';
-import {setupRun} from '../run-setup.js';
-import {DEFAULT_FORKS, type FleetCliOptions} from './fleet-apply.js';
+import {DEFAULT_FORKS, type FleetCliOptions, fleetSetup} from './fleet-apply.js';
 
 interface FleetPlanOptions extends ConnectOptions, FleetCliOptions {
   recipe?: string;
@@ -34,14 +32,12 @@ export async function runFleetPlan(spec: string | undefined, o: FleetPlanOptions
   if (spec || o.local || o.platform)
     throw new InputError('--inventory names the hosts: give it without a TARGET, --local or --platform');
   if (o.format === 'sh') throw new InputError("--format sh exports one host's plan: run it without --inventory");
-  const setup = setupRun(o);
-  const sets = parseSets(o.set ?? []);
+  const {setup, hosts, valuesFor} = fleetSetup(o);
   const forks = parseForks(o.forks ?? DEFAULT_FORKS);
-  const {hosts} = fleetHosts(o.inventory, o.limit);
   const ssh = {sshConfig: o.sshConfig, identity: o.identity, acceptNewHostKey: o.acceptNewHostKey};
   const st = makeStyle(false);
   const plans = await pool(hosts, forks, async (h): Promise<HostPlan> => {
-    const values = {...setup.values, ...h.values, ...sets, recipe: setup.recipeName};
+    const values = valuesFor(h);
     const opened = await openSsh(h, values, ssh);
     if ('unreachable' in opened) return {host: h.name, status: 'unreachable', reason: opened.unreachable};
     if ('failed' in opened) return {host: h.name, status: 'failed', reason: opened.failed};

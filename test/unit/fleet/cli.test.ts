@@ -7,6 +7,8 @@ import {main} from '../../../src/cli/main.js';
 const dir = mkdtempSync(join(tmpdir(), 'pc-fleet-cli-'));
 const inv = join(dir, 'hosts.ini');
 writeFileSync(inv, '[web]\nweb1 ansible_host=203.0.113.7\nweb2 ansible_host=203.0.113.8 ssh_port=22x\n');
+const both = join(dir, 'both.ini');
+writeFileSync(both, '[web]\nweb1 peers=alice\n[web:vars]\npeers_remove=alice\n');
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
 async function run(args: string[]): Promise<{code: number; stderr: string}> {
@@ -40,6 +42,11 @@ describe('apply/plan --inventory refuse bad input before connecting (exit 2)', (
       /without a TARGET, --local or --platform/,
     ],
     [['plan', '--inventory', inv, '--limit', 'db'], /db matches no host or group/],
+    [['apply', '--inventory', both, '--yes'], /peer alice is both in peers and in peers_remove/],
+    [
+      ['apply', '--inventory', inv, '--yes', '--limit', 'web1', '--ssh-config', join(dir, 'nope')],
+      /--ssh-config .*cannot read it/,
+    ],
   ])('%j', async (args, msg) => {
     const r = await run(args);
     expect(r.code).toBe(2);
