@@ -47,7 +47,7 @@ export function checkTarget(
 }
 
 /** A file on this machine that ssh reads: one line of text naming a regular, readable file. */
-function localFile(path: string, what: string): void {
+export function localFile(path: string, what: string): void {
   if (path === '' || CONTROL.test(path))
     throw new InputError(`${what} ${JSON.stringify(path)}: name a file (one line, no control characters)`);
   let st: ReturnType<typeof statSync>;

@@ -2,6 +2,7 @@ import {Argument, Command, CommanderError, Option} from 'commander';
 import {PLATFORMS} from '../platform/facts.js';
 import {exitCodeOf, InputError} from '../util/errors.js';
 import {completionScript, SHELLS, type Shell} from './completion/scripts.js';
+import {fleetOptions} from './fleet-options.js';
 import {quietBrokenPipes} from './pipes.js';
 import {VERSION} from './version.js';
 
@@ -39,7 +40,10 @@ Examples:
   # stop after a step
   $ portcullis apply root@203.0.113.5 --yes --until ssh-hardening
   # day two, through the tunnel: a re-run changes nothing
-  $ PORTCULLIS_SUDO_PASSWORD=... portcullis apply admin@10.66.0.1:2222 --yes`,
+  $ PORTCULLIS_SUDO_PASSWORD=... portcullis apply admin@10.66.0.1:2222 --yes
+  # a fleet (Ansible inventory): one canary, then batches of 25%
+  $ portcullis apply --inventory hosts.ini --yes --serial 1,25% \\
+      --limit 'web:!web3' --max-fail-percentage 0`,
   rollback: `
 Examples:
   # undo the last run's steps, newest first
@@ -122,7 +126,7 @@ export function buildProgram(): Command {
       await runWizard(target, o);
     });
 
-  targetOptions(recipeOptions(program.command('plan')))
+  fleetOptions(targetOptions(recipeOptions(program.command('plan'))), false)
     .description('dry-run: show what each step would run and every file diff; changes nothing')
     .argument('[target]', 'user@host[:port]; omit with --platform or --local')
     .addOption(new Option('--platform <platform>', 'plan offline for a platform').choices(PLATFORMS))
@@ -133,7 +137,7 @@ export function buildProgram(): Command {
       await runPlan(target, o);
     });
 
-  targetOptions(recipeOptions(program.command('apply')))
+  fleetOptions(targetOptions(recipeOptions(program.command('apply'))), true)
     .description('apply the recipe step by step, proving every new way in before the old one goes')
     .argument('[target]', 'user@host[:port]; omit with --local')
     .option('-y, --yes', 'do not ask; values come from the recipe, --set and their defaults')

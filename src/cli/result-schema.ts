@@ -191,6 +191,74 @@ export const peersShowResultSchema = z
   })
   .meta({id: 'peers-show', title: 'portcullis peers show --json'});
 
+const fleetCommon = {
+  ...common,
+  recipe: text,
+  inventory: text.describe('the inventory file as given'),
+  limit: text.optional().describe('the --limit pattern, when one was given'),
+};
+
+export const fleetHostResultSchema = z
+  .strictObject({
+    host: text.describe('the inventory name of the host'),
+    target: text.optional().describe('user@address:port of the way in the run used, when it got in'),
+    batch: z.number().int().min(1),
+    result: z.enum(['applied', 'unchanged', 'rolled-back', 'failed', 'unreachable', 'not-started']),
+    changed: count.describe('changes that stay (a rolled-back step counts none)'),
+    ms: count,
+    steps: z.array(
+      z.strictObject({
+        id: text,
+        status: z.enum(['compliant', 'applied', 'rolled-back', 'failed', 'skipped']),
+        changed: count,
+        ms: count,
+      }),
+    ),
+    exposure: z
+      .strictObject({
+        before: z.array(text).describe('ports reachable from anywhere before the run, like 22/tcp'),
+        after: z.array(text).optional().describe('and after it (also after a rollback); absent when unknown'),
+      })
+      .optional(),
+    reason: text.optional().describe('why it failed, was rolled back, is unreachable or was not started'),
+  })
+  .meta({id: 'fleet-host', title: 'one host of a fleet run'});
+
+export const fleetApplyResultSchema = z
+  .strictObject({
+    ...fleetCommon,
+    command: z.literal('apply --inventory'),
+    run: text.describe("run id, as in each host's journal"),
+    status: z.enum(['applied', 'failed', 'stopped']).describe('applied only when every selected host succeeded'),
+    batches: count,
+    stopped: z
+      .strictObject({afterBatch: count, reason: text, by: z.enum(['failures', 'operator'])})
+      .optional()
+      .describe('why no further batch started'),
+    changed: count,
+    ms: count,
+    hosts: z.array(fleetHostResultSchema).describe('one result per selected host, in inventory order'),
+  })
+  .meta({id: 'apply-fleet', title: 'portcullis apply --inventory --json'});
+
+export const fleetPlanResultSchema = z
+  .strictObject({
+    ...fleetCommon,
+    command: z.literal('plan --inventory'),
+    mode: z.literal('plan'),
+    hosts: z.array(
+      z.union([
+        z.strictObject({
+          host: text,
+          status: z.literal('planned'),
+          plan: planResultSchema.omit({version: true, command: true}),
+        }),
+        z.strictObject({host: text, status: z.enum(['unreachable', 'failed']), reason: text}),
+      ]),
+    ),
+  })
+  .meta({id: 'plan-fleet', title: 'portcullis plan --inventory --json'});
+
 export const resultSchema = z.union([
   planResultSchema,
   applyResultSchema,
@@ -200,6 +268,8 @@ export const resultSchema = z.union([
   peersRemoveResultSchema,
   peersListResultSchema,
   peersShowResultSchema,
+  fleetApplyResultSchema,
+  fleetPlanResultSchema,
 ]);
 
 export type Result = z.output<typeof resultSchema>;

@@ -58,7 +58,7 @@ export function setupRun(o: {
 }
 
 /** Checks that need more than one value, or a file a value names. */
-function checkTogether(values: Record<string, unknown>, login: string | undefined): void {
+export function checkTogether(values: Record<string, unknown>, login: string | undefined): void {
   const peers = (values.peers as string[] | undefined) ?? [];
   const both = ((values.peers_remove as string[] | undefined) ?? []).filter((p) => peers.includes(p));
   if (both.length) throw new InputError(`peer ${both[0]} is both in peers and in peers_remove: add it or revoke it`);

@@ -58,3 +58,24 @@ export function parseNetnsList(out: string): string[] {
     .map((l) => l.split(' ')[0] ?? '')
     .filter((n) => n !== '');
 }
+
+/**
+ * One more VPS namespace on the bridge of instance `lan`: `NAME-vps` with eth0 at ip/ip6, its veth end in
+ * lan's switch (named NAME). Deleting `NAME-vps` removes the pair; deleting lan's switch removes it too.
+ */
+export async function joinNetwork(name: string, lan: string, ip: string, ip6: string): Promise<void> {
+  const sw = netnsName(lan, 'sw');
+  const ns = netnsName(name, 'vps');
+  await runOk('sh', [
+    '-euc',
+    [
+      `ip netns add ${ns}`,
+      `ip -n ${sw} link add ${name} type veth peer name eth0 netns ${ns}`,
+      `ip -n ${sw} link set ${name} master br0 up`,
+      `ip -n ${ns} link set lo up`,
+      `ip -n ${ns} addr add ${ip}/${PREFIX_LEN} dev eth0`,
+      `ip -n ${ns} addr add ${ip6}/${PREFIX_LEN6} dev eth0 nodad`,
+      `ip -n ${ns} link set eth0 up`,
+    ].join('\n'),
+  ]);
+}

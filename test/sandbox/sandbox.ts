@@ -8,7 +8,7 @@ import {ensureImage} from './image.js';
 import {createOperatorKeys, type OperatorKeys} from './keys.js';
 import {Laptop} from './laptop.js';
 import {createHome, NetHost} from './net-host.js';
-import {createNetwork, netnsName} from './network.js';
+import {createNetwork, joinNetwork, netnsName} from './network.js';
 import {e2eBlocker} from './preflight.js';
 import {type RunOptions, type RunResult, run, sleep} from './run.js';
 import {createInstanceDir, type InstanceState, instanceDir, processStartTime, readState, writeState} from './state.js';
@@ -22,6 +22,12 @@ export interface StartOptions {
    * operator key (default false: the image's `admin` sudo user with a password exists).
    */
   noAdmin?: boolean;
+  /**
+   * Boot this VPS on the LAN of `lan` instead of a LAN of its own: same bridge, same laptop (whose key
+   * root accepts) and attacker, at `ip`/`ip6` (distinct per VPS, in 192.0.2.0/24 and 2001:db8::/64).
+   * Stop it before or after `lan`, either way nothing is left.
+   */
+  lan?: {of: Sandbox; ip: string; ip6: string};
   /** Outlive this process (for `npm run sandbox -- up`): no exit hooks, the launcher owns it. */
   detached?: boolean;
   /** Default 60 s; start() rejects (after tearing down) if the VPS is not ready by then. */
@@ -60,8 +66,8 @@ const keysIn = (home: string): OperatorKeys => ({
 
 /** A booted "fresh VPS" plus the laptop and attacker next to it. */
 export class Sandbox {
-  readonly ip = VPS_IP;
-  readonly ip6 = VPS_IP6;
+  readonly ip: string;
+  readonly ip6: string;
   readonly laptop: Laptop;
   readonly attacker: NetHost;
   readonly bootLogPath: string;
@@ -70,16 +76,21 @@ export class Sandbox {
 
   constructor(readonly state: InstanceState) {
     const p = paths(state.dir);
+    this.ip = state.ip ?? VPS_IP;
+    this.ip6 = state.ip6 ?? VPS_IP6;
     this.bootLogPath = p.bootLog;
+    // A VPS on another instance's LAN shares that instance's laptop and attacker.
+    const lan = state.lan ?? state.name;
+    const home = paths(instanceDir(lan));
     this.laptop = new Laptop(
-      netnsName(state.name, 'lap'),
+      netnsName(lan, 'lap'),
       LAPTOP_IP,
       LAPTOP_IP6,
-      p.laptopHome,
-      state.name,
-      keysIn(p.laptopHome),
+      home.laptopHome,
+      lan,
+      keysIn(home.laptopHome),
     );
-    this.attacker = new NetHost(netnsName(state.name, 'att'), ATTACKER_IP, ATTACKER_IP6, p.attackerHome);
+    this.attacker = new NetHost(netnsName(lan, 'att'), ATTACKER_IP, ATTACKER_IP6, home.attackerHome);
   }
 
   get name(): string {
@@ -150,7 +161,7 @@ export class Sandbox {
     let sshMs = -1;
     while (sshMs < 0) {
       if (!isAlive(this.state.launcherPid)) throw fail('launcher exited during boot');
-      const r = await this.laptop.runArgv(['bash', '-c', `exec 3<>/dev/tcp/${VPS_IP}/22 && head -c 7 <&3`], {
+      const r = await this.laptop.runArgv(['bash', '-c', `exec 3<>/dev/tcp/${this.ip}/22 && head -c 7 <&3`], {
         timeout: 2000,
       });
       if (r.stdout === 'SSH-2.0') sshMs = Date.now() - since;
@@ -212,18 +223,24 @@ export async function start(opts: StartOptions = {}): Promise<Sandbox> {
     adminKey: opts.adminKey ?? false,
     noAdmin: opts.noAdmin ?? false,
     createdAt: new Date().toISOString(),
+    ...(opts.lan ? {lan: opts.lan.of.name, ip: opts.lan.ip, ip6: opts.lan.ip6} : {}),
   };
   createInstanceDir(state);
   if (!opts.detached) track(name);
   const vps = new Sandbox(state);
   try {
     const tNet = Date.now();
-    await createNetwork(name);
+    if (opts.lan) await joinNetwork(name, opts.lan.of.name, opts.lan.ip, opts.lan.ip6);
+    else await createNetwork(name);
     const networkMs = Date.now() - tNet;
     const p = paths(dir);
-    createHome(p.laptopHome);
-    createHome(p.attackerHome);
-    const keys = await createOperatorKeys(p.laptopHome);
+    let keys: OperatorKeys;
+    if (opts.lan) keys = opts.lan.of.laptop.keys;
+    else {
+      createHome(p.laptopHome);
+      createHome(p.attackerHome);
+      keys = await createOperatorKeys(p.laptopHome);
+    }
     copyFileSync(keys.pubKeyPath, p.rootKeys);
     const tBoot = Date.now();
     state.launcherPid = await launchContainer({

@@ -19,6 +19,13 @@ export interface InstanceState {
   adminKey: boolean;
   /** The `admin` account was removed at first boot (a provider's fresh VPS). */
   noAdmin?: boolean;
+  /**
+   * Another VPS on the LAN of instance `lan` (its bridge, laptop and attacker), at `ip`/`ip6`: one
+   * laptop, several VPSes. Unset: an instance with its own LAN at 192.0.2.10.
+   */
+  lan?: string;
+  ip?: string;
+  ip6?: string;
   createdAt: string;
 }
 

@@ -31,6 +31,8 @@ export interface ApplyCliOptions extends ConnectOptions {
 }
 
 export async function runApply(spec: string | undefined, o: ApplyCliOptions): Promise<void> {
+  const fleet = o as ApplyCliOptions & import('./fleet-apply.js').FleetCliOptions;
+  if (fleet.inventory !== undefined) return (await import('./fleet-apply.js')).runFleetApply(spec, fleet);
   checkTarget(spec, o);
   const setup = setupRun({...o, login: loginOf(spec, o)});
   if (o.saveAnswers) {

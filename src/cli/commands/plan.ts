@@ -20,6 +20,8 @@ interface PlanOptions extends ConnectOptions {
 }
 
 export async function runPlan(spec: string | undefined, o: PlanOptions): Promise<void> {
+  const fleet = o as PlanOptions & import('./fleet-apply.js').FleetCliOptions;
+  if (fleet.inventory !== undefined) return (await import('./fleet-plan.js')).runFleetPlan(spec, fleet);
   if (o.platform && (spec !== undefined || o.local))
     throw new InputError('--platform plans offline: give it without a TARGET or --local');
   if (!o.platform) (await import('../connect.js')).checkTarget(spec, o);

@@ -1,0 +1,198 @@
+// Fleet benchmark: 500 inventory hosts on the recording fake target (test/helpers/fake-target.ts), every
+// round trip and proof login 50 ms, hosts that fail at random (a proof that does not get in: the step
+// rolls back) or do not answer at all. The real inventory parser, batches, runner, per-host engine
+// (applyRunbook: lock, timer, proofs, journal) and output lines; only the network is simulated.
+//   node --import tsx bench/fleet.ts [hosts=500] [forks=50] [serial=1,5,50]
+// Wall time is compared with the ideal measured in the same run: for each batch, its slowest host run
+// alone (each kind of host measured solo, median of 5), summed over the batches. Memory: the process's
+// peak resident set (VmHWM). A measurement, not a timed test.
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {performance} from 'node:perf_hooks';
+import type {Action, Step} from '../src/engine/types.js';
+import {makeBatches, parseSerial} from '../src/fleet/batches.js';
+import {type HostRunContext, runHost} from '../src/fleet/host-run.js';
+import {type FleetHost, groupIndex, resolveHost} from '../src/fleet/host-vars.js';
+import {parseInventory} from '../src/fleet/inventory.js';
+import {QueuedJournal} from '../src/fleet/queued-journal.js';
+import {runFleet} from '../src/fleet/runner.js';
+import {summaryTable} from '../src/fleet/summary.js';
+import {detectFacts} from '../src/platform/detect.js';
+import type {Target} from '../src/target/types.js';
+import {fakeTarget} from '../test/helpers/fake-target.js';
+
+const HOSTS = Number(process.argv[2] ?? 500);
+const FORKS = Number(process.argv[3] ?? 50);
+const SERIAL = process.argv[4] ?? '1,5,50';
+const RTT_MS = 50;
+const FAIL_RATE = 0.05;
+const DOWN_RATE = 0.01;
+
+type Kind = 'ok' | 'fails' | 'down';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Seeded, so every run draws the same fleet. The canary (host 1) is healthy: a failed canary stops the run.
+let seed = 20;
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+const kinds = new Map<string, Kind>();
+
+function inventoryText(n: number): string {
+  const lines = ['[web]'];
+  for (let i = 1; i <= n; i++) {
+    const name = `web${String(i).padStart(3, '0')}`;
+    const x = rand();
+    kinds.set(name, i === 1 ? 'ok' : x < DOWN_RATE ? 'down' : x < DOWN_RATE + FAIL_RATE ? 'fails' : 'ok');
+    lines.push(`${name} ansible_host=10.${Math.floor(i / 250)}.${i % 250}.1 ansible_user=root`);
+  }
+  lines.push('[web:vars]', 'admin_user=admin', 'ssh_port=2222');
+  return `${lines.join('\n')}\n`;
+}
+
+const write = (path: string): Action => ({kind: 'file.write', path, content: 'x\n', mode: 0o644});
+/** The shape of the real runbook's first steps: a read-only one, a reversible change, a change under the timer. */
+const STEPS: Step<unknown>[] = [
+  step('preflight', 'safe', []),
+  step('admin-user', 'reversible', [
+    write('/etc/sudoers.d/90-admin'),
+    {kind: 'proof', route: {user: 'admin'}, what: 'admin logs in'},
+  ]),
+  step('ssh-hardening', 'lockout', [
+    {kind: 'timer.arm', seconds: 120},
+    write('/etc/ssh/sshd_config.d/00-portcullis.conf'),
+    {kind: 'proof', route: {user: 'admin', port: 2222}, what: 'admin logs in on 2222'},
+    {kind: 'timer.disarm'},
+  ]),
+];
+
+function step(id: string, risk: Step['risk'], actions: Action[]): Step<unknown> {
+  return {
+    id,
+    title: id,
+    why: 'bench',
+    risk,
+    undo: 'bench',
+    params: () => ({}),
+    probe: () => ({files: [`/etc/${id}`]}),
+    plan: () => ({actions, findings: [], onRollback: []}),
+  };
+}
+
+/** A fake host behind a 50 ms network: every script and every proof login costs one round trip. */
+function slowTarget(name: string, kind: Kind): Target {
+  const {target} = fakeTarget();
+  return {
+    ...target,
+    label: `root@${name}:22`,
+    host: name,
+    async run(script, opts) {
+      await sleep(RTT_MS);
+      return target.run(script, opts);
+    },
+    async probe() {
+      await sleep(RTT_MS);
+      return kind === 'fails'
+        ? {ok: false, ms: RTT_MS, reason: 'port 2222 is unreachable from here'}
+        : {ok: true, ms: RTT_MS};
+    },
+    async hold() {
+      await sleep(RTT_MS);
+      return {pid: 4242, release: async () => {}};
+    },
+  };
+}
+
+function context(journalDir: string, sink: (l: string) => void): HostRunContext {
+  return {
+    steps: STEPS,
+    runId: 'BENCH',
+    ahead: undefined,
+    write: sink,
+    valuesFor: (h) => ({...h.values, recipe: 'bench'}),
+    async open(h) {
+      const kind = kinds.get(h.name) ?? 'ok';
+      if (kind === 'down') {
+        await sleep(RTT_MS);
+        return {unreachable: `root@${h.name}:22: no route to host`};
+      }
+      const target = slowTarget(h.name, kind);
+      return {target, facts: await detectFacts(target)};
+    },
+    journalFor: (t) => new QueuedJournal(join(journalDir, t.host, 'journal.jsonl')),
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const peakRssMb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+
+async function main() {
+  const inv = parseInventory(inventoryText(HOSTS), 'bench.ini');
+  const idx = groupIndex(inv);
+  const hosts: FleetHost[] = [...inv.hosts.keys()].map((n) => resolveHost(inv, n, idx));
+  const dir = mkdtempSync(join(tmpdir(), 'pc-bench-fleet-'));
+  let lines = 0;
+  const ctx = context(dir, () => {
+    lines++;
+  });
+  try {
+    // Each kind of host alone, five times: the solo time the ideal is made of.
+    const solo = new Map<Kind, number>();
+    for (const kind of ['ok', 'fails', 'down'] as Kind[]) {
+      const sample = hosts.find((h) => kinds.get(h.name) === kind);
+      if (!sample) continue;
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        await runHost(ctx, sample, 1, new AbortController().signal);
+        times.push(performance.now() - t0);
+      }
+      solo.set(kind, median(times));
+    }
+    const batches = makeBatches(hosts, parseSerial(SERIAL));
+    const ideal = batches.reduce(
+      (sum, b) => sum + Math.max(...b.map((h) => solo.get(kinds.get(h.name) ?? 'ok') ?? 0)),
+      0,
+    );
+    lines = 0;
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const outcome = await runFleet({batches, forks: FORKS, runHost: (h, b, s) => runHost(ctx, h, b, s)});
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const table = summaryTable(outcome);
+    const counts = new Map<string, number>();
+    for (const r of outcome.results) counts.set(r.result, (counts.get(r.result) ?? 0) + 1);
+    const rows = [
+      ['hosts', String(HOSTS)],
+      [
+        'forks / serial',
+        `${FORKS} / ${SERIAL} (${batches.length} batches, each at most ${Math.max(...batches.map((b) => b.length))} hosts)`,
+      ],
+      ['results', [...counts].map(([k, n]) => `${n} ${k}`).join(', ')],
+      [
+        'solo host (ok / fails / down)',
+        ['ok', 'fails', 'down'].map((k) => `${(solo.get(k as Kind) ?? 0).toFixed(0)} ms`).join(' / '),
+      ],
+      ['ideal: sum over batches of the slowest host alone', `${(ideal / 1000).toFixed(2)} s`],
+      ['fleet run, wall', `${(wall / 1000).toFixed(2)} s`],
+      [
+        'slowest host in the run, per batch (sum)',
+        `${(batches.reduce((sum, _b, i) => sum + Math.max(...outcome.results.filter((r) => r.batch === i + 1).map((r) => r.ms)), 0) / 1000).toFixed(2)} s`,
+      ],
+      ['CPU of this process during the fleet run (user + system)', `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`],
+      ['ratio to ideal', `${(wall / ideal).toFixed(3)}x (target <= 1.2x)`],
+      ['peak RSS of this process (VmHWM)', `${peakRssMb().toFixed(0)} MB (target < 300 MB)`],
+      ['heap used after the run', `${(process.memoryUsage().heapUsed / 1024 / 1024).toFixed(0)} MB`],
+      ['output lines (per host per step + unreachable)', String(lines)],
+      ['summary table lines', String(table.length)],
+    ];
+    for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+}
+
+await main();

@@ -1,0 +1,159 @@
+import {localJournalPath} from '../../engine/journal.js';
+import {makeBatches, parseForks, parsePercent, parseSerial} from '../../fleet/batches.js';
+import {fleetHosts} from '../../fleet/fleet-hosts.js';
+import {runHost} from '../../fleet/host-run.js';
+import type {FleetHost} from '../../fleet/host-vars.js';
+import {QueuedJournal} from '../../fleet/queued-journal.js';
+import {succeeded} from '../../fleet/result.js';
+import {runFleet} from '../../fleet/runner.js';
+import {fleetJson, summaryTable} from '../../fleet/summary.js';
+import {openSsh} from '../../fleet/ways-in.js';
+import {parseSets} from '../../recipes/load.js';
+import {InputError} from '../../util/errors.js';
+import {localFile} from '../connect.js';
+import {printJson} from '../json.js';
+import {checkTogether, newRunId, type RunSetup, setupRun} from '../run-setup.js';
+import type {ApplyCliOptions} from './apply.js';
+
+export interface FleetCliOptions {
+  inventory: string;
+  limit?: string;
+  serial?: string;
+  forks?: string;
+  maxFailPercentage?: string;
+}
+
+/** Ansible's default is every host at once; portcullis starts with one canary, then the rest. */
+export const DEFAULT_SERIAL = '1,100%';
+export const DEFAULT_FORKS = '5';
+
+/**
+ * `apply --inventory FILE`: the recipe on every selected host, in rolling batches (the first is the
+ * canary), each host with its own lock, dead-man timers, proofs and journal. Headless only (--yes).
+ * Exit 0 when every host succeeded, 1 otherwise, 2 when the input is refused (nothing connected).
+ */
+export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions & FleetCliOptions): Promise<void> {
+  if (spec || o.local) throw new InputError('--inventory names the hosts: give it without a TARGET or --local');
+  if (o.saveAnswers) throw new InputError("--save-answers saves one host's values: run it without --inventory");
+  const {setup, hosts, valuesFor} = fleetSetup(o);
+  const serial = parseSerial(o.serial ?? DEFAULT_SERIAL);
+  const forks = parseForks(o.forks ?? DEFAULT_FORKS);
+  const maxFail =
+    o.maxFailPercentage === undefined ? undefined : parsePercent(o.maxFailPercentage, '--max-fail-percentage');
+  if (!o.yes) throw new InputError('apply --inventory runs headless: pass --yes (review first with plan --inventory)');
+  const batches = makeBatches(hosts, serial);
+  const runId = newRunId();
+  const width = Math.min(30, Math.max(...hosts.map((h) => h.name.length)));
+  const write = (line: string) => process.stderr.write(`${line}\n`);
+  const {stop, stopHosts, release} = fleetStops(write);
+  const ssh = {sshConfig: o.sshConfig, identity: o.identity, acceptNewHostKey: o.acceptNewHostKey};
+  try {
+    const outcome = await runFleet({
+      batches,
+      forks,
+      maxFailPercent: maxFail,
+      stop,
+      stopHosts,
+      onBatch: (n, count, names) =>
+        write(`batch ${n}/${count}${n === 1 && count > 1 ? ' (canary)' : ''}: ${names.join(', ')}`),
+      runHost: (host, batch, hostStop) =>
+        runHost(
+          {
+            steps: setup.steps,
+            runId,
+            until: o.until,
+            breakLock: o.breakLock === true,
+            ahead: o.ahead === false ? undefined : 'install',
+            nameWidth: width,
+            write,
+            valuesFor: (h) => ({...valuesFor(h), ...(o.connectTunnel ? {connect_tunnel: true} : {})}),
+            open: (h, values) => openSsh(h, values, ssh),
+            journalFor: (target) => new QueuedJournal(localJournalPath(target.label)),
+            operator: {
+              connectTunnel: async (confPath, iface) => {
+                const {connectTunnel} = await import('../../wg/tunnel.js');
+                await connectTunnel(confPath, iface);
+              },
+            },
+          },
+          host,
+          batch,
+          hostStop,
+        ),
+    });
+    write(summaryTable(outcome).join('\n'));
+    if (o.json) {
+      const doc = fleetJson(outcome, {
+        run: runId,
+        recipe: setup.recipeName,
+        inventory: o.inventory,
+        batches: batches.length,
+        limit: o.limit,
+      });
+      printJson('apply --inventory', doc);
+    }
+    process.exitCode = outcome.results.every(succeeded) ? 0 : 1;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Everything a fleet run reads, validated before the first connection (exit 2 otherwise): the recipe,
+ * answers and --set; the inventory and --limit; each host's way in and values; --ssh-config and -i.
+ */
+export function fleetSetup(
+  o: FleetCliOptions & {
+    recipe?: string;
+    set?: string[];
+    answers?: string;
+    confirmTimeout?: string;
+    until?: string;
+    sshConfig?: string;
+    identity?: string;
+  },
+): {setup: RunSetup; hosts: FleetHost[]; valuesFor: (h: FleetHost) => Record<string, unknown>} {
+  if (o.sshConfig !== undefined) localFile(o.sshConfig, '--ssh-config');
+  if (o.identity !== undefined) localFile(o.identity, '--identity');
+  const setup = setupRun(o);
+  const sets = parseSets(o.set ?? []);
+  const {hosts} = fleetHosts(o.inventory, o.limit);
+  // Precedence: recipe, answers, inventory vars (groups, host, portcullis_*), then --set and flags.
+  const valuesFor = (h: FleetHost): Record<string, unknown> => ({
+    ...setup.values,
+    ...h.values,
+    ...sets,
+    recipe: setup.recipeName,
+    ...(setup.values.confirm_timeout !== undefined ? {confirm_timeout: setup.values.confirm_timeout} : {}),
+  });
+  for (const h of hosts) checkTogether(valuesFor(h), h.endpoint.user);
+  return {setup, hosts, valuesFor};
+}
+
+/**
+ * Ctrl-C in a fleet run: the first stops before the next batch (queued hosts do not start; hosts in
+ * flight run to their end), the second makes hosts in flight stop before their next step (the step in
+ * flight finishes or rolls back), the third leaves at once (armed timers restore their hosts).
+ */
+function fleetStops(write: (line: string) => void) {
+  const stop = new AbortController();
+  const stopHosts = new AbortController();
+  const onSigint = () => {
+    if (!stop.signal.aborted) {
+      write(
+        'portcullis: stopping before the next batch; hosts in flight finish (Ctrl-C again: they stop after their step in flight)',
+      );
+      stop.abort();
+    } else if (!stopHosts.signal.aborted) {
+      write(
+        'portcullis: hosts in flight stop after their step in flight (Ctrl-C again to leave now; armed timers restore)',
+      );
+      stopHosts.abort();
+    } else {
+      write('portcullis: stopped at once; a step under its dead-man timer is restored by the timer');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  return {stop: stop.signal, stopHosts: stopHosts.signal, release: () => process.off('SIGINT', onSigint)};
+}

@@ -1,0 +1,51 @@
+import {type FileHandle, mkdir, open} from 'node:fs/promises';
+import {dirname} from 'node:path';
+import type {JournalEntry} from '../engine/journal.js';
+
+/**
+ * The operator-side copy of a host's journal in a fleet run (the target keeps the authoritative one):
+ * the same file and lines as LocalJournal, appended in order, but without blocking the event loop, so
+ * one host's journal writes never hold the other hosts in flight. The file is opened once (append mode,
+ * 0600 in a 0700 directory); entries that arrive while a write is in flight go out together in the
+ * next one. `flush()` resolves once every entry is written and the file is closed (the host's result is
+ * reported only after it), or rejects with the first error.
+ */
+export class QueuedJournal {
+  private pending: string[] = [];
+  private writing: Promise<void> | undefined;
+  private file: Promise<FileHandle> | undefined;
+  private error: Error | undefined;
+
+  constructor(readonly path: string) {}
+
+  append(entries: readonly JournalEntry[]): void {
+    if (entries.length === 0 || this.error) return;
+    for (const e of entries) this.pending.push(`${JSON.stringify(e)}\n`);
+    this.writing ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      this.file ??= mkdir(dirname(this.path), {recursive: true, mode: 0o700}).then(() => open(this.path, 'a', 0o600));
+      const fh = await this.file;
+      while (this.pending.length) {
+        const text = this.pending.join('');
+        this.pending = [];
+        await fh.appendFile(text);
+      }
+    } catch (e) {
+      this.error ??= e as Error;
+      this.pending = [];
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    const fh = this.file;
+    this.file = undefined;
+    if (fh) await (await fh.catch(() => undefined))?.close();
+    if (this.error) throw this.error;
+  }
+}
