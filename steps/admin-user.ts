@@ -2,7 +2,11 @@ import {createHash} from 'node:crypto';
 import type {Action, Finding, Step} from '../src/engine/types.js';
 import {sudoGroup} from '../src/platform/adapters.js';
 import type {Facts} from '../src/platform/facts.js';
+import {quote} from '../src/util/shell.js';
 import {plainText, sshPublicKey, userName} from '../src/util/validate.js';
+
+/** Exit code of the admin_keys probe when the user's authorized_keys is a symbolic link. */
+const KEYS_LINK = 9;
 
 export interface AdminParams {
   user: string | undefined;
@@ -51,7 +55,8 @@ export const adminUser: Step<AdminParams> = {
           queries: {
             admin_passwd: `getent passwd ${p.user}`,
             admin_groups: `id -nG ${p.user}`,
-            admin_keys: `h=$(getent passwd ${p.user} | cut -d: -f6); [ -n "$h" ] && cat "$h/.ssh/authorized_keys"`,
+            // As the user (engine/as-user.ts): never through a link root would follow; a link is exit 9.
+            admin_keys: `h=$(getent passwd ${p.user} | cut -d: -f6); [ -n "$h" ] && pc_as ${p.user} sh -c ${quote(`[ -L "$1" ] && exit ${KEYS_LINK}; cat -- "$1"`)} sh "$h/.ssh/authorized_keys"`,
             admin_sudo_nopasswd: `cat /etc/sudoers.d/90-portcullis-${p.user}`,
           },
         }
@@ -123,13 +128,15 @@ export const adminUser: Step<AdminParams> = {
         });
         return {actions, findings, onRollback};
       }
+      // On chpasswd's stdin from the script itself (a shell builtin): never in an argv `ps` shows.
       actions.push({
         kind: 'run',
         label: `set the sudo password of ${u}`,
-        argv: ['sh', '-c', 'printf "%s:%s\\n" "$1" "$2" | chpasswd', 'sh', u, p.password],
+        argv: ['chpasswd'],
+        stdin: `${u}:${p.password}\n`,
         touches: ['/etc/shadow'],
         secret: true,
-      } as Action);
+      });
     } else if (p.sudo === 'nopasswd') {
       const content = `# Managed by portcullis: ${u} may use sudo without a password (chosen explicitly).\n${u} ALL=(ALL) NOPASSWD:ALL\n`;
       if (
@@ -139,6 +146,13 @@ export const adminUser: Step<AdminParams> = {
         actions.push({kind: 'file.write', path: `/etc/sudoers.d/90-portcullis-${u}`, content, mode: 0o440});
         actions.push({kind: 'run', label: 'check the sudoers files with visudo', argv: ['visudo', '-c']});
       }
+    }
+    if (probe.queries.admin_keys?.code === KEYS_LINK) {
+      findings.push({
+        level: 'error',
+        message: `${home}/.ssh/authorized_keys is a symbolic link; portcullis never reads or writes through one (make it a file by hand)`,
+      });
+      return {actions, findings, onRollback};
     }
     const current = (probe.queries.admin_keys?.code === 0 ? probe.queries.admin_keys.out : '')
       .split('\n')
@@ -154,22 +168,14 @@ export const adminUser: Step<AdminParams> = {
     }
     if (missing.length) {
       const content = `${[...current, ...missing].join('\n')}\n`;
+      // In the user's own home, as the user (engine/as-user.ts): a link there never leads root anywhere.
       actions.push({
         kind: 'run',
         label: `create ${home}/.ssh (0700, owned by ${u})`,
-        argv: [
-          'install',
-          '-d',
-          '-m',
-          '0700',
-          '-o',
-          u,
-          '-g',
-          exists ? (probe.queries.admin_passwd?.out.split(':')[3] ?? u) : u,
-          `${home}/.ssh`,
-        ],
+        argv: ['mkdir', '-p', '-m', '0700', `${home}/.ssh`],
+        as: u,
       });
-      actions.push({kind: 'file.write', path: `${home}/.ssh/authorized_keys`, content, mode: 0o600, owner: `${u}:`});
+      actions.push({kind: 'file.write', path: `${home}/.ssh/authorized_keys`, content, mode: 0o600, as: u});
     }
     if (actions.length && access.kind === 'ssh') {
       actions.push({

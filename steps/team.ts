@@ -49,12 +49,25 @@ export interface AccountState {
   sshDir: boolean;
   /** ~ or ~/.ssh is a symbolic link: never written through. */
   symlink: boolean;
+  /** Key files in ~/.ssh that are symbolic links (never read; removed as the member when they leave). */
+  keyLinks: string[];
   procs: number;
   /** For an account that does not exist yet: /home/NAME is already there. */
   homeTaken: boolean;
 }
 
 const queryName = (name: string) => `team_${name}`;
+
+/** Run as the member, $1 their home: ~/.ssh, which key files are there (A: a link), authorized_keys unless a link. */
+const MEMBER_QUERY = [
+  '[ -d "$1/.ssh" ] && echo D',
+  'for f in authorized_keys authorized_keys2; do',
+  '  [ -L "$1/.ssh/$f" ] && printf "A %s\\n" "$f"',
+  '  { [ -f "$1/.ssh/$f" ] || [ -L "$1/.ssh/$f" ]; } && printf "F %s\\n" "$f"',
+  'done',
+  '[ -f "$1/.ssh/authorized_keys" ] && [ ! -L "$1/.ssh/authorized_keys" ] && printf "K %s\\n" "$(base64 < "$1/.ssh/authorized_keys" | tr -d "\\n")"',
+  'true',
+].join('\n');
 
 /** Read-only: the account, its lock state (first characters only), groups, keys and running processes. */
 export function accountQuery(name: string): string {
@@ -67,9 +80,8 @@ export function accountQuery(name: string): string {
     `printf 'G %s\\n' "$(id -nG "$u")"`,
     'h=$(printf %s "$p" | cut -d: -f6)',
     '{ [ -L "$h" ] || [ -L "$h/.ssh" ]; } && echo L',
-    '[ -d "$h/.ssh" ] && echo D',
-    'for f in authorized_keys authorized_keys2; do [ -f "$h/.ssh/$f" ] && printf "F %s\\n" "$f"; done',
-    `[ -f "$h/.ssh/authorized_keys" ] && printf 'K %s\\n' "$(base64 < "$h/.ssh/authorized_keys" | tr -d '\\n')"`,
+    // Inside the home, as the member: what they can see is all that is read (never a link root would follow).
+    `pc_as "$u" sh -c ${quote(MEMBER_QUERY)} sh "$h"`,
     `printf 'C %s\\n' "$(pgrep -u "$u" 2>/dev/null | wc -l)"`,
   ].join('\n');
 }
@@ -82,6 +94,7 @@ export function parseAccount(out: string): AccountState {
     keyFiles: [],
     sshDir: false,
     symlink: false,
+    keyLinks: [],
     procs: 0,
     homeTaken: lines.includes('H'),
   };
@@ -101,6 +114,7 @@ export function parseAccount(out: string): AccountState {
       st.expire = rest.slice(i + 1);
     } else if (tag === 'G') st.groups = rest.split(/\s+/).filter(Boolean);
     else if (tag === 'F') st.keyFiles.push(rest);
+    else if (tag === 'A') st.keyLinks.push(rest);
     else if (tag === 'K') st.keys = Buffer.from(rest, 'base64').toString('utf8');
     else if (tag === 'C') st.procs = Number(rest) || 0;
   }
@@ -214,10 +228,16 @@ export const team: Step<TeamParams> = {
           level: 'error',
           message: `${m.name} is a system account on the server (uid ${a.uid}); a team file never manages it`,
         });
-      if (a.exists && a.symlink)
+      // A member who left is locked whatever links they planted; their key files are removed as themselves.
+      if (a.exists && m.state === 'active' && a.symlink)
         findings.push({
           level: 'error',
           message: `${m.name}'s home or ~/.ssh is a symbolic link; portcullis never writes through one (check the account by hand)`,
+        });
+      if (a.exists && m.state === 'active' && a.keyLinks.length)
+        findings.push({
+          level: 'error',
+          message: `${m.name}'s ${a.keyLinks.map((f) => `~/.ssh/${f}`).join(' and ')} is a symbolic link; portcullis never reads or writes through one (check the account by hand)`,
         });
     }
     if (findings.some((f) => f.level === 'error')) return {actions, findings, onRollback};
@@ -336,34 +356,17 @@ function planActive(m: TeamMember, a: AccountState, actions: Action[], findings:
   const wanted = withMemberKey(current, key);
   if (wanted === current && a.sshDir) return;
   const dir = `${home}/.ssh`;
+  // Everything in the member's home is done as the member (engine/as-user.ts): whatever links they plant
+  // there reach only what they could reach themselves.
   if (!a.sshDir)
     actions.push({
       kind: 'run',
       label: `create ${dir} (0700, owned by ${m.name})`,
-      argv: ['sh', '-c', 'install -d -m 0700 -o "$1" -g "$(id -g "$1")" "$2"', 'sh', m.name, dir],
+      argv: ['mkdir', '-p', '-m', '0700', dir],
+      as: m.name,
     });
-  // The member owns their home: make sure nothing there became a link since the probe before root writes.
-  actions.push({
-    kind: 'run',
-    label: `check ${dir} is ${m.name}'s own directory, not a link`,
-    argv: [
-      'sh',
-      '-c',
-      '[ ! -L "$2" ] && [ ! -L "$3" ] && [ -d "$3" ] && [ "$(stat -c %U "$3")" = "$1" ]',
-      'sh',
-      m.name,
-      home,
-      dir,
-    ],
-  });
   if (wanted !== current)
-    actions.push({
-      kind: 'file.write',
-      path: `${dir}/authorized_keys`,
-      content: wanted,
-      mode: 0o600,
-      owner: `${m.name}:`,
-    });
+    actions.push({kind: 'file.write', path: `${dir}/authorized_keys`, content: wanted, mode: 0o600, as: m.name});
 }
 
 function planLeft(m: TeamMember, a: AccountState, actions: Action[], findings: Finding[]) {
@@ -379,7 +382,8 @@ function planLeft(m: TeamMember, a: AccountState, actions: Action[], findings: F
       argv: ['usermod', '-L', '-e', '1', m.name],
       touches: ACCOUNT_FILES,
     });
-  for (const f of a.keyFiles) actions.push({kind: 'file.remove', path: `${a.home ?? `/home/${m.name}`}/.ssh/${f}`});
+  for (const f of a.keyFiles)
+    actions.push({kind: 'file.remove', path: `${a.home ?? `/home/${m.name}`}/.ssh/${f}`, as: m.name});
   if (a.procs > 0)
     actions.push({
       kind: 'run',

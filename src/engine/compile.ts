@@ -1,6 +1,8 @@
 import type {InitSystem} from '../platform/facts.js';
 import {assertNever} from '../util/errors.js';
 import {base64Literal, cmd, quote} from '../util/shell.js';
+import {isPrintable} from '../util/terminal.js';
+import {asUser, writeAsUserLine} from './as-user.js';
 import {stepDir, timerUnit} from './paths.js';
 import {aheadWaitLine, claimLine} from './scripts.js';
 import type {Action, ServiceOp} from './types.js';
@@ -18,10 +20,12 @@ export function compileAction(a: Action, ctx: CompileContext): string[] {
     case 'file.write':
       return compileWrite(a, ctx);
     case 'file.remove':
-      return [cmd(['rm', '-f', a.path])];
-    case 'run':
+      return [a.as ? asUser(a.as, ['rm', '-f', '--', a.path]) : cmd(['rm', '-f', a.path])];
+    case 'run': {
       if (a.secret && ctx.style === 'review') return [`# ${a.label}: the command carries a secret and is not shown`];
-      return [cmd(a.argv)];
+      const line = a.as ? asUser(a.as, a.argv) : cmd(a.argv);
+      return [a.stdin === undefined ? line : `printf '%s' ${quote(a.stdin)} | ${line}`];
+    }
     case 'firewall.rule':
       return [cmd(a.argv)];
     case 'service':
@@ -45,6 +49,7 @@ export function compileAction(a: Action, ctx: CompileContext): string[] {
 }
 
 function compileWrite(a: Extract<Action, {kind: 'file.write'}>, ctx: CompileContext): string[] {
+  if (a.as) return [writeAsUser(a, a.as, ctx)];
   const tmp = `${a.path}.pc-new`;
   const dir = a.path.slice(0, a.path.lastIndexOf('/')) || '/';
   const lines = [cmd(['mkdir', '-p', dir])];
@@ -53,7 +58,12 @@ function compileWrite(a: Extract<Action, {kind: 'file.write'}>, ctx: CompileCont
     lines.push(`# ${a.path} holds a secret: portcullis writes it itself and never prints it`);
     return lines;
   }
-  if (ctx.style === 'review' && !a.content.split('\n').includes(delim) && a.content.endsWith('\n')) {
+  if (
+    ctx.style === 'review' &&
+    !a.content.split('\n').includes(delim) &&
+    a.content.endsWith('\n') &&
+    readable(a.content)
+  ) {
     lines.push(`(umask 077; cat > ${quote(tmp)} <<'${delim}'\n${a.content}${delim}\n)`);
   } else {
     lines.push(`(umask 077; printf '%s' ${quote(base64Literal(a.content))} | base64 -d > ${quote(tmp)})`);
@@ -62,6 +72,24 @@ function compileWrite(a: Extract<Action, {kind: 'file.write'}>, ctx: CompileCont
   if (a.owner) lines.push(cmd(['chown', a.owner, tmp]));
   lines.push(cmd(['mv', '-f', tmp, a.path]));
   return [lines.join(' && ')];
+}
+
+/** Control characters (ESC, CR...) would reach the reviewer's terminal raw from a heredoc: base64 then. */
+const readable = (s: string) => isPrintable(s) && !s.includes('\t');
+
+function writeAsUser(a: Extract<Action, {kind: 'file.write'}>, user: string, ctx: CompileContext): string {
+  const delim = 'PORTCULLIS_EOF';
+  const write = writeAsUserLine(user, a.path, a.mode.toString(8).padStart(4, '0'));
+  if (ctx.style === 'review' && a.secret)
+    return `# ${a.path} holds a secret: portcullis writes it itself and never prints it`;
+  if (
+    ctx.style === 'review' &&
+    !a.content.split('\n').includes(delim) &&
+    a.content.endsWith('\n') &&
+    readable(a.content)
+  )
+    return `${write} <<'${delim}'\n${a.content}${delim}`;
+  return `printf '%s' ${quote(base64Literal(a.content))} | base64 -d | ${write}`;
 }
 
 export function serviceLines(op: ServiceOp, unit: string, init: InitSystem): string[] {

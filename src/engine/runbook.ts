@@ -4,6 +4,7 @@ import type {ProofRoute, Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {type AheadGroup, type AheadMode, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
+import type {Touched} from './as-user.js';
 import {compileAction, summarize} from './compile.js';
 import {applyDerivations, checkAllParams, derivationReads, pendingDerivations} from './derive.js';
 import {diffsFor} from './diffs.js';
@@ -514,13 +515,18 @@ export function countChanges(actions: readonly Action[]): number {
   return actions.filter((a) => a.kind !== 'proof' && a.kind !== 'timer.arm' && a.kind !== 'timer.disarm').length;
 }
 
-function touchedPaths(actions: readonly Action[]): string[] {
-  const s = new Set<string>();
+/** Every path the actions may change, once each; one a user's action changes is snapshotted and restored as that user. */
+function touchedPaths(actions: readonly Action[]): Touched[] {
+  const s = new Map<string, Touched>();
+  const add = (path: string, as?: string) => {
+    const had = s.get(path);
+    s.set(path, {path, ...((as ?? had?.as) ? {as: as ?? had?.as} : {})});
+  };
   for (const a of actions) {
-    if (a.kind === 'file.write' || a.kind === 'file.remove') s.add(a.path);
-    if ((a.kind === 'run' || a.kind === 'firewall.rule') && a.touches) for (const t of a.touches) s.add(t);
+    if (a.kind === 'file.write' || a.kind === 'file.remove') add(a.path, a.as);
+    if ((a.kind === 'run' || a.kind === 'firewall.rule') && a.touches) for (const t of a.touches) add(t);
   }
-  return [...s];
+  return [...s.values()];
 }
 
 /**
@@ -555,7 +561,7 @@ async function executeStep(
     ...snapshotLines(run, id, touches),
     `printf '%s' ${quote(rollbackScript(run, id, touches, planned.plan.onRollback))} > ${quote(`${d}/rollback.sh`)}`,
     `echo applying > ${quote(`${d}/state`)}`,
-    journalLine({run, kind: 'step.begin', step: id, touches}),
+    journalLine({run, kind: 'step.begin', step: id, touches: touches.map((t) => t.path)}),
   ];
   const takeSnapshot = () => {
     lines.push(...snapshot);

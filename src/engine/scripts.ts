@@ -1,4 +1,5 @@
 import {quote} from '../util/shell.js';
+import {AS_USER_FN, restoreAsUserLine, snapshotAsUserLine, type Touched} from './as-user.js';
 import type {JournalEntry} from './journal.js';
 import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir, timerUnit} from './paths.js';
 import type {ProbeData, ProbeRequest} from './types.js';
@@ -22,6 +23,7 @@ export const SEGMENT_PRELUDE = [
   'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH',
   `mkdir -p ${STATE_DIR} && chmod 700 ${STATE_DIR}`,
   `pcj() { e=$(printf '{"at":"%s",%s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\${1#?}"); printf '%s\\n' "$e" >> ${JOURNAL}; printf '${JOURNAL_MARK}%s\\n' "$e"; }`,
+  AS_USER_FN,
 ].join('\n');
 
 export function journalLine(e: JournalEntry): string {
@@ -43,15 +45,23 @@ export function splitOutput(stdout: string): {journal: JournalEntry[]; lines: st
   return {journal, lines};
 }
 
-/** Copies every path a step may touch into the step's directory (cp -p: bytes, mode, owner), or notes its absence. */
-export function snapshotLines(runId: string, stepId: string, paths: readonly string[]): string[] {
+/**
+ * Copies every path a step may touch into the step's directory (cp -p: bytes, mode, owner), or notes its
+ * absence. A path in a user's directory is read as that user (as-user.ts), never followed by root.
+ */
+export function snapshotLines(runId: string, stepId: string, paths: readonly (Touched | string)[]): string[] {
   const d = stepDir(runId, stepId);
   const lines = [`mkdir -p ${quote(`${d}/before`)}`, `chmod 700 ${quote(`${STATE_DIR}/runs`)} 2>/dev/null`];
-  paths.forEach((p, i) => {
-    lines.push(`if [ -e ${quote(p)} ]; then cp -p ${quote(p)} ${quote(`${d}/before/${i}`)} || exit 3; fi`);
+  touched(paths).forEach((t, i) => {
+    const dest = `${d}/before/${i}`;
+    if (t.as) lines.push(snapshotAsUserLine({...t, as: t.as}, dest));
+    else lines.push(`if [ -e ${quote(t.path)} ]; then cp -p ${quote(t.path)} ${quote(dest)} || exit 3; fi`);
   });
   return lines;
 }
+
+const touched = (paths: readonly (Touched | string)[]): Touched[] =>
+  paths.map((p) => (typeof p === 'string' ? {path: p} : p));
 
 /**
  * First line of every segment of an armed step after the one that armed it: the step must still be armed.
@@ -80,19 +90,28 @@ export function claimLine(runId: string, stepId: string): string {
 export function rollbackScript(
   runId: string,
   stepId: string,
-  paths: readonly string[],
+  paths: readonly (Touched | string)[],
   onRollback: readonly string[],
 ): string {
   const d = stepDir(runId, stepId);
   const unit = timerUnit(runId, stepId);
-  const restore = paths.map(
-    (p, i) =>
-      `if [ -e ${quote(`${d}/before/${i}`)} ]; then cp -p ${quote(`${d}/before/${i}`)} ${quote(`${p}.pc-restore`)} && mv -f ${quote(`${p}.pc-restore`)} ${quote(p)}; else rm -f ${quote(p)}; fi`,
-  );
+  const all = touched(paths).map((t, i) => ({...t, src: `${d}/before/${i}`}));
+  // Users' paths first, while the accounts they belong to still exist (the account files come back after).
+  const restore = [
+    ...all.flatMap((t) => (t.as ? [restoreAsUserLine({...t, as: t.as}, t.src)] : [])),
+    ...all.flatMap((t) =>
+      t.as
+        ? []
+        : [
+            `if [ -e ${quote(t.src)} ]; then cp -p ${quote(t.src)} ${quote(`${t.path}.pc-restore`)} && mv -f ${quote(`${t.path}.pc-restore`)} ${quote(t.path)}; else rm -f ${quote(t.path)}; fi`,
+          ],
+    ),
+  ];
   return [
     '#!/bin/sh',
     `# portcullis: rollback of step ${stepId} of run ${runId}`,
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    AS_USER_FN,
     `D=${quote(d)}`,
     'by=${1:-operator}',
     'state=$(cat "$D/state" 2>/dev/null)',
@@ -122,6 +141,7 @@ export function probeScript(req: ProbeRequest): string {
   const lines = [
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH',
     'export LC_ALL=C',
+    AS_USER_FN,
     `pf() { if [ -f "$1" ]; then m=$(stat -c %a "$1" 2>/dev/null || stat -f %Lp "$1"); printf '@@F %s %s\\n' "$m" "$1"; base64 < "$1" | tr -d '\\n'; echo; else printf '@@N %s\\n' "$1"; fi; }`,
   ];
   for (const f of req.files ?? []) lines.push(`pf ${quote(f)}`);

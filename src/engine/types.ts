@@ -14,9 +14,27 @@ export type Action =
       owner?: string;
       secret?: boolean;
       validate?: readonly string[];
+      /** Written as this user, never as root: the path is in a directory the user controls (engine/as-user.ts). */
+      as?: string;
     }
-  | {kind: 'file.remove'; path: string}
-  | {kind: 'run'; argv: readonly string[]; label: string; touches?: readonly string[]; secret?: boolean}
+  | {
+      kind: 'file.remove';
+      path: string;
+      /** Removed as this user (see file.write). */
+      as?: string;
+    }
+  | {
+      kind: 'run';
+      argv: readonly string[];
+      label: string;
+      touches?: readonly string[];
+      /** The command carries a secret: a shown plan says so instead of showing it. */
+      secret?: boolean;
+      /** Fed to the command's stdin by the script itself (the shell's printf builtin): never in any argv. */
+      stdin?: string;
+      /** Runs as this user, never as root (see file.write). */
+      as?: string;
+    }
   | {kind: 'service'; op: ServiceOp; unit: string; init: InitSystem}
   | {kind: 'package.install'; manager: PackageManager; packages: readonly string[]}
   | {kind: 'firewall.rule'; backend: string; rule: string; argv: readonly string[]; touches?: readonly string[]}

@@ -1,3 +1,4 @@
+import {AS_USER_FN} from '../engine/as-user.js';
 import {compileAction, summarize} from '../engine/compile.js';
 import type {PlannedStep} from '../engine/types.js';
 
@@ -14,6 +15,9 @@ export function renderPlanSh(steps: readonly PlannedStep[], header: string): str
     'set -eu',
     '',
   ];
+  // Files in users' directories are written as those users (engine/as-user.ts): the helper that drops to them.
+  if (steps.some((s) => s.plan.actions.some((a) => 'as' in a && a.as)))
+    out.push('# pc_as USER CMD...: runs CMD as USER (never as root) for files in their directories', AS_USER_FN, '');
   for (const s of steps) {
     if (!s.plan.actions.length) continue;
     out.push(`# --- ${s.title} (${s.id})`);

@@ -88,20 +88,21 @@ describe('team accounts', () => {
     expect(labels(p.actions)).toEqual([
       'groupadd developers',
       'useradd -m -d /home/alice -s /bin/bash -p * -c team member (portcullis) -G developers alice',
-      'sh -c install -d -m 0700 -o "$1" -g "$(id -g "$1")" "$2" sh alice /home/alice/.ssh',
-      expect.stringMatching(/^sh -c .* sh alice \/home\/alice \/home\/alice\/\.ssh$/),
+      'mkdir -p -m 0700 /home/alice/.ssh',
       'file.write /home/alice/.ssh/authorized_keys',
       'useradd -m -d /home/bob -s /bin/bash -p * -c team member (portcullis) bob',
-      'sh -c install -d -m 0700 -o "$1" -g "$(id -g "$1")" "$2" sh bob /home/bob/.ssh',
-      expect.stringMatching(/^sh -c .* sh bob \/home\/bob \/home\/bob\/\.ssh$/),
+      'mkdir -p -m 0700 /home/bob/.ssh',
       'file.write /home/bob/.ssh/authorized_keys',
     ]);
     expect(p.onRollback).toEqual([
       'getent passwd alice >/dev/null || rm -rf -- /home/alice',
       'getent passwd bob >/dev/null || rm -rf -- /home/bob',
     ]);
-    const w = p.actions[4] as Extract<Action, {kind: 'file.write'}>;
-    expect(w).toMatchObject({mode: 0o600, owner: 'alice:', content: block(ALICE)});
+    // Everything in a member's home is done as the member, never as root.
+    expect(p.actions[2]).toMatchObject({kind: 'run', as: 'alice'});
+    const w = p.actions[3] as Extract<Action, {kind: 'file.write'}>;
+    expect(w).toMatchObject({mode: 0o600, as: 'alice', content: block(ALICE)});
+    expect(w.owner).toBeUndefined();
   });
 
   it('plans nothing when the server already matches the file', () => {
