@@ -56,7 +56,7 @@ export const adminUser: Step<AdminParams> = {
             admin_passwd: `getent passwd ${p.user}`,
             admin_groups: `id -nG ${p.user}`,
             // As the user (engine/as-user.ts): never through a link root would follow; a link is exit 9.
-            admin_keys: `h=$(getent passwd ${p.user} | cut -d: -f6); [ -n "$h" ] && pc_as ${p.user} sh -c ${quote(`[ -L "$1" ] && exit ${KEYS_LINK}; cat -- "$1"`)} sh "$h/.ssh/authorized_keys"`,
+            admin_keys: `h=$(getent passwd ${p.user} | cut -d: -f6); [ -n "$h" ] && pc_as ${p.user} sh -c ${quote(`{ [ -L "\${1%/*}" ] || [ -L "$1" ]; } && exit ${KEYS_LINK}; cat -- "$1"`)} sh "$h/.ssh/authorized_keys"`,
             admin_sudo_nopasswd: `cat /etc/sudoers.d/90-portcullis-${p.user}`,
           },
         }
@@ -150,7 +150,7 @@ export const adminUser: Step<AdminParams> = {
     if (probe.queries.admin_keys?.code === KEYS_LINK) {
       findings.push({
         level: 'error',
-        message: `${home}/.ssh/authorized_keys is a symbolic link; portcullis never reads or writes through one (make it a file by hand)`,
+        message: `${home}/.ssh or its authorized_keys is a symbolic link; portcullis never reads or writes through one (make them a directory and a file by hand)`,
       });
       return {actions, findings, onRollback};
     }

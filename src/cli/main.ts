@@ -1,6 +1,7 @@
 import {Argument, Command, CommanderError, Option} from 'commander';
 import {PLATFORMS} from '../platform/facts.js';
 import {exitCodeOf, InputError} from '../util/errors.js';
+import {printable} from '../util/terminal.js';
 import {completionScript, SHELLS, type Shell} from './completion/scripts.js';
 import {fleetOptions} from './fleet-options.js';
 import {quietBrokenPipes} from './pipes.js';
@@ -255,7 +256,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`portcullis: ${err.message.replace(/^error: /, '')}\n`);
       return 2;
     }
-    const msg = err instanceof Error ? err.message : String(err);
+    // An error may quote the target's output: its control characters never reach the terminal raw.
+    const msg = printable(err instanceof Error ? err.message : String(err));
     process.stderr.write(`portcullis: ${msg}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     else if (

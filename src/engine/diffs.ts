@@ -1,7 +1,11 @@
 import {createTwoFilesPatch} from 'diff';
+import {printable} from '../util/terminal.js';
 import type {Action, ProbeData} from './types.js';
 
-/** Unified diffs of every file the actions write or remove, against what the probe read. Secrets are never shown. */
+/**
+ * Unified diffs of every file the actions write or remove, against what the probe read. Secrets are never
+ * shown; control characters (a user's file on the target may hold any) are shown escaped, never raw.
+ */
 export function diffsFor(actions: readonly Action[], probe: ProbeData): (string | undefined)[] {
   const out: (string | undefined)[] = actions.map(() => undefined);
   const current = new Map<string, string | undefined>();
@@ -33,8 +37,10 @@ function patch(path: string, oldText: string | undefined, newText: string | unde
     undefined,
     {context: 3},
   );
-  return p
-    .split('\n')
-    .filter((l) => !l.startsWith('==='))
-    .join('\n');
+  return printable(
+    p
+      .split('\n')
+      .filter((l) => !l.startsWith('==='))
+      .join('\n'),
+  );
 }

@@ -3,6 +3,7 @@ import type {Facts} from '../platform/facts.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
+import {printable} from '../util/terminal.js';
 import {type AheadGroup, type AheadMode, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
 import type {Touched} from './as-user.js';
 import {compileAction, summarize} from './compile.js';
@@ -188,13 +189,19 @@ export async function probeSteps(
 
 export function planStep(s: Step<unknown>, ctx: StepContext<unknown>): PlannedStep {
   const plan = s.plan(ctx);
+  // Findings quote what the target said (names, paths, settings): shown with control characters escaped.
+  const findings = plan.findings.map((f) => ({
+    ...f,
+    message: printable(f.message),
+    ...(f.fix ? {fix: printable(f.fix)} : {}),
+  }));
   return {
     id: s.id,
     title: s.title,
     why: s.why,
     risk: s.risk,
     undo: s.undo,
-    plan,
+    plan: {...plan, findings},
     diffs: diffsFor(plan.actions, ctx.probe),
   };
 }
@@ -588,7 +595,7 @@ async function executeStep(
     const r = await o.target.run(script, {
       onLine: (line) => {
         if (line === TAIL) inTail = true;
-        if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line});
+        if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line: printable(line)});
       },
     });
     const at = withTail ? lineAt(r.stdout, TAIL) : -1;

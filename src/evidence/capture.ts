@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto';
 import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {AS_USER_FN} from '../engine/as-user.js';
 import {stateHome} from '../engine/journal.js';
 import {InputError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
@@ -9,7 +10,8 @@ import {hostSlug} from '../wg/client-store.js';
 /**
  * Evidence of a box that may be under attack, taken before anything on it changes: one read-only round
  * trip, one file per item on the operator's machine, and a SHA256SUMS file (`sha256sum -c` verifies it).
- * Nothing is written on the target, and password hashes are never read.
+ * Nothing is written on the target, and password hashes are never read: users' files are read as those
+ * users and links are never followed.
  */
 export interface EvidenceItem {
   file: string;
@@ -72,12 +74,18 @@ export const EVIDENCE_ITEMS: readonly EvidenceItem[] = [
     what: 'authorized_keys of every user, with fingerprints',
     commands: [
       "sshd -T 2>/dev/null | grep -iE '^(authorizedkeysfile|authorizedkeyscommand|authorizedprincipalsfile|trustedusercakeys) '",
+      // A user's files are read as that user, and a link is recorded, never followed: a link planted at
+      // ~/.ssh or authorized_keys2 must not bring /etc/shadow (or any file the user cannot read) into the bundle.
       [
+        AS_USER_FN,
         'getent passwd | while IFS=: read -r u _ _ _ _ h _; do',
-        '  [ -n "$h" ] && [ -d "$h/.ssh" ] || continue',
+        '  [ -n "$h" ] || continue',
+        '  for l in "$h" "$h/.ssh"; do [ -L "$l" ] && echo "### $u: $l is a symbolic link to $(readlink -- "$l") (not followed)"; done',
+        '  [ ! -L "$h" ] && [ ! -L "$h/.ssh" ] && [ -d "$h/.ssh" ] || continue',
         '  for f in "$h"/.ssh/authorized_keys*; do',
+        '    if [ -L "$f" ]; then echo "### $u: $f is a symbolic link to $(readlink -- "$f") (not followed)"; ls -ln "$f"; echo; continue; fi',
         '    [ -f "$f" ] || continue',
-        '    echo "### $u: $f"; ls -ln "$f"; cat "$f"; echo "--- fingerprints (ssh-keygen -lf)"; ssh-keygen -lf "$f"; echo',
+        '    echo "### $u: $f"; ls -ln "$f"; pc_as "$u" cat -- "$f" </dev/null; echo "--- fingerprints (ssh-keygen -lf)"; pc_as "$u" ssh-keygen -lf "$f" </dev/null; echo',
         '  done',
         'done',
       ].join('\n'),

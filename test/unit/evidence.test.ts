@@ -1,5 +1,16 @@
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
@@ -31,6 +42,48 @@ describe('evidence capture', () => {
     for (const c of ['ufw status verbose', 'nft list ruleset', 'iptables-save']) expect(fw).toContain(`## $ ${c}\n`);
     expect(fw).toMatch(/## exit [1-9][0-9]*\n/);
     expect(readdirSync(dir)).toEqual(before);
+  });
+
+  it('never follows a link a user planted in their home: ~/.ssh or authorized_keys2 linked to a shadow-like file', () => {
+    // Real files, real links, a real unprivileged user (nobody); getent is a stand-in listing two homes here.
+    const root = mkdtempSync(join(tmpdir(), 'pc-evidence-links-'));
+    try {
+      chmodSync(root, 0o755);
+      const hash = '$6$rounds=5000$SECRET-HASH-never-in-a-bundle';
+      writeFileSync(join(root, 'shadow'), `root:${hash}:19000:0:99999:7:::\n`, {mode: 0o600});
+      mkdirSync(join(root, 'rootdir'), {mode: 0o700});
+      writeFileSync(join(root, 'rootdir', 'authorized_keys'), `${hash}\n`, {mode: 0o600});
+      const nobody = Number(spawnSync('id', ['-u', 'nobody'], {encoding: 'utf8'}).stdout.trim());
+      for (const h of ['home1', 'home2']) {
+        mkdirSync(join(root, h), {mode: 0o755});
+        chownSync(join(root, h), nobody, nobody);
+      }
+      mkdirSync(join(root, 'home1', '.ssh'), {mode: 0o700});
+      writeFileSync(join(root, 'home1', '.ssh', 'authorized_keys'), 'ssh-ed25519 AAAAlegit nobody@laptop\n');
+      symlinkSync(join(root, 'shadow'), join(root, 'home1', '.ssh', 'authorized_keys2'));
+      for (const f of ['.ssh', '.ssh/authorized_keys', '.ssh/authorized_keys2'])
+        spawnSync('chown', ['-h', `${nobody}:${nobody}`, join(root, 'home1', f)]);
+      symlinkSync(join(root, 'rootdir'), join(root, 'home2', '.ssh'));
+      mkdirSync(join(root, 'bin'));
+      writeFileSync(
+        join(root, 'bin', 'getent'),
+        `#!/bin/sh\necho 'nobody:x:${nobody}:${nobody}::${root}/home1:/bin/sh'\necho 'nobody:x:${nobody}:${nobody}::${root}/home2:/bin/sh'\n`,
+        {mode: 0o755},
+      );
+      const item = EVIDENCE_ITEMS.find((i) => i.file === 'authorized-keys.txt');
+      const command = item?.commands.find((c) => c.includes('getent passwd')) ?? '';
+      const r = spawnSync('sh', ['-c', command], {
+        encoding: 'utf8',
+        env: {PATH: `${join(root, 'bin')}:/usr/sbin:/usr/bin:/sbin:/bin`},
+      });
+      const out = r.stdout + r.stderr;
+      expect(out).not.toContain('SECRET-HASH');
+      expect(out).toContain('ssh-ed25519 AAAAlegit nobody@laptop');
+      expect(out).toContain(`${root}/home1/.ssh/authorized_keys2 is a symbolic link to ${root}/shadow (not followed)`);
+      expect(out).toContain(`${root}/home2/.ssh is a symbolic link to ${root}/rootdir (not followed)`);
+    } finally {
+      rmSync(root, {recursive: true, force: true});
+    }
   });
 
   it('refuses a look-back outside 1..90 days', () => {

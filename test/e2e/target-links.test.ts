@@ -1,0 +1,194 @@
+import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {e2eSkipReason} from '../sandbox/e2e-skip.js';
+import {type Sandbox, start} from '../sandbox/index.js';
+import {canLogin, passwordLogin, portcullis} from './helpers.js';
+
+const VPS = 'root@192.0.2.10';
+const SECRET = 'TOPSECRET-root-only-9f2c';
+/** Files of root's a member's links point at: they must keep their bytes, owner and mode. */
+const ROOT_FILES = ['/root/.ssh/authorized_keys', '/root/secret.txt', '/etc/ld.so.preload', '/etc/victim'];
+
+/**
+ * A team member (alice) owns her home and plants links in it, aimed at root's files, while portcullis
+ * onboards her, rotates her key and rolls back. Judged on the VPS's real files: root's files keep their
+ * bytes, owner and mode, /etc/ld.so.preload never appears, and nothing of root's reaches alice or the plan.
+ */
+describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', () => {
+  let vps: Sandbox;
+  let teamFile = '';
+  const keys: Record<string, {path: string; pub: string}> = {};
+  const asAlice = (cmd: string) => vps.execOk(`runuser -u alice -- sh -c '${cmd}'`);
+  /** Bytes, owner and mode of root's files (absent ones say so): equal strings mean untouched. */
+  const rootState = () =>
+    vps.execOk(
+      `for f in ${ROOT_FILES.join(' ')} /root/.ssh; do if [ -e "$f" ] || [ -L "$f" ]; then stat -c '%n %U:%G %a %F' "$f"; [ -f "$f" ] && sha256sum < "$f"; else echo "$f absent"; fi; done; ls -la /root/.ssh /etc/victim`,
+    );
+  const team = (key: string) => writeFileSync(teamFile, `members:\n  - name: alice\n    key: ${JSON.stringify(key)}\n`);
+  const run = (cmd: 'apply' | 'plan', extra: string[] = []) =>
+    portcullis(vps, [
+      cmd,
+      VPS,
+      '--recipe',
+      'team-onboarding',
+      ...(cmd === 'apply' ? ['--yes', '--json'] : []),
+      '--set',
+      `team_file=${teamFile}`,
+      '--set',
+      'wg_subnet=10.66.0.0/24',
+      ...extra,
+    ]);
+  const aliceLogin = (key: string) =>
+    vps.laptop.runArgv(
+      [
+        'ssh',
+        '-F',
+        '/dev/null',
+        '-i',
+        keys[key]?.path ?? '',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'ConnectTimeout=5',
+        `alice@${vps.ip}`,
+        'id -un',
+      ],
+      {timeout: 30_000},
+    );
+  let before = '';
+
+  beforeAll(async () => {
+    vps = await start({log: () => {}});
+    teamFile = join(vps.laptop.home, 'team.yaml');
+    for (const name of ['k1', 'k2', 'k3']) {
+      const path = join(vps.laptop.home, `alice_${name}`);
+      const r = await vps.laptop.runArgv(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', path]);
+      expect(r.code, r.stderr).toBe(0);
+      keys[name] = {path, pub: readFileSync(`${path}.pub`, 'utf8').trim()};
+    }
+    await vps.writeFile('/root/secret.txt', `${SECRET}\n`, '0600');
+    await vps.execOk('mkdir -m 0755 /etc/victim && echo keep > /etc/victim/file');
+    before = await rootState();
+    expect(before).toContain('/etc/ld.so.preload absent');
+  });
+  afterAll(async () => {
+    await vps?.stop();
+  });
+
+  it('onboards alice', async () => {
+    team(keys.k1?.pub ?? '');
+    const r = await run('apply');
+    expect(r.code, r.stderr).toBe(0);
+    expect((await aliceLogin('k1')).stdout.trim()).toBe('alice');
+  });
+
+  it('plan shows the escape bytes alice put in her authorized_keys as text, never raw', async () => {
+    await asAlice('printf "# \\033]0;owned\\007\\033[2J\\033[31mred\\n" >> /home/alice/.ssh/authorized_keys');
+    team(keys.k2?.pub ?? '');
+    const r = await run('plan');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('\\x1b]0;owned\\x07\\x1b[2J\\x1b[31mred');
+    expect(r.stdout + r.stderr).not.toContain('\u001b');
+    expect(r.stdout + r.stderr).not.toContain('\u0007');
+  });
+
+  it('an authorized_keys linked to a root-only file is never read: plan and apply refuse it', async () => {
+    await asAlice(
+      'mv /home/alice/.ssh/authorized_keys /home/alice/ak.saved && ln -s /root/secret.txt /home/alice/.ssh/authorized_keys',
+    );
+    const plan = await run('plan');
+    expect(plan.stdout + plan.stderr).not.toContain(SECRET);
+    expect(plan.stdout).toMatch(/alice's ~\/\.ssh\/authorized_keys is a symbolic link/);
+    const r = await run('apply');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Team accounts: refused, nothing was changed: .*authorized_keys is a symbolic link/);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expect((await vps.exec(`grep -rl ${SECRET} /home/alice`)).code).toBe(1);
+    expect(await rootState()).toBe(before);
+    await asAlice('rm /home/alice/.ssh/authorized_keys && mv /home/alice/ak.saved /home/alice/.ssh/authorized_keys');
+  });
+
+  it('a dangling authorized_keys.pc-new link to /etc/ld.so.preload: the new key is written as alice, nothing of root’s', async () => {
+    await asAlice('ln -s /etc/ld.so.preload /home/alice/.ssh/authorized_keys.pc-new');
+    const r = await run('apply');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await rootState()).toBe(before);
+    expect(await vps.execOk('stat -c "%U:%G %a %F" /home/alice/.ssh/authorized_keys')).toBe(
+      'alice:alice 600 regular file',
+    );
+    expect((await aliceLogin('k2')).stdout.trim()).toBe('alice');
+    expect((await aliceLogin('k1')).code).not.toBe(0);
+  });
+
+  it('a .pc-restore link to /etc/ld.so.preload: the rollback restores alice’s file as alice, nothing of root’s', async () => {
+    await asAlice('ln -sfn /etc/ld.so.preload /home/alice/.ssh/authorized_keys.pc-restore');
+    const r = await portcullis(vps, ['rollback', VPS, '--to', 'wireguard', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).rolledBack.map((s: {step: string}) => s.step)).toEqual(['team', 'team']);
+    expect(await rootState()).toBe(before);
+    expect((await vps.exec('getent passwd alice')).code).toBe(2);
+  });
+
+  it('~/.ssh replaced by a link to /root/.ssh: a rollback neither writes nor removes root’s keys', async () => {
+    team(keys.k1?.pub ?? '');
+    expect((await run('apply')).code).toBe(0);
+    team(keys.k3?.pub ?? '');
+    const r = await run('apply');
+    expect(r.code, r.stderr).toBe(0);
+    expect((await aliceLogin('k3')).stdout.trim()).toBe('alice');
+    await asAlice('mv /home/alice/.ssh /home/alice/ssh.saved && ln -s /root/.ssh /home/alice/.ssh');
+    // A re-run refuses to write through the link.
+    const again = await run('apply');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/alice's home or ~\/\.ssh is a symbolic link/);
+    const rb = await portcullis(vps, ['rollback', VPS, '--to', 'wireguard', '--json']);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(await rootState()).toBe(before);
+    expect(await canLogin(vps, 'root')).toBe(true);
+  });
+
+  it('admin-user: a ~/.ssh linked to a root directory is refused; the password never shows in any argv', async () => {
+    const password = 'Pw-in-argv-7c41e';
+    await vps.execOk('useradd -m -s /bin/bash carol && runuser -u carol -- ln -s /etc/victim /home/carol/.ssh');
+    // chpasswd records every process's command line at the moment it runs: its feeder is alive then.
+    await vps.execOk(
+      'mv /usr/sbin/chpasswd /usr/sbin/chpasswd.real && printf \'#!/bin/sh\\nps -eo args >> /root/ps-at-chpasswd\\nexec /usr/sbin/chpasswd.real "$@"\\n\' > /usr/sbin/chpasswd && chmod 755 /usr/sbin/chpasswd',
+    );
+    const args = [
+      'apply',
+      VPS,
+      '--yes',
+      '--until',
+      'admin-user',
+      '--set',
+      'admin_user=carol',
+      '--set',
+      'admin_sudo=password',
+      '--set',
+      `admin_password=${password}`,
+    ];
+    const refused = await portcullis(vps, args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\/home\/carol\/\.ssh or its authorized_keys is a symbolic link/);
+    expect(await rootState()).toBe(before);
+
+    await vps.execOk('rm /home/carol/.ssh');
+    const r = await portcullis(vps, args);
+    expect(r.code, r.stderr).toBe(0);
+    const ps = await vps.execOk('cat /root/ps-at-chpasswd');
+    expect(ps).toMatch(/chpasswd/);
+    expect(ps).not.toContain(password);
+    expect((await passwordLogin(vps, 'carol', password)).code).toBe(0);
+    expect(await vps.execOk('stat -c "%U %a" /home/carol/.ssh /home/carol/.ssh/authorized_keys')).toBe(
+      'carol 700\ncarol 600',
+    );
+    expect(await rootState()).toBe(before);
+  });
+});
