@@ -100,6 +100,8 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
   });
 
   it('an authorized_keys linked to a root-only file is never read: plan and apply refuse it', async () => {
+    // Each case is judged on its own: root's files as they were when it began.
+    const start = await rootState();
     await asAlice(
       'mv /home/alice/.ssh/authorized_keys /home/alice/ak.saved && ln -s /root/secret.txt /home/alice/.ssh/authorized_keys',
     );
@@ -111,15 +113,17 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
     expect(r.stderr).toMatch(/Team accounts: refused, nothing was changed: .*authorized_keys is a symbolic link/);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect((await vps.exec(`grep -rl ${SECRET} /home/alice`)).code).toBe(1);
-    expect(await rootState()).toBe(before);
+    expect(await rootState()).toBe(start);
     await asAlice('rm /home/alice/.ssh/authorized_keys && mv /home/alice/ak.saved /home/alice/.ssh/authorized_keys');
   });
 
   it('a dangling authorized_keys.pc-new link to /etc/ld.so.preload: the new key is written as alice, nothing of root’s', async () => {
+    // Each case is judged on its own: root's files as they were when it began.
+    const start = await rootState();
     await asAlice('ln -s /etc/ld.so.preload /home/alice/.ssh/authorized_keys.pc-new');
     const r = await run('apply');
     expect(r.code, r.stderr).toBe(0);
-    expect(await rootState()).toBe(before);
+    expect(await rootState()).toBe(start);
     expect(await vps.execOk('stat -c "%U:%G %a %F" /home/alice/.ssh/authorized_keys')).toBe(
       'alice:alice 600 regular file',
     );
@@ -128,15 +132,19 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
   });
 
   it('a .pc-restore link to /etc/ld.so.preload: the rollback restores alice’s file as alice, nothing of root’s', async () => {
+    // Each case is judged on its own: root's files as they were when it began.
+    const start = await rootState();
     await asAlice('ln -sfn /etc/ld.so.preload /home/alice/.ssh/authorized_keys.pc-restore');
     const r = await portcullis(vps, ['rollback', VPS, '--to', 'wireguard', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).rolledBack.map((s: {step: string}) => s.step)).toEqual(['team', 'team']);
-    expect(await rootState()).toBe(before);
+    expect(await rootState()).toBe(start);
     expect((await vps.exec('getent passwd alice')).code).toBe(2);
   });
 
   it('~/.ssh replaced by a link to /root/.ssh: a rollback neither writes nor removes root’s keys', async () => {
+    // Each case is judged on its own: root's files as they were when it began.
+    const start = await rootState();
     team(keys.k1?.pub ?? '');
     expect((await run('apply')).code).toBe(0);
     team(keys.k3?.pub ?? '');
@@ -150,18 +158,14 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
     expect(again.stderr).toMatch(/alice's home or ~\/\.ssh is a symbolic link/);
     const rb = await portcullis(vps, ['rollback', VPS, '--to', 'wireguard', '--json']);
     expect(rb.code, rb.stderr).toBe(0);
-    expect(await rootState()).toBe(before);
+    expect(await rootState()).toBe(start);
     expect(await canLogin(vps, 'root')).toBe(true);
   });
 
-  it('admin-user: a ~/.ssh linked to a root directory is refused; the password never shows in any argv', async () => {
-    const password = 'Pw-in-argv-7c41e';
+  it('admin-user: a ~/.ssh linked to a root directory is refused, nothing of root’s is chowned or written', async () => {
+    const start = await rootState();
     await vps.execOk('useradd -m -s /bin/bash carol && runuser -u carol -- ln -s /etc/victim /home/carol/.ssh');
-    // chpasswd records every process's command line at the moment it runs: its feeder is alive then.
-    await vps.execOk(
-      'mv /usr/sbin/chpasswd /usr/sbin/chpasswd.real && printf \'#!/bin/sh\\nps -eo args >> /root/ps-at-chpasswd\\nexec /usr/sbin/chpasswd.real "$@"\\n\' > /usr/sbin/chpasswd && chmod 755 /usr/sbin/chpasswd',
-    );
-    const args = [
+    const r = await portcullis(vps, [
       'apply',
       VPS,
       '--yes',
@@ -170,25 +174,41 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
       '--set',
       'admin_user=carol',
       '--set',
+      'admin_sudo=nopasswd',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\/home\/carol\/\.ssh or its authorized_keys is a symbolic link/);
+    expect(await rootState()).toBe(start);
+  });
+
+  it('admin-user: the sudo password is in no process’s argv while chpasswd sets it', async () => {
+    const start = await rootState();
+    const password = 'Pw-in-argv-7c41e';
+    // chpasswd records every process's command line at the moment it runs: whatever feeds it is alive then.
+    await vps.execOk(
+      'mv /usr/sbin/chpasswd /usr/sbin/chpasswd.real && printf \'#!/bin/sh\\nps -eo args >> /root/ps-at-chpasswd\\nexec /usr/sbin/chpasswd.real "$@"\\n\' > /usr/sbin/chpasswd && chmod 755 /usr/sbin/chpasswd',
+    );
+    const r = await portcullis(vps, [
+      'apply',
+      VPS,
+      '--yes',
+      '--until',
+      'admin-user',
+      '--set',
+      'admin_user=dave',
+      '--set',
       'admin_sudo=password',
       '--set',
       `admin_password=${password}`,
-    ];
-    const refused = await portcullis(vps, args);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/\/home\/carol\/\.ssh or its authorized_keys is a symbolic link/);
-    expect(await rootState()).toBe(before);
-
-    await vps.execOk('rm /home/carol/.ssh');
-    const r = await portcullis(vps, args);
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const ps = await vps.execOk('cat /root/ps-at-chpasswd');
     expect(ps).toMatch(/chpasswd/);
     expect(ps).not.toContain(password);
-    expect((await passwordLogin(vps, 'carol', password)).code).toBe(0);
-    expect(await vps.execOk('stat -c "%U %a" /home/carol/.ssh /home/carol/.ssh/authorized_keys')).toBe(
-      'carol 700\ncarol 600',
+    expect((await passwordLogin(vps, 'dave', password)).code).toBe(0);
+    expect(await vps.execOk('stat -c "%U %a" /home/dave/.ssh /home/dave/.ssh/authorized_keys')).toBe(
+      'dave 700\ndave 600',
     );
-    expect(await rootState()).toBe(before);
+    expect(await rootState()).toBe(start);
   });
 });
