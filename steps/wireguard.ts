@@ -3,7 +3,8 @@ import type {Action, Derivation, Finding, Step} from '../src/engine/types.js';
 import type {Facts} from '../src/platform/facts.js';
 import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
 import {teamPeers} from '../src/team/team-file.js';
-import {InputError} from '../src/util/errors.js';
+import {InputError, RunError} from '../src/util/errors.js';
+import {printable} from '../src/util/terminal.js';
 import {port as checkPort, cidr, safeName} from '../src/util/validate.js';
 import {
   clientConfPath,
@@ -13,6 +14,7 @@ import {
   serverName,
   writeClientConf,
 } from '../src/wg/client-store.js';
+import {isWgKey} from '../src/wg/keys.js';
 import {
   chooseSubnet,
   formatSubnet,
@@ -242,6 +244,12 @@ export const wireguard: Step<WgParams> = {
     const conf = await run(`cat ${WG_CONF}`);
     const parsed = parseServerConf(conf.stdout);
     if (pub.code !== 0 || !parsed?.address) return [];
+    // The server's answer goes into files wg-quick runs as root here: exactly one key, or nothing is written.
+    const serverKey = pub.stdout.replace(/\n$/, '');
+    if (!isWgKey(serverKey))
+      throw new RunError(
+        `the server answered \`wg pubkey\` with ${printable(JSON.stringify(serverKey.slice(0, 80)))}, which is not a WireGuard public key: no client config was written (is the server compromised?)`,
+      );
     // Removed on the server (peers remove, a team member who left): their key goes from here too.
     for (const name of p.remove) if (!parsed.peers.some((x) => x.name === name)) retirePeer(server, name);
     const subnet = formatSubnet(subnetOf(parsed.address));
@@ -263,7 +271,7 @@ export const wireguard: Step<WgParams> = {
       const text = renderClientConf({
         privateKey: keys.privateKey,
         address: peer.address,
-        serverPublicKey: pub.stdout.trim(),
+        serverPublicKey: serverKey,
         endpoint: keptEndpoint ?? `${host}:${parsed.listenPort ?? p.port}`,
         allowedIps: subnet,
       });

@@ -23,7 +23,7 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
   /** Bytes, owner and mode of root's files (absent ones say so): equal strings mean untouched. */
   const rootState = () =>
     vps.execOk(
-      `for f in ${ROOT_FILES.join(' ')} /root/.ssh; do if [ -e "$f" ] || [ -L "$f" ]; then stat -c '%n %U:%G %a %F' "$f"; [ -f "$f" ] && sha256sum < "$f"; else echo "$f absent"; fi; done; ls -la /root/.ssh /etc/victim`,
+      `for f in ${ROOT_FILES.join(' ')} /root/.ssh; do if [ -e "$f" ] || [ -L "$f" ]; then stat -c '%n %U:%G %a %F' "$f"; [ -f "$f" ] && sha256sum < "$f"; else echo "$f absent"; fi; done; ls -lA /root/.ssh /etc/victim`,
     );
   const team = (key: string) => writeFileSync(teamFile, `members:\n  - name: alice\n    key: ${JSON.stringify(key)}\n`);
   const run = (cmd: 'apply' | 'plan', extra: string[] = []) =>
@@ -142,26 +142,6 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
     expect((await vps.exec('getent passwd alice')).code).toBe(2);
   });
 
-  it('~/.ssh replaced by a link to /root/.ssh: a rollback neither writes nor removes root’s keys', async () => {
-    // Each case is judged on its own: root's files as they were when it began.
-    const start = await rootState();
-    team(keys.k1?.pub ?? '');
-    expect((await run('apply')).code).toBe(0);
-    team(keys.k3?.pub ?? '');
-    const r = await run('apply');
-    expect(r.code, r.stderr).toBe(0);
-    expect((await aliceLogin('k3')).stdout.trim()).toBe('alice');
-    await asAlice('mv /home/alice/.ssh /home/alice/ssh.saved && ln -s /root/.ssh /home/alice/.ssh');
-    // A re-run refuses to write through the link.
-    const again = await run('apply');
-    expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/alice's home or ~\/\.ssh is a symbolic link/);
-    const rb = await portcullis(vps, ['rollback', VPS, '--to', 'wireguard', '--json']);
-    expect(rb.code, rb.stderr).toBe(0);
-    expect(await rootState()).toBe(start);
-    expect(await canLogin(vps, 'root')).toBe(true);
-  });
-
   it('admin-user: a ~/.ssh linked to a root directory is refused, nothing of root’s is chowned or written', async () => {
     const start = await rootState();
     await vps.execOk('useradd -m -s /bin/bash carol && runuser -u carol -- ln -s /etc/victim /home/carol/.ssh');
@@ -210,5 +190,37 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
       'dave 700\ndave 600',
     );
     expect(await rootState()).toBe(start);
+  });
+  it('~/.ssh replaced by a link to /root/.ssh: a rollback neither writes nor removes root’s keys', async () => {
+    // Each case is judged on its own: erin is a member of her own, and an /etc/ld.so.preload an earlier
+    // case may have left (it spams every command's stderr) is gone first.
+    await vps.execOk('rm -f /etc/ld.so.preload');
+    const start = await rootState();
+    const rootKeys = await vps.readFile('/root/.ssh/authorized_keys');
+    const erin = (key: string) =>
+      writeFileSync(teamFile, `members:\n  - name: erin\n    key: ${JSON.stringify(key)}\n`);
+    try {
+      erin(keys.k1?.pub ?? '');
+      const first = await run('apply');
+      expect(first.code, first.stderr).toBe(0);
+      erin(keys.k3?.pub ?? '');
+      const r = await run('apply');
+      expect(r.code, r.stderr).toBe(0);
+      await vps.execOk(
+        "runuser -u erin -- sh -c 'mv /home/erin/.ssh /home/erin/ssh.saved && ln -s /root/.ssh /home/erin/.ssh'",
+      );
+      // A re-run refuses to write through the link.
+      const again = await run('apply');
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/erin's home or ~\/\.ssh is a symbolic link/);
+      const rb = await portcullis(vps, ['rollback', VPS, '--json']);
+      expect(rb.code, rb.stderr).toBe(0);
+      expect(await rootState()).toBe(start);
+      expect(await canLogin(vps, 'root')).toBe(true);
+      expect((await vps.exec('getent passwd erin')).code).toBe(2);
+    } finally {
+      // A failure here must not lock the later cases out: root's own keys are put back out of band.
+      await vps.writeFile('/root/.ssh/authorized_keys', rootKeys, '0600');
+    }
   });
 });
