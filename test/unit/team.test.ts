@@ -154,6 +154,27 @@ describe('team accounts', () => {
     expect(warns.some((w) => /AllowUsers \(admin\) leaves out alice/.test(w))).toBe(true);
   });
 
+  it('refuses an active member whose authorized_keys is a link, and never reads through it', () => {
+    const linked = `P alice:x:1001:1001::/home/alice:/bin/bash\nS *:\nG alice\nD\nA authorized_keys\nF authorized_keys\nC 0`;
+    const p = plan(`members:\n  - name: alice\n    key: ${ALICE}\n`, {alice: linked});
+    expect(p.actions).toEqual([]);
+    expect(p.findings.map((f) => f.message)).toContain(
+      "alice's ~/.ssh/authorized_keys is a symbolic link; portcullis never reads or writes through one (check the account by hand)",
+    );
+  });
+
+  it('still locks a member who left and planted links; their key files are removed as themselves', () => {
+    const linked = `P alice:x:1001:1001::/home/alice:/bin/bash\nS *:\nG alice\nL\nA authorized_keys2\nF authorized_keys\nF authorized_keys2\nC 0`;
+    const p = plan(`members:\n  - name: alice\n    state: left\n`, {alice: linked});
+    expect(p.findings.filter((f) => f.level === 'error')).toEqual([]);
+    expect(labels(p.actions)).toEqual([
+      'usermod -L -e 1 alice',
+      'rm /home/alice/.ssh/authorized_keys',
+      'rm /home/alice/.ssh/authorized_keys2',
+    ]);
+    for (const a of p.actions.filter((x) => x.kind === 'file.remove')) expect(a).toMatchObject({as: 'alice'});
+  });
+
   it('refuses without a team file', () => {
     const p = team.plan({
       facts,
