@@ -1,5 +1,6 @@
 import type {Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
+import {printable} from '../util/terminal.js';
 import {DETECT_SCRIPT} from './detect-script.js';
 import type {Facts} from './facts.js';
 import {parseFacts} from './parse-facts.js';
@@ -30,5 +31,7 @@ export function factsFrom(target: Target, r: {code: number; stdout: string; stde
 export function describeFacts(f: Facts): string {
   const fw = f.firewall.active === 'none' ? 'no active firewall' : `${f.firewall.active} active`;
   const who = f.operator.clientAddress ? ` from ${f.operator.clientAddress}` : '';
-  return `${f.os.pretty}, ${f.init}, ${f.ssh.versionText || 'OpenSSH ?'} (${f.ssh.unit}${f.ssh.socketActivated ? ', socket-activated' : ''}), ${fw}; you are ${f.operator.loginUser}${who}`;
+  return printable(
+    `${f.os.pretty}, ${f.init}, ${f.ssh.versionText || 'OpenSSH ?'} (${f.ssh.unit}${f.ssh.socketActivated ? ', socket-activated' : ''}), ${fw}; you are ${f.operator.loginUser}${who}`,
+  );
 }

@@ -1,3 +1,4 @@
+import {printable} from '../util/terminal.js';
 import type {Facts, Family, FirewallKind, InitSystem, Listener, PackageManager, PlatformId} from './facts.js';
 import {inboundOf} from './firewall/inbound.js';
 
@@ -60,7 +61,8 @@ export function parseSsLine(line: string): Listener | undefined {
   const port = Number(local.slice(idx + 1));
   const proc = /users:\(\("([^"]+)"/.exec(line)?.[1] ?? '?';
   if (!Number.isFinite(port)) return undefined;
-  return {proto, address, port, process: proc};
+  // Any local user names their own processes: shown on the operator's terminal, so escaped.
+  return {proto, address, port, process: printable(proc)};
 }
 
 export function parseFacts(stdout: string): Facts {

@@ -2,6 +2,7 @@ import {checkpoints} from '../../engine/journal.js';
 import {readTargetJournal} from '../../engine/rollback.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
 import {exposures} from '../../platform/exposure.js';
+import {printable} from '../../util/terminal.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
 import {printJson, statusJson} from '../json.js';
 
@@ -15,7 +16,8 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
       printJson('status', statusJson(target.label, facts, steps, exp));
       return;
     }
-    const w = (s: string) => process.stdout.write(`${s}\n`);
+    // Everything here was read from the target (its journal, its processes): escaped before the terminal.
+    const w = (s: string) => process.stdout.write(`${printable(s)}\n`);
     w(`${target.label}: ${describeFacts(facts)}`);
     w(steps.length ? 'checkpoints:' : 'no portcullis runs recorded on this target');
     for (const s of steps) w(`  ${s.step.padEnd(18)} ${s.state.padEnd(12)} run ${s.run}`);
