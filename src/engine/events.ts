@@ -1,3 +1,4 @@
+import {printable} from '../util/terminal.js';
 import type {ArtifactKind, Finding, PlannedStep} from './types.js';
 
 /** Everything the engine tells a UI. The engine never imports a UI; UIs subscribe to these. */
@@ -36,3 +37,29 @@ export interface ProofTunnel {
 }
 
 export type EventSink = (e: EngineEvent) => void;
+
+/**
+ * A sink that shows the target's words with control characters escaped: command output, failure and
+ * rollback reasons (they quote the target's stderr) and findings. Paths and plans pass as they are
+ * (plans carry their own escaped diffs).
+ */
+export function escapedEvents(sink: EventSink): EventSink {
+  return (e) => {
+    switch (e.type) {
+      case 'output':
+        return sink({...e, line: printable(e.line)});
+      case 'proof.failed':
+      case 'step.failed':
+      case 'step.rolled-back':
+        return sink({...e, reason: printable(e.reason)});
+      case 'proof.progress':
+        return sink({...e, message: printable(e.message)});
+      case 'facts':
+        return sink({...e, summary: printable(e.summary)});
+      case 'finding':
+        return sink({...e, finding: {...e.finding, message: printable(e.finding.message)}});
+      default:
+        return sink(e);
+    }
+  };
+}

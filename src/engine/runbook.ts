@@ -9,7 +9,7 @@ import type {Touched} from './as-user.js';
 import {compileAction, summarize} from './compile.js';
 import {applyDerivations, checkAllParams, derivationReads, pendingDerivations} from './derive.js';
 import {diffsFor} from './diffs.js';
-import type {EventSink} from './events.js';
+import {type EventSink, escapedEvents} from './events.js';
 import type {JournalEntry, LocalJournal} from './journal.js';
 import {acquireLock} from './lock.js';
 import {stepDir, timerUnit} from './paths.js';
@@ -292,7 +292,7 @@ export interface ApplyResult {
 export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
   const release = o.lock === false ? async () => {} : await acquireLock(o.target, o.runId, o.breakLock === true);
   try {
-    return await applyUnlocked(o);
+    return await applyUnlocked({...o, events: escapedEvents(o.events)});
   } finally {
     await release().catch(() => undefined);
   }
@@ -595,7 +595,7 @@ async function executeStep(
     const r = await o.target.run(script, {
       onLine: (line) => {
         if (line === TAIL) inTail = true;
-        if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line: printable(line)});
+        if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line});
       },
     });
     const at = withTail ? lineAt(r.stdout, TAIL) : -1;

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {diffsFor} from '../../src/engine/diffs.js';
+import {type EngineEvent, escapedEvents} from '../../src/engine/events.js';
 import {isPrintable, printable} from '../../src/util/terminal.js';
 
 describe('text from the target on the terminal', () => {
@@ -21,5 +22,25 @@ describe('text from the target on the terminal', () => {
     );
     expect(d).toContain('-# \\x1b[2J\\x1b]0;owned\\x07');
     expect(d).not.toContain('\u001b');
+  });
+
+  it('what a UI is told about a step quotes the target escaped: output, reasons, findings', () => {
+    const seen: EngineEvent[] = [];
+    const sink = escapedEvents((e) => seen.push(e));
+    sink({type: 'output', id: 's', line: 'ok\u001b[2Jgone'});
+    sink({type: 'step.failed', id: 's', reason: 'exit 1: \u001b]0;x\u0007'});
+    sink({type: 'finding', id: 's', finding: {level: 'warn', message: 'group \u009b31m'}});
+    const texts = seen.map((e) =>
+      e.type === 'output'
+        ? e.line
+        : e.type === 'step.failed'
+          ? e.reason
+          : e.type === 'finding'
+            ? e.finding.message
+            : '',
+    );
+    expect(texts).toEqual(['ok\\x1b[2Jgone', 'exit 1: \\x1b]0;x\\x07', 'group \\x9b31m']);
+    for (const t of texts) expect(isPrintable(t)).toBe(true);
+    expect(seen[0]).toEqual({type: 'output', id: 's', line: 'ok\\x1b[2Jgone'});
   });
 });
