@@ -75,7 +75,7 @@ function compileWrite(a: Extract<Action, {kind: 'file.write'}>, ctx: CompileCont
 }
 
 /** Control characters (ESC, CR...) would reach the reviewer's terminal raw from a heredoc: base64 then. */
-const readable = (s: string) => isPrintable(s) && !s.includes('\t');
+const readable = (s: string) => isPrintable(s);
 
 function writeAsUser(a: Extract<Action, {kind: 'file.write'}>, user: string, ctx: CompileContext): string {
   const delim = 'PORTCULLIS_EOF';

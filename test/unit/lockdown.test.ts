@@ -156,7 +156,7 @@ describe('the lockdown step', () => {
 
   it('keeps the tunnel: SSH from its subnet and its UDP port stay open', () => {
     const conf =
-      '# Managed by portcullis. x\n[Interface]\nAddress = 10.66.0.1/24\nListenPort = 51999\n\n# portcullis-peer: a\n[Peer]\nPublicKey = x\nAllowedIPs = 10.66.0.2/32\n';
+      '# Managed by portcullis. x\n[Interface]\nAddress = 10.66.0.1/24\nListenPort = 51999\n\n# portcullis-peer: a\n[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nAllowedIPs = 10.66.0.2/32\n';
     const p = plan({}, probe({files: {'/etc/wireguard/wg0.conf': {exists: true, content: conf}}}));
     const cmds = argvs(p.actions);
     expect(cmds).toContain(

@@ -62,9 +62,9 @@ describe('WireGuard configs', () => {
   });
   it('client conf: keepalive, endpoint, no DNS unless asked', () => {
     const c = renderClientConf({
-      privateKey: 'k',
+      privateKey: 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=',
       address: '10.66.0.2',
-      serverPublicKey: 'p',
+      serverPublicKey: 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=',
       endpoint: '192.0.2.10:51820',
       allowedIps: '10.66.0.0/24',
     });
