@@ -90,7 +90,7 @@ for g in sudo wheel admin; do
   for u in $members; do
     ent=$(getent passwd "$u") || continue
     home=$(printf '%s' "$ent" | cut -d: -f6); sh_=$(printf '%s' "$ent" | cut -d: -f7)
-    n=$(grep -cE '^(ssh-|ecdsa-|sk-)' "$home/.ssh/authorized_keys" 2>/dev/null || echo 0)
+    n=0; [ -L "$home/.ssh" ] || [ -L "$home/.ssh/authorized_keys" ] || [ ! -f "$home/.ssh/authorized_keys" ] || n=$(grep -cE '^(ssh-|ecdsa-|sk-)' "$home/.ssh/authorized_keys" 2>/dev/null || echo 0)
     kv sudo_user "$u:$home:$sh_:$n"
   done
 done
