@@ -1,4 +1,4 @@
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
@@ -191,6 +191,24 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
     );
     expect(await rootState()).toBe(start);
   });
+  it('evidence records a planted link, never what it points to (no /etc/shadow in the bundle)', async () => {
+    const start = await rootState();
+    const hash = (await vps.execOk('getent shadow root | cut -d: -f2')).trim();
+    expect(hash.length).toBeGreaterThan(1);
+    await vps.execOk('runuser -u dave -- ln -s /etc/shadow /home/dave/.ssh/authorized_keys2');
+    const recipe = join(vps.laptop.home, 'evidence-only.yaml');
+    writeFileSync(recipe, 'name: evidence-only\ndescription: evidence alone\nsteps:\n  - evidence\nvalues: {}\n');
+    const r = await portcullis(vps, ['apply', VPS, '--recipe', recipe, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [bundle] = JSON.parse(r.stdout).clientConfigs as string[];
+    const keys = readFileSync(join(bundle ?? '', 'authorized-keys.txt'), 'utf8');
+    expect(keys).toContain('/home/dave/.ssh/authorized_keys2 is a symbolic link to /etc/shadow (not followed)');
+    expect(keys).toContain('/home/carol/.ssh is a symbolic link to /etc/victim (not followed)');
+    expect(keys).toContain(readFileSync(`${vps.keyPath}.pub`, 'utf8').trim().split(' ')[1]);
+    for (const f of readdirSync(bundle ?? '')) expect(readFileSync(join(bundle ?? '', f), 'utf8')).not.toContain(hash);
+    expect(await rootState()).toBe(start);
+  });
+
   it('~/.ssh replaced by a link to /root/.ssh: a rollback neither writes nor removes root’s keys', async () => {
     // Each case is judged on its own: erin is a member of her own, and an /etc/ld.so.preload an earlier
     // case may have left (it spams every command's stderr) is gone first.
