@@ -89,7 +89,13 @@ export const wgSubnetDefault: Derivation = {
   reads: {files: [WG_CONF]},
   derive({facts, probe}) {
     const file = probe.files[WG_CONF];
-    const current = file?.exists ? parseServerConf(file.content ?? '') : undefined;
+    let current: ReturnType<typeof parseServerConf>;
+    try {
+      current = file?.exists ? parseServerConf(file.content ?? '') : undefined;
+    } catch (e) {
+      // Resolved before the first step: nothing has changed yet (exit 2).
+      throw e instanceof RunError ? new InputError(e.message) : e;
+    }
     if (current?.address) {
       // Read from the server: a well-formed IPv4 address with its prefix, or the run stops here.
       const c = cidr(current.address, `${WG_CONF} Address`);
