@@ -1,5 +1,5 @@
 import {Box, useInput} from 'ink';
-import {isCtrlC, isDeleteLeft, splitEnter} from '../hooks/keys.js';
+import {isCtrlC, typedKeys} from '../hooks/keys.js';
 import {useField} from '../hooks/use-field.js';
 import {clip} from '../model/lines.js';
 import {T} from '../theme.js';
@@ -24,13 +24,10 @@ export function SecretPrompt({
   useInput(
     (input, key) => {
       if (isCtrlC(input, key)) return;
-      if (key.return) onAnswer(current().value);
-      else if (key.escape) onAnswer(undefined);
-      else if (isDeleteLeft(key)) edit({type: 'delete-left'});
-      else if (!key.ctrl && !key.meta && input) {
-        const {text, enter} = splitEnter(input);
-        if (text) edit({type: 'insert', text});
-        if (enter) onAnswer(current().value);
+      if (key.escape) return onAnswer(undefined);
+      for (const t of typedKeys(input, key)) {
+        if (t.kind === 'enter') return onAnswer(current().value);
+        edit(t.kind === 'delete' ? {type: 'delete-left'} : {type: 'insert', text: t.text});
       }
     },
     {isActive},

@@ -1,6 +1,6 @@
 import {Box, useInput} from 'ink';
 import {useCallback, useRef, useState} from 'react';
-import {isCtrlC, isDeleteLeft, splitEnter} from '../hooks/keys.js';
+import {isCtrlC, typedKeys} from '../hooks/keys.js';
 import type {EditableValue} from '../model/editable.js';
 import {clip, wrapText} from '../model/lines.js';
 import {EMPTY_FORM, type ValueFormAction, type ValueFormState, valueFormReducer} from '../state/value-form.js';
@@ -55,12 +55,10 @@ export function ValueForm({
         return;
       }
       if (key.escape) return act({type: 'cancel'});
-      if (key.return) return apply();
-      if (isDeleteLeft(key)) return act({type: 'delete-left'});
-      if (key.ctrl || key.meta || !input) return;
-      const {text, enter} = splitEnter(input);
-      if (text) act({type: 'insert', text});
-      if (enter) apply();
+      for (const t of typedKeys(input, key)) {
+        if (t.kind === 'enter') return apply();
+        act(t.kind === 'delete' ? {type: 'delete-left'} : {type: 'insert', text: t.text});
+      }
     },
     {isActive},
   );

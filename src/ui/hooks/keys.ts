@@ -22,11 +22,33 @@ export function isDeleteLeft(key: Key): boolean {
   return key.backspace || key.delete;
 }
 
+/** One piece of what a text field received in one read: text to insert, a delete to the left, or Enter. */
+export type Typed = {kind: 'text'; text: string} | {kind: 'delete'} | {kind: 'enter'};
+
 /**
- * Text that ends a line: a paste followed by Enter reaches Ink as one input ("192.0.2.10\r"), not as
- * text and then a return key. Returns the text before the line end, and whether there was one.
+ * Everything one read brought to a text field, in order. Keys typed fast or pasted arrive together
+ * ("ab\x7f\x7f\r"), and Ink then reports neither backspace nor return: each DEL or BS still deletes one
+ * character, and a line end still sends. Other control characters are dropped.
  */
-export function splitEnter(input: string): {text: string; enter: boolean} {
-  const i = input.search(/[\r\n]/);
-  return i < 0 ? {text: input, enter: false} : {text: input.slice(0, i), enter: true};
+export function typedKeys(input: string, key: Key): Typed[] {
+  if (key.return) return [{kind: 'enter'}];
+  if (isDeleteLeft(key)) return [{kind: 'delete'}];
+  if (key.ctrl || key.meta || !input) return [];
+  const out: Typed[] = [];
+  let text = '';
+  const flush = () => {
+    if (text) out.push({kind: 'text', text});
+    text = '';
+  };
+  for (const ch of input) {
+    if (ch === '\u007f' || ch === '\b') {
+      flush();
+      out.push({kind: 'delete'});
+    } else if (ch === '\r' || ch === '\n') {
+      flush();
+      out.push({kind: 'enter'});
+    } else if (ch >= ' ') text += ch;
+  }
+  flush();
+  return out;
 }

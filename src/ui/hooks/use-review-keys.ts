@@ -1,7 +1,7 @@
 import {useInput} from 'ink';
 import type {ScrollAction} from '../state/scroll.js';
 import type {FieldAction} from '../state/text-field.js';
-import {isCtrlC, isDeleteLeft, scrollKey, splitEnter} from './keys.js';
+import {isCtrlC, scrollKey, typedKeys} from './keys.js';
 
 export interface ReviewKeys {
   /** Lockout steps take the typed host name; others a single key. */
@@ -31,12 +31,10 @@ export function useReviewKeys(k: ReviewKeys): void {
       if (key.escape) return k.answer(false);
       if (k.edit && (key.tab || (!k.typed && (input === 'e' || input === 'E')))) return k.edit();
       if (k.typed) {
-        if (key.return) return k.submit();
-        if (isDeleteLeft(key)) return k.field({type: 'delete-left'});
-        if (key.ctrl || key.meta || !input) return;
-        const {text, enter} = splitEnter(input);
-        if (text) k.field({type: 'insert', text});
-        if (enter) k.submit();
+        for (const t of typedKeys(input, key)) {
+          if (t.kind === 'enter') return k.submit();
+          k.field(t.kind === 'delete' ? {type: 'delete-left'} : {type: 'insert', text: t.text});
+        }
         return;
       }
       if (key.return || input === 'y' || input === 'Y') return k.answer(true);
