@@ -58,6 +58,7 @@ export const adminUser: Step<AdminParams> = {
             // As the user (engine/as-user.ts): never through a link root would follow; a link is exit 9.
             admin_keys: `h=$(getent passwd ${p.user} | cut -d: -f6); [ -n "$h" ] && pc_as ${p.user} sh -c ${quote(`{ [ -L "\${1%/*}" ] || [ -L "$1" ]; } && exit ${KEYS_LINK}; cat -- "$1"`)} sh "$h/.ssh/authorized_keys"`,
             admin_sudo_nopasswd: `cat /etc/sudoers.d/90-portcullis-${p.user}`,
+            admin_password_state: `passwd -S ${p.user}`,
           },
         }
       : {},
@@ -67,6 +68,7 @@ export const adminUser: Step<AdminParams> = {
       admin_groups: {code: 1, out: ''},
       admin_keys: {code: 1, out: ''},
       admin_sudo_nopasswd: {code: 1, out: ''},
+      admin_password_state: {code: 1, out: ''},
     },
     files: {},
   }),
@@ -79,6 +81,7 @@ export const adminUser: Step<AdminParams> = {
         level: 'error',
         message:
           'you log in as root and root login will be turned off: name the admin user who stays (--set admin_user=NAME)',
+        needs: ['admin_user'],
       });
       return {actions, findings, onRollback};
     }
@@ -103,6 +106,7 @@ export const adminUser: Step<AdminParams> = {
         findings.push({
           level: 'error',
           message: `user ${u} does not exist yet: say how it will use sudo: --set admin_sudo=password with --set admin_password=..., or --set admin_sudo=nopasswd (any process running as ${u} then gets root without a password)`,
+          needs: ['admin_sudo'],
         });
         return {actions, findings, onRollback};
       }
@@ -120,11 +124,16 @@ export const adminUser: Step<AdminParams> = {
       actions.push({kind: 'run', label: `add ${u} to group ${group}`, argv: ['usermod', '-aG', group, u]});
       onRollback.push(`gpasswd -d ${u} ${group} 2>/dev/null || true`);
     }
-    if (p.sudo === 'password') {
+    // `passwd -S`: the second field is P when the user has a usable password (L locked, NP none).
+    const hasPassword = exists && probe.queries.admin_password_state?.out.trim().split(/\s+/)[1] === 'P';
+    if (p.sudo === 'password' && hasPassword) {
+      findings.push({level: 'info', message: `${u} already has a password; it is kept (sudo asks for it)`});
+    } else if (p.sudo === 'password') {
       if (!p.password) {
         findings.push({
           level: 'error',
           message: 'admin_sudo=password needs the password to set: --set admin_password=... (or answer the prompt)',
+          needs: ['admin_password'],
         });
         return {actions, findings, onRollback};
       }

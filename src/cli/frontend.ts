@@ -18,6 +18,8 @@ export interface Frontend {
   /** Facts are read (and what is exposed); resolves false when the operator quits before anything changes. */
   ready(target: Target, facts: Facts, exposed: Exposure[]): Promise<boolean>;
   events: EventSink;
+  /** Values a step needs before it can plan, asked of the operator (see ApplyOptions.provide); unset: never asked. */
+  provide?(p: PlannedStep, needs: readonly string[]): Promise<Record<string, unknown> | undefined>;
   /** True to apply, false to stop, or edited recipe values to plan the step again with. */
   confirm(p: PlannedStep): Promise<ConfirmAnswer>;
   /** Aborted when the operator asks to stop: the engine stops before the next step. */

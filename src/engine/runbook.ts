@@ -251,6 +251,12 @@ export interface ApplyOptions {
    * and the same step is planned again and asked about again.
    */
   confirm: (p: PlannedStep) => Promise<ConfirmAnswer>;
+  /**
+   * Asked when a step cannot plan for want of values its findings name (`needs`): resolves with them
+   * (already validated; merged into the run's values like edited ones, never journaled), or undefined to
+   * refuse the step as without it. Unset (headless): the step is refused with its findings.
+   */
+  provide?: (p: PlannedStep, needs: readonly string[]) => Promise<Record<string, unknown> | undefined>;
   until?: string;
   /**
    * Checked between steps only (before a step is probed, and again before it is confirmed): once aborted,
@@ -362,8 +368,21 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         const access = accessOf(o.target, facts);
         planned = planStep(step, {facts, params, probe, access, done: [...done]});
         o.events({type: 'step.planned', step: planned});
-        for (const f of planned.plan.findings) o.events({type: 'finding', id: step.id, finding: f});
         const blocking = planned.plan.findings.filter((f) => f.level === 'error');
+        // Values the operator can give now (the admin's name): asked for, then the step is planned again.
+        const needs = o.provide && blocking.every((f) => f.needs?.length) ? blocking.flatMap((f) => f.needs ?? []) : [];
+        for (const f of planned.plan.findings)
+          if (!(needs.length && f.level === 'error')) o.events({type: 'finding', id: step.id, finding: f});
+        if (needs.length && o.provide) {
+          stopIfAborted(step.title);
+          const given = await o.provide(planned, [...new Set(needs)]);
+          if (given) {
+            values = {...values, ...given};
+            answer = {values: given};
+            continue;
+          }
+          for (const f of blocking) o.events({type: 'finding', id: step.id, finding: f});
+        }
         if (blocking.length) {
           const reason = blocking.map((f) => f.message).join('; ');
           o.events({type: 'step.failed', id: step.id, reason});
@@ -741,17 +760,18 @@ async function proveTunnel(
   // A stop asked for while waiting ends the wait: the proof fails, so the step rolls back at once (a step
   // with nothing to undo just stops) instead of holding the operator until the deadline.
   const stopped = () => o.signal?.aborted === true;
+  // One abort listener at a time: each pause removes its own when it ends (a long wait must not pile
+  // them up on the run's signal).
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      o.signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(t);
-          resolve();
-        },
-        {once: true},
-      );
+      const timer: {t?: ReturnType<typeof setTimeout>} = {};
+      const done = () => {
+        clearTimeout(timer.t);
+        o.signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      timer.t = setTimeout(done, ms);
+      o.signal?.addEventListener('abort', done, {once: true});
     });
   while (Date.now() < deadline) {
     if (stopped())

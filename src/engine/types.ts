@@ -70,6 +70,11 @@ export interface Finding {
   level: 'info' | 'warn' | 'error';
   message: string;
   fix?: string;
+  /**
+   * Recipe values that, once given, let the step plan (an error finding only): an interactive run may ask
+   * the operator for them and plan the step again instead of refusing it.
+   */
+  needs?: readonly string[];
 }
 
 /** What one step will do. `actions: []` means the host already complies. Error findings block the step. */

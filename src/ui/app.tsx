@@ -6,6 +6,7 @@ import {ConnectingScreen} from './components/connecting-screen.js';
 import {KeyLegend} from './components/key-legend.js';
 import {LogItem} from './components/log-item.js';
 import {PreflightScreen} from './components/preflight-screen.js';
+import {QuestionScreen} from './components/question-screen.js';
 import {SecretPrompt} from './components/secret-prompt.js';
 import {StepReview} from './components/step-review.js';
 import {useGlobalKeys} from './hooks/use-global-keys.js';
@@ -46,6 +47,18 @@ function Live({state, store, width, height, acceptAfterMs}: LiveProps) {
       ) : null;
     case 'run': {
       const ask = state.ask;
+      const needing = ask?.kind === 'question' ? state.steps.find((s) => s.id === ask.stepId) : undefined;
+      if (ask?.kind === 'question' && needing)
+        return (
+          <QuestionScreen
+            key={ask.question.key}
+            steps={state.steps}
+            step={needing}
+            question={ask.question}
+            width={width}
+            onAnswer={store.answerQuestion}
+          />
+        );
       const asked = ask?.kind === 'consent' ? state.steps.find((s) => s.id === ask.stepId) : undefined;
       if (asked)
         return (

@@ -7,6 +7,7 @@ import type {Target} from '../target/types.js';
 import {editableValues} from './model/editable.js';
 import {buildFinish} from './model/finish.js';
 import {preflightInfo} from './model/preflight-info.js';
+import {questionFor} from './model/questions.js';
 import {valueRows} from './model/values.js';
 import {bannerText, type FirstFrame, writeFirstFrame} from './pre-frame.js';
 import {settleStop, stopPlan} from './state/stop-plan.js';
@@ -82,6 +83,8 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   let before: Exposure[] | undefined;
   let exiting = false;
   let continued: Promise<boolean> = Promise.resolve(true);
+  /** The run's values as a step last saw them (questions name the admin the operator chose). */
+  let known: Record<string, unknown> = {};
 
   const finishWith = async (outcome: Outcome, end: RunEnd = {}) => {
     const st = store.getState();
@@ -181,12 +184,30 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
       if (!(await continued)) return false;
       return store.askConsent(p);
     },
+    // Asked in the order the step needs them; the sudo mode "password" brings its password question
+    // along at once. Values the wizard has no question for are left to the step's refusal.
+    async provide(p, needs) {
+      if (!(await continued)) return undefined;
+      const given: Record<string, unknown> = {};
+      const keys = [...needs];
+      for (let key = keys.shift(); key !== undefined; key = keys.shift()) {
+        const q = questionFor(key, {...known, ...given});
+        if (!q) return undefined;
+        const value = await store.askQuestion(p.id, q);
+        if (value === undefined) return undefined;
+        given[key] = value;
+        if (key === 'admin_sudo' && value === 'password' && !keys.includes('admin_password'))
+          keys.push('admin_password');
+      }
+      return given;
+    },
     wrapSteps: (steps) =>
       steps.map((s) => {
         const after = s.artifactKind === 'client-config' ? s.afterApply : undefined;
         return {
           ...s,
           params(values: Record<string, unknown>, facts: Parameters<typeof s.params>[1]) {
+            known = values;
             const p = s.params(values, facts);
             store.dispatch({
               type: 'ui.values',

@@ -2,6 +2,7 @@ import type {EngineEvent} from '../engine/events.js';
 import type {ConfirmAnswer} from '../engine/runbook.js';
 import type {PlannedStep} from '../engine/types.js';
 import {parseSets} from '../recipes/load.js';
+import {checkAnswer, type Question} from './model/questions.js';
 import type {WizardState} from './state/types.js';
 import {initialState, type WizardAction, type WizardInit, wizardReducer} from './state/wizard-reducer.js';
 
@@ -14,6 +15,7 @@ export class WizardStore {
   private readonly listeners = new Set<() => void>();
   private consent?: (answer: ConfirmAnswer) => void;
   private secret?: (value: string | undefined) => void;
+  private question?: (value: unknown) => void;
   private readonly stopListeners = new Set<() => void>();
   private continued?: (go: boolean) => void;
 
@@ -74,6 +76,34 @@ export class WizardStore {
     this.consent = undefined;
     this.dispatch({type: 'ui.edited'});
     f({values});
+    return undefined;
+  };
+
+  /**
+   * Asks the operator for a value a step needs (questions.ts): resolves with it, checked as `--set`
+   * checks it, or undefined when the operator declines (Esc).
+   */
+  askQuestion(stepId: string, question: Question): Promise<unknown> {
+    return new Promise((resolve) => {
+      this.question = resolve;
+      this.dispatch({type: 'ui.ask', ask: {kind: 'question', stepId, question}});
+    });
+  }
+
+  /** The operator's answer as text (undefined: declined). Returns why it is refused; the question stays. */
+  answerQuestion = (text: string | undefined): string | undefined => {
+    const f = this.question;
+    const ask = this.state.ask;
+    if (!f || ask?.kind !== 'question') return undefined;
+    let value: unknown;
+    if (text !== undefined) {
+      const r = checkAnswer(ask.question, text);
+      if ('error' in r) return r.error;
+      value = r.value;
+    }
+    this.question = undefined;
+    this.dispatch({type: 'ui.answered', ok: text !== undefined});
+    f(value);
     return undefined;
   };
 

@@ -85,6 +85,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
         },
       },
       confirm: (p) => ui.confirm(p),
+      provide: ui.provide?.bind(ui),
     });
     outcome = result;
     const after = exposures(result.facts, meantPublic(setup.values));

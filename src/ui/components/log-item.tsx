@@ -1,6 +1,6 @@
 import {Box} from 'ink';
 import {finishLines} from '../model/finish-lines.js';
-import {clip} from '../model/lines.js';
+import {block, clip} from '../model/lines.js';
 import {preflightLines} from '../model/preflight-lines.js';
 import type {StaticItem} from '../state/types.js';
 import {T} from '../theme.js';
@@ -23,6 +23,12 @@ export function LogItem({item, width}: {item: StaticItem; width: number}) {
             {item.text}
           </T>
         </Box>
+      );
+    case 'copy':
+      return (
+        <LinesView
+          lines={[...block(item.about, 'dim', width, 4), {text: `    ${item.text}`, tone: 'cmd', nowrap: true}]}
+        />
       );
     case 'preflight':
       return (

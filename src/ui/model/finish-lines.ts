@@ -1,5 +1,5 @@
 import type {ExposureState, Finish, StepView} from '../state/types.js';
-import {block, clip, codeBlock, type Line} from './lines.js';
+import {block, clip, type Line} from './lines.js';
 import {STATE_WORD} from './preflight-lines.js';
 import {clockTime} from './time.js';
 
@@ -58,9 +58,9 @@ export function finishLines(f: Finish, steps: readonly StepView[], target: strin
     }
     if (!f.exposuresAfterKnown) out.push(...block('(after: not read again, the run ended first)', 'dim', width, 0));
   }
-  const body = width - 9;
+  // Commands and paths to copy: whole, on one row each (see Line.nowrap).
   const kv = (label: string, value: string | undefined) => {
-    if (value) out.push(...codeBlock(value, 'cmd', body, 0).map((l, i) => ({...l, label: i === 0 ? label : ''})));
+    if (value) out.push({text: value, tone: 'cmd', label, nowrap: true});
   };
   kv('Way in', f.wayIn);
   for (const a of f.artifacts) kv('Client', a);

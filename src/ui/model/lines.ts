@@ -10,6 +10,12 @@ export interface Line {
    * the label text appears on the block's first row, '' on the rows that continue it.
    */
   label?: string;
+  /**
+   * A command or path to copy: printed whole on one row, longer than the terminal if it must be (the
+   * terminal wraps it softly, so a copy or a triple-click gets it in one piece). Only in the static log:
+   * the live region is redrawn by counting rows, and a soft-wrapped row would throw that count off.
+   */
+  nowrap?: boolean;
 }
 
 const chars = (s: string) => Array.from(s);

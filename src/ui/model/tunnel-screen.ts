@@ -1,6 +1,6 @@
 import type {ProofTunnel} from '../../engine/events.js';
 import {wgQuickUp} from '../../wg/wg-quick.js';
-import {block, codeBlock, type Line} from './lines.js';
+import {block, type Line} from './lines.js';
 
 /** The key that shows or hides the QR code while the wizard waits for the tunnel. */
 export const QR_KEY = 'r';
@@ -50,7 +50,12 @@ function howTo(t: ProofTunnel, width: number, qrShown: boolean, rows = Number.PO
     : `scan its QR code with the WireGuard app on your phone (${QR_KEY} shows it), or on a laptop run:`;
   const file = block(`client config ${t.confPath} (0600: it holds your peer's private key)`, 'dim', width, 0);
   const how = block(scan, 'plain', width, 0);
-  const command = codeBlock(wgQuickUp(t.confPath, t.localIface), 'cmd', width, 2);
+  // A command longer than a row is printed whole above (the static log), never cut here.
+  const line = wgQuickUp(t.confPath, t.localIface);
+  const command =
+    Array.from(line).length <= width - 2
+      ? [{text: `  ${line}`, tone: 'cmd' as const}]
+      : block('the command printed just above (one line, to copy whole)', 'cmd', width, 2);
   const choices = [
     [...file, ...how, ...command],
     [...how, ...command],

@@ -2,6 +2,7 @@ import type {ProofTunnel} from '../../engine/events.js';
 import type {Action, ArtifactKind, Finding, PlannedStep, Risk} from '../../engine/types.js';
 import type {EditableValue} from '../model/editable.js';
 import type {PreflightInfo} from '../model/preflight-info.js';
+import type {Question} from '../model/questions.js';
 import type {ValueRow} from '../model/values.js';
 
 /** Where a step is, as the operator reads it. */
@@ -113,12 +114,18 @@ export type StopPlan =
   | {kind: 'wait-segment'; stepId: string; deadline: number}
   | {kind: 'exit-timer'; stepId: string; deadline: number};
 
-export type Ask = {kind: 'consent'; stepId: string} | {kind: 'secret'; message: string};
+export type Ask =
+  | {kind: 'consent'; stepId: string}
+  | {kind: 'secret'; message: string}
+  /** A value a step needs before it can plan (the admin's name on a root-only VPS). */
+  | {kind: 'question'; stepId: string; question: Question};
 
 export type StaticItem =
   | {key: string; kind: 'banner'; text: string}
   /** A line about the run as a whole (packages downloading ahead). */
   | {key: string; kind: 'note'; text: string}
+  /** A command to copy, printed whole on one row (Line.nowrap), under what it is for. */
+  | {key: string; kind: 'copy'; about: string; text: string}
   | {key: string; kind: 'preflight'; info: PreflightInfo; findings: Finding[]}
   /** `quiet`: its findings were already on the preflight screen. */
   | {key: string; kind: 'step'; step: StepView; quiet?: boolean}

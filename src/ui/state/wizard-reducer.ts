@@ -1,6 +1,7 @@
 import {aheadLine} from '../../engine/ahead.js';
 import type {EngineEvent} from '../../engine/events.js';
 import type {Risk} from '../../engine/types.js';
+import {wgQuickUp} from '../../wg/wg-quick.js';
 import {isFinished, newStep, runReducer} from './run-reducer.js';
 import type {ArtifactView, StaticItem, StepView, UiAction, WizardState} from './types.js';
 
@@ -115,16 +116,14 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
         ...state,
         ask: a.ask,
         steps:
-          a.ask.kind === 'consent'
-            ? state.steps.map((s) =>
-                a.ask.kind === 'consent' && s.id === a.ask.stepId ? {...s, status: 'waiting'} : s,
-              )
+          a.ask.kind !== 'secret'
+            ? state.steps.map((s) => (a.ask.kind !== 'secret' && s.id === a.ask.stepId ? {...s, status: 'waiting'} : s))
             : state.steps,
       };
     case 'ui.answered': {
       const ask = state.ask;
       if (!ask) return state;
-      if (ask.kind === 'secret' || a.ok) return {...state, ask: undefined};
+      if (ask.kind !== 'consent' || a.ok) return {...state, ask: undefined};
       const next = {
         ...state,
         ask: undefined,
@@ -173,6 +172,21 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
       };
     }
     default: {
+      if (
+        a.type === 'proof.start' &&
+        a.tunnel &&
+        !a.tunnel.connect &&
+        !state.log.some((i) => i.key === `copy:${a.id}`)
+      ) {
+        const text = wgQuickUp(a.tunnel.confPath, a.tunnel.localIface);
+        const item: StaticItem = {
+          key: `copy:${a.id}`,
+          kind: 'copy',
+          about: 'to bring the tunnel up from a laptop (Linux, macOS with wireguard-tools), run:',
+          text,
+        };
+        return logFinished(state, {...state, steps: runReducer(state.steps, a), log: [...state.log, item]});
+      }
       if (a.type === 'packages.ahead')
         return {...state, log: [...state.log, {key: 'ahead', kind: 'note', text: aheadLine(a)}]};
       const steps = runReducer(state.steps, a);

@@ -1,0 +1,88 @@
+import {parseSets} from '../../recipes/load.js';
+
+/** One choice of a pick list: the value it sets, what it is, and what it trades away. */
+export interface Choice {
+  value: string;
+  label: string;
+  trade: string;
+}
+
+/**
+ * A value the run needs from the operator before a step can plan (the admin's name on a root-only
+ * VPS): typed text with a default, a pick list, or a secret typed twice and shown as dots.
+ */
+export type Question =
+  | {kind: 'text'; key: string; title: string; about: string; initial: string}
+  | {kind: 'choice'; key: string; title: string; about: string; choices: readonly Choice[]}
+  | {kind: 'secret'; key: string; title: string; about: string};
+
+/** The name offered for a new admin user (Enter takes it). */
+export const DEFAULT_ADMIN = 'admin';
+
+/** Passwords shorter than this are refused (sudo's own password for a server on the internet). */
+export const MIN_PASSWORD = 8;
+
+/** The question for a value a step needs; undefined for a value the wizard does not ask for. */
+export function questionFor(key: string, values: Record<string, unknown>): Question | undefined {
+  const user = typeof values.admin_user === 'string' ? values.admin_user : DEFAULT_ADMIN;
+  switch (key) {
+    case 'admin_user':
+      return {
+        kind: 'text',
+        key,
+        title: 'Name the admin user who stays',
+        about:
+          'You log in as root, and this run turns root login off. The admin user gets your key (the one this session uses) and must log in with it before anything else changes. An existing user is kept as it is.',
+        initial: DEFAULT_ADMIN,
+      };
+    case 'admin_sudo':
+      return {
+        kind: 'choice',
+        key,
+        title: `How ${user} uses sudo`,
+        about: `${user} is new: say how it becomes root.`,
+        choices: [
+          {
+            value: 'password',
+            label: `sudo asks for ${user}'s password (set next)`,
+            trade: `a stolen key, or a process running as ${user}, still needs the password to become root; you type it for sudo, and portcullis asks for it when it connects as ${user}`,
+          },
+          {
+            value: 'nopasswd',
+            label: 'sudo without a password',
+            trade: `no password to type or lose, but any process running as ${user} (a compromised agent, a package's install script) becomes root without asking`,
+          },
+        ],
+      };
+    case 'admin_password':
+      return {
+        kind: 'secret',
+        key,
+        title: `Set the sudo password of ${user}`,
+        about: `Typed twice, shown as dots, never saved: not in answers files, the journal or your shell history. At least ${MIN_PASSWORD} characters.`,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Checks an answer as `--set key=value` checks it: the value to use, or why not. A secret's own text
+ * never appears in the reason.
+ */
+export function checkAnswer(q: Question, text: string): {value: unknown} | {error: string} {
+  if (q.kind === 'secret') {
+    if (Array.from(text).length < MIN_PASSWORD) return {error: `at least ${MIN_PASSWORD} characters, please`};
+    try {
+      return {value: parseSets([`${q.key}=${text}`])[q.key]};
+    } catch {
+      return {error: 'a password on one line, without control characters'};
+    }
+  }
+  const t = q.kind === 'text' && text.trim() === '' ? q.initial : text.trim();
+  try {
+    return {value: parseSets([`${q.key}=${t}`])[q.key]};
+  } catch (e) {
+    return {error: (e as Error).message.replace(/^--set /, '')};
+  }
+}
