@@ -82,3 +82,39 @@ export function checkpoints(entries: readonly JournalEntry[]): {run: string; ste
   }
   return [...map.values()];
 }
+
+/** A dead-man timer armed and not yet ended (disarmed, rolled back or done): when it restores its step. */
+export interface ArmedWindow {
+  run: string;
+  step: string;
+  /** Epoch ms when the timer fires (the journal's armed time plus its seconds). */
+  deadline: number;
+}
+
+/**
+ * The armed windows the journal shows. Read from the target's journal, so only a well-formed time and a
+ * number of seconds within a day count; anything else is left out rather than guessed.
+ */
+export function armedWindows(entries: readonly JournalEntry[]): ArmedWindow[] {
+  const armed = new Map<string, ArmedWindow>();
+  for (const e of entries) {
+    if (!('step' in e)) continue;
+    const key = `${e.run}/${e.step}`;
+    if (e.kind === 'timer.armed') {
+      const at =
+        typeof e.at === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(e.at) ? Date.parse(e.at) : Number.NaN;
+      const ok =
+        Number.isFinite(at) &&
+        Number.isInteger(e.seconds) &&
+        e.seconds > 0 &&
+        e.seconds <= 86_400 &&
+        // Names that reach the operator's terminal: a step id and a run id as portcullis writes them.
+        /^[a-z0-9-]{1,40}$/.test(String(e.step)) &&
+        /^[A-Za-z0-9-]{1,40}$/.test(String(e.run));
+      if (ok) armed.set(key, {run: e.run, step: e.step, deadline: at + e.seconds * 1000});
+    } else if (e.kind === 'timer.disarmed' || e.kind === 'step.rolled-back' || e.kind === 'step.done') {
+      armed.delete(key);
+    }
+  }
+  return [...armed.values()];
+}

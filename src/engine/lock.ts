@@ -1,7 +1,9 @@
 import type {Target} from '../target/types.js';
+import {clockTime} from '../util/clock-time.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
-import {LOCK, STATE_DIR} from './paths.js';
+import {armedWindows, parseJournal} from './journal.js';
+import {JOURNAL, LOCK, STATE_DIR} from './paths.js';
 
 /**
  * One run per server at a time. The lock file names the run and the pid of a session that lives exactly
@@ -16,7 +18,8 @@ export async function acquireLock(target: Target, runId: string, breakStale: boo
     'if [ -f "$L" ]; then',
     '  read run pid rest < "$L"',
     '  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "@@HELD $(cat "$L")"; exit 0; fi',
-    `  if [ ${breakStale ? 1 : 0} != 1 ]; then echo "@@STALE $(cat "$L")"; exit 0; fi`,
+    // A stale lock's run may have left a step to its dead-man timer: its journal says until when.
+    `  if [ ${breakStale ? 1 : 0} != 1 ]; then echo "@@STALE $(cat "$L")"; grep -F "\\"run\\":\\"$run\\"" ${JOURNAL} 2>/dev/null | tail -n 500; echo "@@END $(cat "$L")"; exit 0; fi`,
     'fi',
     `printf '%s %s %s %s\\n' ${quote(runId)} ${hold.pid} "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(printf '%s' "$1" | cut -d' ' -f1)" > "$L.new" && mv -f "$L.new" "$L"`,
     'echo "@@LOCKED"',
@@ -28,7 +31,8 @@ export async function acquireLock(target: Target, runId: string, breakStale: boo
     await hold.release();
     throw e;
   }
-  const line = r.stdout.trim().split('\n').pop() ?? '';
+  const lines = r.stdout.trim().split('\n');
+  const line = (lines.at(-1) ?? '').replace(/^@@END /, '@@STALE ');
   const [, run, , started, from] = line.split(' ');
   if (line.startsWith('@@HELD')) {
     await hold.release();
@@ -38,6 +42,13 @@ export async function acquireLock(target: Target, runId: string, breakStale: boo
   }
   if (line.startsWith('@@STALE')) {
     await hold.release();
+    const journal = parseJournal(lines.slice(lines.findIndex((l) => l.startsWith('@@STALE')) + 1, -1).join('\n'));
+    const open = armedWindows(journal.filter((e) => e.run === run)).filter((w) => w.deadline > Date.now());
+    const last = open.sort((a, b) => b.deadline - a.deadline)[0];
+    if (last)
+      throw new RunError(
+        `a portcullis run (${run}) stopped inside the confirmation window of ${last.step}: its dead-man timer on the server restores it at ${clockTime(last.deadline)}. Wait until then; afterwards run again with --break-lock (the lock it left names a process that is gone)`,
+      );
     throw new RunError(
       `a portcullis run (${run}, started ${started}) was interrupted and left its lock; its process is gone. Check \`portcullis status\`, then clear it with --break-lock`,
     );

@@ -4,9 +4,10 @@ import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {quote} from '../../src/util/shell.js';
+import {ADMIN_PASSWORD} from '../sandbox/constants.js';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {type Sandbox, start} from '../sandbox/index.js';
-import {BIN, canLogin, hashTree, waitFor} from './helpers.js';
+import {BIN, canLogin, hashTree, portcullis, waitFor} from './helpers.js';
 
 const exec = promisify(execFile);
 
@@ -56,6 +57,11 @@ class Terminal {
   /** Everything the pane printed, scrollback included. */
   history(): Promise<string> {
     return this.tmux('capture-pane', '-p', '-S', '-', '-t', 'w');
+  }
+
+  /** Everything printed, rows the terminal wrapped softly joined again (what a copy of them gets). */
+  joined(): Promise<string> {
+    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'w');
   }
 
   async waitFor(what: RegExp, timeoutMs = 60_000): Promise<string> {
@@ -165,7 +171,7 @@ describe.skipIf(e2eSkipReason())('the wizard in an 80x24 terminal', () => {
     const pristine = await hashTree(vps, '/etc/ssh');
     // The new port is dropped on the way (a provider firewall): the proof hangs inside the window.
     await vps.laptop.run('iptables -A OUTPUT -p tcp --dport 2222 -j DROP');
-    const window = 25;
+    const window = 40;
     try {
       await term.start([
         'root@192.0.2.10',
@@ -200,6 +206,29 @@ describe.skipIf(e2eSkipReason())('the wizard in an 80x24 terminal', () => {
         /Stopped inside the confirmation window of SSH hardening: the dead-man timer on\s+the target restores it at \d\d:\d\d:\d\d/,
       );
       expect((await term.history()).match(/Stopped inside the confirmation window/g)).toHaveLength(1);
+      // The advice is true while the window runs: wait (root login is off now), then check and run again.
+      const advice = (await term.joined()).slice((await term.joined()).lastIndexOf('─'.repeat(60)));
+      const until = /\nWait +until (\d\d:\d\d:\d\d): the step is live until its timer restores it/.exec(advice)?.[1];
+      expect(until, advice).toBeDefined();
+      expect(advice).toMatch(/\nCheck +portcullis status admin@192\.0\.2\.10 --ssh-config \S+\n/);
+      expect(advice).toMatch(/\nAgain +portcullis root@192\.0\.2\.10 --ssh-config \S+ --break-lock\n/);
+      // Launched again inside the window (as the admin: root login is off), the run says to wait until then.
+      const again = await portcullis(vps, ['apply', 'admin@192.0.2.10', '--yes', '--until', 'admin-user'], {
+        env: {PORTCULLIS_SUDO_PASSWORD: ADMIN_PASSWORD},
+      });
+      expect(again.code, again.stderr).not.toBe(0);
+      expect(again.stderr).toMatch(
+        new RegExp(
+          `confirmation window of ssh-hardening: its dead-man timer on the server restores it at ${until}\\. Wait until then`,
+        ),
+      );
+      // status lists the armed timer with that deadline.
+      const status = await portcullis(vps, ['status', 'admin@192.0.2.10'], {
+        env: {PORTCULLIS_SUDO_PASSWORD: ADMIN_PASSWORD},
+      });
+      expect(status.stdout, status.stderr).toMatch(
+        new RegExp(`ssh-hardening +restores it at ${until} \\(in \\d+ s\\)`),
+      );
       // The change was live when the wizard left; the timer, not the wizard, puts it back.
       expect(await vps.execOk('grep -c "Port 2222" /etc/ssh/sshd_config.d/00-portcullis.conf')).toBe('1');
       await waitFor(
@@ -270,8 +299,11 @@ describe.skipIf(e2eSkipReason())('the wizard in an 80x24 terminal', () => {
       await sleep(CONSENT_GUARD_MS);
       await term.keys('y');
       const wait = await term.waitFor(/waiting for a handshake from your device…/);
-      // A command longer than a row goes on under "↪ " (the path here is the sandbox's, a long one).
-      expect(wait.replace(/\n {2}↪ /g, '')).toContain(`\n  sudo wg-quick up ${conf}\n`);
+      // A command longer than a row (the path here is the sandbox's, a long one) is printed whole above,
+      // on one row the terminal wraps softly: a copy gets it in one piece.
+      expect(wait).toMatch(/the command printed just above \(one line, to copy whole\)/);
+      expect(await term.joined()).toContain(`\n    sudo wg-quick up ${conf}\n`);
+      expect(wait).not.toMatch(/↪/);
       expect(wait).toMatch(/\d+ s left, then this step fails/);
       expect(wait).toMatch(/r QR code · Ctrl-C or q/);
       for (const row of wait.split('\n')) expect(row.length).toBeLessThanOrEqual(80);
@@ -325,7 +357,9 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
   /** Waits for the review of a step, then approves it as it asks: a keypress, or the host name typed. */
   async function approve(title: string, timeoutMs = 120_000): Promise<string> {
     const screen = await term.waitFor(
-      new RegExp(`\\d/8 ${title} waiting for you[\\s\\S]*(Apply "${title}"\\?|Type 192\\.0\\.2\\.10 \\+ Enter to apply)`),
+      new RegExp(
+        `\\d/8 ${title} waiting for you[\\s\\S]*(Apply "${title}"\\?|Type 192\\.0\\.2\\.10 \\+ Enter to apply)`,
+      ),
       timeoutMs,
     );
     if (/Type 192\.0\.2\.10 \+ Enter to apply/.test(screen)) {
@@ -405,6 +439,11 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
     const all = await term.history();
     expect(end, all).toMatch(/\[exit 0\]/);
     expect(all).toMatch(/Done: 7 step\(s\) applied/);
+    // What the operator copies is whole on its row: no glyph cuts it.
+    const joined = await term.joined();
+    expect(joined).toMatch(/\nUndo +portcullis rollback admin@10\.66\.0\.1 --ssh-config \S+\/\.ssh\/config\n/);
+    expect(joined).toMatch(/\nCheck +portcullis status admin@10\.66\.0\.1 --ssh-config \S+\/\.ssh\/config\n/);
+    expect(joined.slice(joined.lastIndexOf('─'.repeat(60)))).not.toMatch(/↪/);
     expect(all).not.toContain('Tr0ub4dor');
     // The password was never saved on this machine.
     const state = await vps.laptop.run(`grep -rl 'Tr0ub4dor' "$HOME" || true`);

@@ -1,7 +1,9 @@
-import {checkpoints} from '../../engine/journal.js';
+import {armedWindows, checkpoints} from '../../engine/journal.js';
+import {timerUnit} from '../../engine/paths.js';
 import {readTargetJournal} from '../../engine/rollback.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
 import {exposures} from '../../platform/exposure.js';
+import {clockTime} from '../../util/clock-time.js';
 import {printable} from '../../util/terminal.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
 import {printJson, statusJson} from '../json.js';
@@ -21,7 +23,19 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
     w(`${target.label}: ${describeFacts(facts)}`);
     w(steps.length ? 'checkpoints:' : 'no portcullis runs recorded on this target');
     for (const s of steps) w(`  ${s.step.padEnd(18)} ${s.state.padEnd(12)} run ${s.run}`);
-    if (facts.portcullis.armedTimers.length) w(`armed rollback timers: ${facts.portcullis.armedTimers.join(', ')}`);
+    if (facts.portcullis.armedTimers.length) {
+      // Each armed timer with when it restores its step (from the journal's armed time and window).
+      const windows = armedWindows(entries);
+      w('armed rollback timers:');
+      for (const unit of facts.portcullis.armedTimers) {
+        const win = windows.find((x) => unit.startsWith(`${timerUnit(x.run, x.step)}.`));
+        w(
+          win
+            ? `  ${win.step.padEnd(18)} restores it at ${clockTime(win.deadline)} (in ${Math.max(0, Math.ceil((win.deadline - Date.now()) / 1000))} s), run ${win.run}`
+            : `  ${unit}`,
+        );
+      }
+    }
     w('listening:');
     for (const e of exp)
       w(

@@ -65,7 +65,17 @@ export function finishLines(f: Finish, steps: readonly StepView[], target: strin
   kv('Way in', f.wayIn);
   for (const a of f.artifacts) kv('Client', a);
   kv('Journal', f.journal);
+  if (f.waitUntil !== undefined)
+    out.push(
+      ...block(
+        `until ${clockTime(f.waitUntil)}: the step is live until its timer restores it, so these may not get in before then (root login may be off)`,
+        'warn',
+        width - 9,
+        0,
+      ).map((l, i) => ({...l, label: i === 0 ? 'Wait' : ''})),
+    );
   kv('Undo', f.rollback);
   kv('Check', f.status);
+  kv('Again', f.again);
   return out;
 }

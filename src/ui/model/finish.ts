@@ -59,5 +59,9 @@ export function buildFinish(i: FinishInput): Finish {
     rollback: applied || i.outcome.kind === 'left-to-timer' ? `portcullis rollback ${next}${extra}` : undefined,
     status: `portcullis status ${next}${extra}`,
     artifacts: [...(i.artifacts ?? [])],
+    ...(i.outcome.kind === 'left-to-timer' && {
+      waitUntil: i.outcome.deadline,
+      again: `portcullis ${i.target}${extra} --break-lock`,
+    }),
   };
 }

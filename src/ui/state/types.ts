@@ -102,6 +102,12 @@ export interface Finish {
   wayIn?: string;
   rollback?: string;
   status?: string;
+  /**
+   * Left to an armed timer: until this time (epoch ms) the step is live and the commands above may not
+   * get in (root login may be off); after it, the run is started again with `again` (its lock is stale).
+   */
+  waitUntil?: number;
+  again?: string;
   /** Files written on this machine (client configs). */
   artifacts: string[];
 }

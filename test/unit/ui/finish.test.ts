@@ -112,5 +112,13 @@ describe('finishLines', () => {
       /confirmation window of SSH hardening: the dead-man timer on the target restores it at 14:03:12/,
     );
     expect(text).toMatch(/portcullis rollback t/);
+    // While the window runs the step is live: the advice says to wait, then what to run (the lock is stale).
+    const rows = finishLines(f, steps, 't', 80);
+    const row = (label: string) => rows.findIndex((l) => l.label === label);
+    expect(rows[row('Wait')]?.text).toMatch(/^until 14:03:12: the step is live until its timer restores it/);
+    expect(row('Wait')).toBeLessThan(row('Check'));
+    expect(rows[row('Check')]?.text).toBe('portcullis status t');
+    expect(rows[row('Again')]?.text).toBe('portcullis t --break-lock');
+    expect(rows.some((l) => /break-lock/.test(l.text) && l.label !== 'Again')).toBe(false);
   });
 });
