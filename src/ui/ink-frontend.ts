@@ -4,6 +4,7 @@ import type {EngineEvent} from '../engine/events.js';
 import type {Risk, Step} from '../engine/types.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {Target} from '../target/types.js';
+import {editRefusal} from './model/edit-check.js';
 import {editableValues} from './model/editable.js';
 import {buildFinish} from './model/finish.js';
 import {preflightInfo} from './model/preflight-info.js';
@@ -83,8 +84,19 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   let before: Exposure[] | undefined;
   let exiting = false;
   let continued: Promise<boolean> = Promise.resolve(true);
-  /** The run's values as a step last saw them (questions name the admin the operator chose). */
+  /** The run's values as a step last saw them (questions name the admin the operator chose), and the facts. */
   let known: Record<string, unknown> = {};
+  let knownFacts: Parameters<Step<unknown>['params']>[1] | undefined;
+  /** Each step's own params (unwrapped), for checking an edit without drawing anything. */
+  const paramsOf = new Map<string, Step<unknown>>();
+  // An edited value that a step refuses, or that changes what a step already used, is an error in the
+  // form (edit-check.ts); the run goes on.
+  store.checkEdit = (edited) => {
+    if (!knownFacts) return undefined;
+    const st = store.getState().steps;
+    const ran = new Set(st.filter((s) => s.status === 'done' || s.status === 'compliant').map((s) => s.id));
+    return editRefusal([...paramsOf.values()], ran, known, edited, knownFacts);
+  };
 
   const finishWith = async (outcome: Outcome, end: RunEnd = {}) => {
     const st = store.getState();
@@ -203,11 +215,13 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
     },
     wrapSteps: (steps) =>
       steps.map((s) => {
+        paramsOf.set(s.id, s);
         const after = s.artifactKind === 'client-config' ? s.afterApply : undefined;
         return {
           ...s,
           params(values: Record<string, unknown>, facts: Parameters<typeof s.params>[1]) {
             known = values;
+            knownFacts = facts;
             const p = s.params(values, facts);
             store.dispatch({
               type: 'ui.values',

@@ -18,6 +18,11 @@ export class WizardStore {
   private question?: (value: unknown) => void;
   private readonly stopListeners = new Set<() => void>();
   private continued?: (go: boolean) => void;
+  /**
+   * Checks edited values against every step of the run before the step is planned again (set by the
+   * frontend, which knows the steps): the reason they are refused, shown in the form, or undefined.
+   */
+  checkEdit?: (values: Record<string, unknown>) => string | undefined;
 
   constructor(init: WizardInit) {
     this.state = initialState(init);
@@ -73,6 +78,8 @@ export class WizardStore {
     } catch (e) {
       return (e as Error).message.replace(/^--set /, '');
     }
+    const refused = this.checkEdit?.(values);
+    if (refused) return refused;
     this.consent = undefined;
     this.dispatch({type: 'ui.edited'});
     f({values});

@@ -9,7 +9,7 @@ import {LinesView} from './lines-view.js';
 export function pickLines(choices: readonly Choice[], picked: number, width: number): Line[] {
   return choices.flatMap((c, i) => [
     ...block(`${i === picked ? '›' : ' '} ${c.label}`, i === picked ? 'bold' : 'plain', width, 0, undefined, 2),
-    ...block(c.trade, 'dim', width, 4),
+    ...(c.trade ? block(c.trade, 'dim', width, 4) : []),
   ]);
 }
 

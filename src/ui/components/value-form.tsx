@@ -6,6 +6,7 @@ import {clip, wrapText} from '../model/lines.js';
 import {EMPTY_FORM, type ValueFormAction, type ValueFormState, valueFormReducer} from '../state/value-form.js';
 import {T} from '../theme.js';
 import {KeyLegend} from './key-legend.js';
+import {PickList} from './pick-list.js';
 
 /**
  * The step's recipe values in the review: ↑↓ pick a key, Enter edits its value (prefilled), Enter
@@ -40,7 +41,8 @@ export function ValueForm({
   const apply = () => {
     const e = ref.current.editing;
     if (!e) return;
-    const error = onApply(e.key, e.text);
+    const choice = e.pick === undefined ? undefined : rows.find((r) => r.key === e.key)?.choices?.[e.pick];
+    const error = onApply(e.key, choice ? choice.value : e.text);
     if (error) act({type: 'error', message: error});
   };
   useInput(
@@ -55,6 +57,12 @@ export function ValueForm({
         return;
       }
       if (key.escape) return act({type: 'cancel'});
+      if (s.editing.pick !== undefined) {
+        if (key.upArrow) return act({type: 'pick', delta: -1});
+        if (key.downArrow) return act({type: 'pick', delta: 1});
+        if (key.return) return apply();
+        return;
+      }
       for (const t of typedKeys(input, key)) {
         if (t.kind === 'enter') return apply();
         act(t.kind === 'delete' ? {type: 'delete-left'} : {type: 'insert', text: t.text});
@@ -89,26 +97,36 @@ export function ValueForm({
           <T tone="dim">{clip(about[i] ?? '', width)}</T>
         </Box>
       ))}
-      <Box height={1}>
-        <T tone="bold">{editing ? `› ${shown}` : ''}</T>
-      </Box>
+      {editing?.pick !== undefined && picked?.choices ? (
+        <PickList choices={picked.choices} picked={editing.pick} width={width} />
+      ) : (
+        <Box height={1}>
+          <T tone="bold">{editing ? `› ${shown}` : ''}</T>
+        </Box>
+      )}
       <Box height={1}>
         <T tone="error">{clip(editing?.error ?? '', width)}</T>
       </Box>
       <KeyLegend
         hints={
-          editing
+          editing?.pick !== undefined
             ? [
+                {keys: '↑↓', does: 'pick'},
                 {keys: 'Enter', does: 'apply and plan again'},
-                {keys: 'empty', does: 'the default'},
                 {keys: 'Esc', does: 'cancel'},
               ]
-            : [
-                {keys: '↑↓', does: 'pick'},
-                {keys: 'Enter', does: 'edit'},
-                {keys: 'Esc', does: 'back to the review'},
-                {keys: 'Ctrl-C', does: 'stop'},
-              ]
+            : editing
+              ? [
+                  {keys: 'Enter', does: 'apply and plan again'},
+                  {keys: 'empty', does: 'the default'},
+                  {keys: 'Esc', does: 'cancel'},
+                ]
+              : [
+                  {keys: '↑↓', does: 'pick'},
+                  {keys: 'Enter', does: 'edit'},
+                  {keys: 'Esc', does: 'back to the review'},
+                  {keys: 'Ctrl-C', does: 'stop'},
+                ]
         }
         width={width}
       />

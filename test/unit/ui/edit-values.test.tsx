@@ -1,8 +1,13 @@
 import {afterEach, describe, expect, it} from 'vitest';
+import type {Step} from '../../../src/engine/types.js';
+import {profileFacts} from '../../../src/platform/profiles.js';
 import {App} from '../../../src/ui/app.js';
+import {editRefusal} from '../../../src/ui/model/edit-check.js';
 import {editableValues} from '../../../src/ui/model/editable.js';
 import {valueRows} from '../../../src/ui/model/values.js';
 import {WizardStore} from '../../../src/ui/store.js';
+import {fail2ban} from '../../../steps/fail2ban.js';
+import {wireguard} from '../../../steps/wireguard.js';
 import {cleanup, FIXED_NOW, renderUi, settle} from '../../helpers/render.js';
 import {planned, STEPS} from './fixtures.js';
 
@@ -116,5 +121,87 @@ describe('the step review: editing the values', () => {
     await r.press('escape');
     expect(r.frame()).toMatch(/Apply "Admin user"\?/);
     expect(store.getState().ask?.kind).toBe('consent');
+  });
+});
+
+describe('the value form: errors stay in the form, closed values are picked', () => {
+  const wizard = async () => {
+    const store = new WizardStore({
+      label: 'h',
+      host: '192.0.2.10',
+      recipe: 'r',
+      banner: 'b',
+      startedAt: FIXED_NOW,
+      steps: [...STEPS, {id: 'wireguard', title: 'WireGuard', risk: 'reversible' as const}],
+    });
+    return {store, r: await pastPreflight(store)};
+  };
+
+  it('a value the schema takes but a step refuses (wg_subnet=10.77.0.0/33) is an inline error; the run goes on', async () => {
+    const {store, r} = await wizard();
+    const facts = profileFacts('debian-12');
+    const values = {wg_subnet: '10.66.0.0/24'};
+    store.checkEdit = (edited) => editRefusal([wireguard as Step<unknown>], new Set(), values, edited, facts);
+    const asked = store.askConsent({
+      ...planned('wireguard', 'reversible', [{kind: 'run', argv: ['true'], label: 'x'}]),
+      title: 'WireGuard',
+    });
+    store.dispatch({type: 'ui.values', id: 'wireguard', values: [], editable: editableValues('wireguard', values)});
+    await settle();
+    await r.type('e');
+    await r.press('down');
+    await r.press('enter');
+    expect(r.frame()).toMatch(/› wg_subnet=10\.66\.0\.0\/24█/);
+    // The schema takes /3; WireGuard's parameters refuse it: said in the form.
+    await r.paste('\u007f\u007f3\r');
+    expect(r.frame()).toMatch(/wg_subnet 10\.66\.0\.0\/3: give an IPv4 network from \/8 to \/30/);
+    expect(r.frame()).toMatch(/wg_subnet=10\.66\.0\.0\/3█/);
+    await r.paste('3\r');
+    expect(r.frame()).toMatch(/wg_subnet "10\.66\.0\.0\/33" is not a valid IPv4 or IPv6 network/);
+    expect(r.frame()).toMatch(/wg_subnet=10\.66\.0\.0\/33█/);
+    expect(store.getState().ask?.kind).toBe('consent');
+    // Esc twice: back to the review, which still waits for its answer.
+    await r.press('escape');
+    await r.press('escape');
+    expect(r.frame()).toMatch(/Apply "WireGuard"\?/);
+    await r.type('y');
+    expect(await asked).toBe(true);
+  });
+
+  it('a value a step already applied used is refused with the reason, not changed behind its back', () => {
+    const facts = profileFacts('debian-12');
+    const known = {wg_subnet: '10.66.0.0/24'};
+    const ran = new Set(['fail2ban']);
+    expect(editRefusal([fail2ban as Step<unknown>], ran, known, {wg_subnet: '10.77.0.0/24'}, facts)).toMatch(
+      /fail2ban already ran with the value as it was; to change it, run again with --set/,
+    );
+    expect(editRefusal([fail2ban as Step<unknown>], ran, known, {fail2ban_bantime: '1h'}, facts)).toMatch(
+      /already ran/,
+    );
+    expect(
+      editRefusal([fail2ban as Step<unknown>], new Set(), known, {wg_subnet: '10.77.0.0/24'}, facts),
+    ).toBeUndefined();
+  });
+
+  it('a closed value is a pick list that says what each answer trades; Enter applies the picked one', async () => {
+    const {store, r} = await wizard();
+    const p = planned('ssh-hardening', 'lockout', [{kind: 'run', argv: ['true'], label: 'x'}]);
+    const asked = store.askConsent(p);
+    store.dispatch({type: 'ui.values', id: 'ssh-hardening', values: [], editable: editableValues('ssh-hardening', {})});
+    await settle();
+    await r.paste('\t');
+    await r.press('down');
+    await r.press('enter');
+    const f = r.frame();
+    expect(f).toMatch(/› no\n +root cannot log in over SSH at all/);
+    expect(f).toMatch(/ {2}prohibit-password\n +root may log in with a key: a stolen root key is root/);
+    expect(f).toMatch(/↑↓ pick · Enter apply and plan again · Esc cancel/);
+    for (const row of r.rows()) expect(row.length).toBeLessThanOrEqual(80);
+    // Typing does nothing here: the answer is picked, never typed.
+    await r.type('yes');
+    await r.press('down');
+    expect(r.frame()).toMatch(/› prohibit-password/);
+    await r.press('enter');
+    expect(await asked).toEqual({values: {permit_root_login: 'prohibit-password'}});
   });
 });
