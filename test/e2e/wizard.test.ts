@@ -413,7 +413,10 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
     await approve('SSH hardening');
     await approve('Host firewall');
     await approve('fail2ban');
-    await approve('WireGuard');
+    const wg = await approve('WireGuard');
+    // Values as the operator reads them: the tunnel network as CIDR, no internals.
+    expect(wg).toMatch(/subnet=10\.66\.0\.0\/24/);
+    expect(wg).not.toMatch(/base=|hostSubnet|interactive|timeoutS/);
     await approve('Verify the tunnel');
 
     // The operator brings the tunnel up from the laptop with the client config the wizard wrote.
@@ -434,7 +437,8 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
     );
     expect(login.code, login.stderr).toBe(0);
 
-    await approve('Close the public ports');
+    const close = await approve('Close the public ports');
+    expect(close).not.toMatch(/10\.67\.|interactive|timeoutS/);
     const end = await term.waitFor(/\[exit \d+\]/, 180_000);
     const all = await term.history();
     expect(end, all).toMatch(/\[exit 0\]/);

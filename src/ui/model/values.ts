@@ -1,3 +1,5 @@
+import {formatSubnet} from '../../wg/subnet.js';
+
 /** One parameter of a step as the engine used it: defaults filled in, secrets never shown. */
 export interface ValueRow {
   name: string;
@@ -6,6 +8,19 @@ export interface ValueRow {
 
 const SECRET = /password|secret|private/i;
 const MAX = 60;
+
+/** How the run works rather than what the step does: never shown as a value. */
+const INTERNAL = new Set(['interactive', 'connect', 'fallbackServerAddress']);
+/** A parameter's name as the operator reads it (the rest keep theirs). */
+const SHOWN_AS: Readonly<Record<string, string>> = {timeoutS: 'wait'};
+
+/** A network held as numbers ({base, prefix}), shown as the CIDR the operator typed or reads. */
+function asCidr(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  if (Object.keys(o).length !== 2 || typeof o.base !== 'number' || typeof o.prefix !== 'number') return undefined;
+  return formatSubnet({base: o.base, prefix: o.prefix});
+}
 
 function show(name: string, v: unknown): string {
   if (v === undefined) return '(not set)';
@@ -27,8 +42,31 @@ function show(name: string, v: unknown): string {
 export function valueRows(params: unknown, prefix = ''): ValueRow[] {
   if (params === null || typeof params !== 'object') return prefix ? [{name: prefix, value: show(prefix, params)}] : [];
   const rows: ValueRow[] = [];
-  for (const [k, v] of Object.entries(params as Record<string, unknown>)) {
-    const name = prefix ? `${prefix}.${k}` : k;
+  const entries = Object.entries(params as Record<string, unknown>);
+  const cidrs = new Set<string>();
+  for (const [k, v] of entries) {
+    if (INTERNAL.has(k)) continue;
+    const cidr = asCidr(v);
+    if (cidr !== undefined) {
+      // The same network twice (the tunnel's, and the one the host gets) is said once.
+      if (!cidrs.has(cidr)) rows.push({name: prefix ? `${prefix}.${k}` : k, value: cidr});
+      cidrs.add(cidr);
+      continue;
+    }
+    const name = prefix ? `${prefix}.${SHOWN_AS[k] ?? k}` : (SHOWN_AS[k] ?? k);
+    if (k === 'timeoutS' && typeof v === 'number') {
+      rows.push({name, value: `${v} s`});
+      continue;
+    }
+    if (k === 'keys' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      // Public keys by peer: named, the start of each (a key is not a value the operator sets).
+      for (const [peer, key] of Object.entries(v as Record<string, unknown>))
+        rows.push({
+          name: `${peer}'s key`,
+          value: typeof key === 'string' ? `${key.slice(0, 12)}… (public)` : show(peer, key),
+        });
+      continue;
+    }
     if (Array.isArray(v)) {
       if (v.length === 0) rows.push({name, value: '(none)'});
       else if (v.every((x) => typeof x !== 'object')) {

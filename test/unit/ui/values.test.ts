@@ -38,3 +38,27 @@ describe('compactValues', () => {
     ).toBe('sshd.maxretry=3 · recidive.maxretry=2 · x11Forwarding=false');
   });
 });
+
+describe('valueRows: no internals', () => {
+  it('a network as CIDR (once), a wait in seconds, peer keys named and cut, how the run works left out', () => {
+    const subnet = {base: 172097536, prefix: 24};
+    const rows = valueRows({
+      port: 51820,
+      subnet,
+      hostSubnet: {...subnet},
+      keys: {admin: 'Wn6odQzFvFMWxIc0dzF26B7BJ8g9Ggu6wpcURVeMJWQ='},
+      proof: {user: 'admin', connect: false, interactive: true, timeoutS: 120, fallbackServerAddress: '10.66.0.1'},
+    });
+    expect(rows).toEqual([
+      {name: 'port', value: '51820'},
+      {name: 'subnet', value: '10.66.0.0/24'},
+      {name: "admin's key", value: 'Wn6odQzFvFMW… (public)'},
+      {name: 'proof.user', value: 'admin'},
+      {name: 'proof.wait', value: '120 s'},
+    ]);
+    const line = compactValues(rows);
+    expect(line).not.toMatch(
+      /base|hostSubnet|interactive|timeoutS|connect=|=Wn6odQzFvFMWxIc0dzF26B7BJ8g9Ggu6wpcURVeMJWQ=/,
+    );
+  });
+});
