@@ -51,6 +51,13 @@ export function headlessWithoutTunnel(p: VerifyParams, access: {kind: 'ssh' | 'l
   return access.kind === 'ssh' && !p.connect && !p.interactive;
 }
 
+/**
+ * How long a guided run waits for the operator's device to bring the tunnel up (install the app, scan the
+ * code). The wait changes nothing on the server and no timer is armed, so it is not the dead-man window;
+ * Ctrl-C or q ends it at once. Under close-ports' armed timer the window bounds it (close-ports.ts).
+ */
+export const GUIDED_TUNNEL_WAIT_S = 900;
+
 export function verifyParams(values: Record<string, unknown>, facts: Facts): VerifyParams {
   const host = serverName(facts.hostname, String(values.target_host ?? ''));
   const wg = wgParams(values, facts, host);
@@ -59,7 +66,12 @@ export function verifyParams(values: Record<string, unknown>, facts: Facts): Ver
     peer: adminPeerName(values, facts),
     connect: values.connect_tunnel === true,
     interactive: values.interactive === true,
-    timeoutS: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
+    timeoutS:
+      values.interactive === true && values.connect_tunnel !== true
+        ? GUIDED_TUNNEL_WAIT_S
+        : typeof values.confirm_timeout === 'number'
+          ? values.confirm_timeout
+          : 120,
     fallbackServerAddress: hostAddress(wg.subnet ?? wg.hostSubnet, 1),
     host,
   };

@@ -76,7 +76,8 @@ export function tunnelScreen(i: TunnelScreenInput): TunnelScreen {
   const waiting = i.handshake === undefined;
   const qrCols = i.qr ? Math.max(...i.qr.map((r) => Array.from(r).length)) : 0;
   const qrInfo = waiting ? howTo(i.tunnel, i.width, true, i.height - fixed - (i.qr?.length ?? 0)) : [];
-  const qrNeed = i.qr ? fixed + i.qr.length + qrInfo.length : 0;
+  // The size said is the least with which the code appears (its shortest words), whatever this size is.
+  const qrNeed = i.qr ? fixed + i.qr.length + (waiting ? howTo(i.tunnel, i.width, true, 0).length : 0) : 0;
   const fits = Boolean(i.qr) && qrNeed <= i.height && qrCols <= i.width;
   const want = i.toggled ?? waiting;
   if (want && fits && i.qr) return {mode: 'qr', info: qrInfo, note: [], status, actionRows: 0};

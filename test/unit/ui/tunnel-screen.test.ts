@@ -67,4 +67,19 @@ describe('tunnelScreen', () => {
     expect(text(s.info)).toMatch(/^ {2}the command printed just above/);
     expect(2 + s.actionRows + s.info.length + s.status.length + 2).toBeLessThanOrEqual(11);
   });
+
+  it('the size it asks for is the size at which the code appears, at any terminal size (one number)', () => {
+    const said = (height: number) => {
+      const n = tunnelScreen({...base, height, toggled: true})
+        .note.map((l) => l.text)
+        .join(' ');
+      return Number(/needs a terminal of (\d+) rows/.exec(n)?.[1]);
+    };
+    const at24 = said(23);
+    expect(at24).toBeGreaterThan(24);
+    for (const h of [20, 23, 30]) expect(said(h)).toBe(at24);
+    // A terminal of that many rows has a live region one row shorter: the code is there; one row less, not.
+    expect(tunnelScreen({...base, height: at24 - 1, toggled: true}).mode).toBe('qr');
+    expect(tunnelScreen({...base, height: at24 - 2, toggled: true}).mode).toBe('compact');
+  });
 });

@@ -180,6 +180,26 @@ describe('waiting for the tunnel the operator brings up', () => {
     expect(qrRowsIn(r.rows())).toHaveLength(qr.length);
   });
 
+  it('at 80x24 it says the terminal size the code needs, and at exactly that size the whole code is there', async () => {
+    const steps = waiting();
+    const small = await renderUi(
+      <ApplyProgress steps={steps} step={steps[0] as StepView} qr={qr} width={80} height={23} />,
+    );
+    await small.type('r');
+    const need = Number(/the QR code needs a terminal of (\d+) rows/.exec(small.frame().replace(/\n/g, ' '))?.[1]);
+    expect(need).toBeGreaterThan(24);
+    expect(qrRowsIn(small.rows())).toHaveLength(0);
+    for (const row of small.rows()) expect(row.length).toBeLessThanOrEqual(80);
+    cleanup();
+    // The live region is one row shorter than the terminal (App passes rows - 1).
+    const big = await renderUi(
+      <ApplyProgress steps={steps} step={steps[0] as StepView} qr={qr} width={80} height={need - 1} />,
+      {rows: need},
+    );
+    expect(qrRowsIn(big.rows())).toHaveLength(qr.length);
+    expect(big.rows().length).toBeLessThanOrEqual(need - 1);
+  });
+
   it('once the handshake is seen: the login to make through the tunnel, and no code in the way', async () => {
     const steps = waiting([
       {type: 'proof.progress', id: 'verify-tunnel', what: WHAT, stage: 'handshake', message: HANDSHAKE},
