@@ -59,6 +59,7 @@ export const closePorts: Step<ClosePortsParams> = {
   title: 'Close the public ports',
   why: 'Verify, then close: once a login through the tunnel has been proven in this run, SSH answers only through the tunnel. From the internet only the WireGuard UDP port and the ports you list in public_ports remain.',
   risk: 'lockout',
+  requires: ['firewall', 'wireguard', 'verify-tunnel'],
   undo: 'The dead-man timer (or a failed proof through the tunnel) restores the firewall files byte for byte and reloads the firewall as it ran, so public SSH answers again; `portcullis rollback` does the same later.',
   params(values, facts) {
     const fw = firewall.params(values, facts);

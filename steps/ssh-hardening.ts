@@ -27,6 +27,7 @@ export const sshHardening: Step<SshParams> = {
   title: 'SSH hardening',
   why: 'Passwords and root logins are what bots try first; key-only SSH for a named admin makes that noise harmless. A moved port is proven before the old one closes.',
   risk: 'lockout',
+  requires: ['admin-user'],
   undo: 'The dead-man timer (or a failed proof) restores /etc/ssh byte for byte and reloads sshd; `portcullis rollback` does the same later.',
   params(values, facts) {
     const admin = adminUserOf(values, facts);

@@ -86,6 +86,7 @@ export const verifyTunnel: Step<VerifyParams> = {
   title: 'Verify the tunnel',
   why: 'Test the VPN path before closing ports: bring the tunnel up, SSH over it, and only then let the public ports go. In the wrong order this is an outage with a self-inflicted lockout.',
   risk: 'safe',
+  requires: ['wireguard'],
   undo: 'Nothing to undo on the server; with --connect-tunnel the tunnel stays up on your machine (wg-quick down to drop it).',
   params: verifyParams,
   probe: () => ({files: [WG_CONF]}),

@@ -20,6 +20,8 @@ export interface Frontend {
   events: EventSink;
   /** Values a step needs before it can plan, asked of the operator (see ApplyOptions.provide); unset: never asked. */
   provide?(p: PlannedStep, needs: readonly string[]): Promise<Record<string, unknown> | undefined>;
+  /** After a step was rolled back (restored): retry, other values, skip, or stop (ApplyOptions.recover). */
+  recover?(p: PlannedStep, reason: string): Promise<ConfirmAnswer>;
   /** True to apply, false to stop, or edited recipe values to plan the step again with. */
   confirm(p: PlannedStep): Promise<ConfirmAnswer>;
   /** Aborted when the operator asks to stop: the engine stops before the next step. */

@@ -17,6 +17,8 @@ export type EngineEvent =
   | {type: 'proof.ok'; id: string; what: string; ms: number}
   | {type: 'proof.failed'; id: string; what: string; reason: string}
   | {type: 'step.compliant'; id: string}
+  /** The operator chose to go on without this step: nothing of it is changed (or it was rolled back). */
+  | {type: 'step.skipped'; id: string}
   | {type: 'step.done'; id: string; changed: number; ms: number}
   | {type: 'step.rolled-back'; id: string; reason: string}
   | {type: 'step.failed'; id: string; reason: string}

@@ -234,8 +234,21 @@ export async function planRunbook(
   );
 }
 
-/** The operator's answer to a planned step: go, stop, or plan it again with these recipe values. */
-export type ConfirmAnswer = boolean | {values: Record<string, unknown>};
+/**
+ * The operator's answer to a planned step: go, stop, skip it (nothing of it changes, the run goes on;
+ * a later step that needs it refuses by itself), or plan it again with these recipe values.
+ */
+export type ConfirmAnswer = boolean | 'skip' | {values: Record<string, unknown>};
+
+/** Thrown when a step was rolled back; `restored`: the target is known to be as it was before the step. */
+export class RolledBackError extends RunError {
+  constructor(
+    message: string,
+    readonly restored: boolean,
+  ) {
+    super(message);
+  }
+}
 
 export interface ApplyOptions {
   target: Target;
@@ -257,6 +270,12 @@ export interface ApplyOptions {
    * refuse the step as without it. Unset (headless): the step is refused with its findings.
    */
   provide?: (p: PlannedStep, needs: readonly string[]) => Promise<Record<string, unknown> | undefined>;
+  /**
+   * Asked when a step was rolled back and everything it changed is restored: true to plan it again and
+   * ask again, `{values}` to do so with these values (another port), 'skip' to go on without it, false to
+   * stop (the default without it).
+   */
+  recover?: (p: PlannedStep, reason: string) => Promise<ConfirmAnswer>;
   until?: string;
   /**
    * Checked between steps only (before a step is probed, and again before it is confirmed): once aborted,
@@ -359,101 +378,135 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         cache = undefined;
       }
       if (step.prepare) values = {...values, ...(await step.prepare(values, facts, accessOf(o.target, facts)))};
-      // Planned again, and asked again, each time the operator edits the step's values in the review.
-      let planned: PlannedStep;
-      let answer: ConfirmAnswer = false;
-      do {
-        const params = step.params(values, facts);
-        const probe = await probeSteps(o.target, facts, [{step, params}], cache, keep);
-        const access = accessOf(o.target, facts);
-        planned = planStep(step, {facts, params, probe, access, done: [...done]});
-        o.events({type: 'step.planned', step: planned});
-        const blocking = planned.plan.findings.filter((f) => f.level === 'error');
-        // Values the operator can give now (the admin's name): asked for, then the step is planned again.
-        const needs = o.provide && blocking.every((f) => f.needs?.length) ? blocking.flatMap((f) => f.needs ?? []) : [];
-        for (const f of planned.plan.findings)
-          if (!(needs.length && f.level === 'error')) o.events({type: 'finding', id: step.id, finding: f});
-        if (needs.length && o.provide) {
+      let skipped = false;
+      // Again from its plan when the operator retries a step that was rolled back.
+      for (;;) {
+        // Planned again, and asked again, each time the operator edits the step's values in the review.
+        let planned: PlannedStep;
+        let answer: ConfirmAnswer = false;
+        do {
+          const params = step.params(values, facts);
+          const probe = await probeSteps(o.target, facts, [{step, params}], cache, keep);
+          const access = accessOf(o.target, facts);
+          planned = planStep(step, {facts, params, probe, access, done: [...done]});
+          o.events({type: 'step.planned', step: planned});
+          const blocking = planned.plan.findings.filter((f) => f.level === 'error');
+          // Values the operator can give now (the admin's name): asked for, then the step is planned again.
+          const needs =
+            o.provide && blocking.every((f) => f.needs?.length) ? blocking.flatMap((f) => f.needs ?? []) : [];
+          for (const f of planned.plan.findings)
+            if (!(needs.length && f.level === 'error')) o.events({type: 'finding', id: step.id, finding: f});
+          if (needs.length && o.provide) {
+            stopIfAborted(step.title);
+            const given = await o.provide(planned, [...new Set(needs)]);
+            if (given) {
+              values = {...values, ...given};
+              answer = {values: given};
+              continue;
+            }
+            for (const f of blocking) o.events({type: 'finding', id: step.id, finding: f});
+          }
+          if (blocking.length) {
+            const reason = blocking.map((f) => f.message).join('; ');
+            o.events({type: 'step.failed', id: step.id, reason});
+            record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
+            throw new RunError(`${step.title}: refused, nothing was changed: ${reason}`);
+          }
+          if (planned.plan.actions.length === 0) break;
           stopIfAborted(step.title);
-          const given = await o.provide(planned, [...new Set(needs)]);
-          if (given) {
-            values = {...values, ...given};
-            answer = {values: given};
+          answer = await o.confirm(planned);
+          if (typeof answer === 'object') values = {...values, ...answer.values};
+        } while (typeof answer === 'object');
+        if (planned.plan.actions.length === 0) {
+          o.events({type: 'step.compliant', id: step.id});
+          result.steps.push({id: step.id, status: 'compliant', ms: Date.now() - started, changed: 0});
+        } else {
+          if (answer === 'skip') {
+            o.events({type: 'step.skipped', id: step.id});
+            result.steps.push({id: step.id, status: 'skipped', ms: Date.now() - started, changed: 0});
+            skipped = true;
+            break;
+          }
+          if (!answer) {
+            result.steps.push({id: step.id, status: 'skipped', ms: Date.now() - started, changed: 0});
+            record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
+            throw new RunError(`stopped before ${step.title}: not confirmed; nothing of this step was changed`);
+          }
+          o.events({type: 'step.start', id: step.id});
+          cache = undefined;
+          // Once committed, in the same round trip: wait for the next step's packages if they are being
+          // installed ahead, read the facts again, and what this step's convergence check and the next step's
+          // plan will likely ask for.
+          const next = o.until === step.id ? undefined : o.steps[index + 1];
+          await ahead.start();
+          const reads = likelyReads(step, next, values, facts);
+          const changed = countChanges(planned.plan.actions);
+          const wait = ahead.waitLine(next?.id);
+          // A step that changes nothing (it only proves) leaves the facts as they were, unless packages landed.
+          const unchanged = changed === 0 && !wait ? facts : undefined;
+          const tail = afterStepScript(wait, reads, !unchanged);
+          let tailOut: string | undefined;
+          try {
+            tailOut = await executeStep({...o, values}, planned, record, tail, beginOnTarget);
+          } catch (e) {
+            // Restored for sure: the operator may retry it (with other values) or go on without it.
+            const next =
+              e instanceof RolledBackError && e.restored && o.recover ? await o.recover(planned, e.message) : false;
+            if (next === false) throw e;
+            beginOnTarget = undefined;
+            cache = undefined;
+            if (next === 'skip') {
+              o.events({type: 'step.skipped', id: step.id});
+              result.steps.push({id: step.id, status: 'rolled-back', ms: Date.now() - started, changed: 0});
+              skipped = true;
+              break;
+            }
+            if (typeof next === 'object') values = {...values, ...next.values};
             continue;
           }
-          for (const f of blocking) o.events({type: 'finding', id: step.id, finding: f});
-        }
-        if (blocking.length) {
-          const reason = blocking.map((f) => f.message).join('; ');
-          o.events({type: 'step.failed', id: step.id, reason});
-          record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
-          throw new RunError(`${step.title}: refused, nothing was changed: ${reason}`);
-        }
-        if (planned.plan.actions.length === 0) break;
-        stopIfAborted(step.title);
-        answer = await o.confirm(planned);
-        if (typeof answer === 'object') values = {...values, ...answer.values};
-      } while (typeof answer === 'object');
-      if (planned.plan.actions.length === 0) {
-        o.events({type: 'step.compliant', id: step.id});
-        result.steps.push({id: step.id, status: 'compliant', ms: Date.now() - started, changed: 0});
-      } else {
-        if (!answer) {
-          result.steps.push({id: step.id, status: 'skipped', ms: Date.now() - started, changed: 0});
-          record([{run: o.runId, kind: 'run.end', status: 'failed'}]);
-          throw new RunError(`stopped before ${step.title}: not confirmed; nothing of this step was changed`);
-        }
-        o.events({type: 'step.start', id: step.id});
-        cache = undefined;
-        // Once committed, in the same round trip: wait for the next step's packages if they are being
-        // installed ahead, read the facts again, and what this step's convergence check and the next step's
-        // plan will likely ask for.
-        const next = o.until === step.id ? undefined : o.steps[index + 1];
-        await ahead.start();
-        const reads = likelyReads(step, next, values, facts);
-        const changed = countChanges(planned.plan.actions);
-        const wait = ahead.waitLine(next?.id);
-        // A step that changes nothing (it only proves) leaves the facts as they were, unless packages landed.
-        const unchanged = changed === 0 && !wait ? facts : undefined;
-        const tail = afterStepScript(wait, reads, !unchanged);
-        const tailOut = await executeStep({...o, values}, planned, record, tail, beginOnTarget);
-        beginOnTarget = undefined;
-        result.changed += changed;
-        const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? {
-          facts: await detectFacts(o.target),
-          cache: undefined,
-        };
-        // Read beside the last proof, the step's own timer was still armed; it is disarmed now.
-        const own = timerUnit(o.runId, step.id);
-        const armed = after.facts.portcullis.armedTimers;
-        if (armed.some((t) => t.startsWith(own)))
-          after.facts = {
-            ...after.facts,
-            portcullis: {...after.facts.portcullis, armedTimers: armed.filter((t) => !t.startsWith(own))},
+          beginOnTarget = undefined;
+          result.changed += changed;
+          const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? {
+            facts: await detectFacts(o.target),
+            cache: undefined,
           };
-        facts = after.facts;
-        cache = after.cache;
-        const p2 = step.params(values, facts);
-        const again = planStep(step, {
-          facts,
-          params: p2,
-          probe: await probeSteps(o.target, facts, [{step, params: p2}], cache, keep),
-          access: accessOf(o.target, facts),
-          done: [...done],
-        });
-        // Proofs are re-planned every time (they check, they change nothing): only changes count here.
-        if (countChanges(again.plan.actions)) {
-          o.events({
-            type: 'finding',
-            id: step.id,
-            finding: {
-              level: 'warn',
-              message: `after applying, ${step.title} still plans ${again.plan.actions.length} change(s): ${again.plan.actions.map(summarize).join('; ')}`,
-            },
+          // Read beside the last proof, the step's own timer was still armed; it is disarmed now.
+          const own = timerUnit(o.runId, step.id);
+          const armed = after.facts.portcullis.armedTimers;
+          if (armed.some((t) => t.startsWith(own)))
+            after.facts = {
+              ...after.facts,
+              portcullis: {...after.facts.portcullis, armedTimers: armed.filter((t) => !t.startsWith(own))},
+            };
+          facts = after.facts;
+          cache = after.cache;
+          const p2 = step.params(values, facts);
+          const again = planStep(step, {
+            facts,
+            params: p2,
+            probe: await probeSteps(o.target, facts, [{step, params: p2}], cache, keep),
+            access: accessOf(o.target, facts),
+            done: [...done],
           });
+          // Proofs are re-planned every time (they check, they change nothing): only changes count here.
+          if (countChanges(again.plan.actions)) {
+            o.events({
+              type: 'finding',
+              id: step.id,
+              finding: {
+                level: 'warn',
+                message: `after applying, ${step.title} still plans ${again.plan.actions.length} change(s): ${again.plan.actions.map(summarize).join('; ')}`,
+              },
+            });
+          }
+          o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - started});
+          result.steps.push({id: step.id, status: 'applied', ms: Date.now() - started, changed});
         }
-        o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - started});
-        result.steps.push({id: step.id, status: 'applied', ms: Date.now() - started, changed});
+        break;
+      }
+      if (skipped) {
+        if (o.until && step.id === o.until) break;
+        continue;
       }
       done.push(step.id);
       if (step.afterApply) {
@@ -830,5 +883,5 @@ async function rollBack(
       ? 'the target could not be reached to roll back now; its dead-man timer will restore it'
       : 'the target could not be reached to roll back; run `portcullis rollback` when it is reachable';
   o.events({type: 'step.rolled-back', id: planned.id, reason: `${reason}; ${how}`});
-  throw new RunError(`${planned.title}: ${reason}; ${how}`);
+  throw new RolledBackError(`${planned.title}: ${reason}; ${how}`, restored);
 }

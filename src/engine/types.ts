@@ -142,6 +142,11 @@ export interface Step<P = Record<string, unknown>> {
   readonly undo: string;
   /** Values this step owns whose default depends on the target, resolved before the run's first step. */
   readonly derives?: readonly Derivation[];
+  /**
+   * Steps that must have succeeded earlier in the same run for this one to be safe (it refuses otherwise):
+   * a step a later one requires is never offered to be skipped.
+   */
+  readonly requires?: readonly string[];
   /** Parameters this step reads from the recipe values, with their defaults. */
   params(values: Record<string, unknown>, facts: Facts): P;
   probe(facts: Facts, params: P): ProbeRequest;

@@ -53,6 +53,9 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
       case 'step.compliant':
         write(`${st.green('✔')} ${titles.get(e.id) ?? e.id}: already compliant, nothing to change\n`);
         break;
+      case 'step.skipped':
+        write(`${st.yellow('·')} ${titles.get(e.id) ?? e.id}: skipped, nothing of it changed\n`);
+        break;
       case 'step.done':
         write(
           `${st.green('✔')} ${titles.get(e.id) ?? e.id}: ${e.changed} change(s) in ${(e.ms / 1000).toFixed(1)} s\n`,

@@ -69,6 +69,8 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
       return [{kind: 'output', text: `✘ not proven: ${e.what}: ${e.reason}`}];
     case 'step.compliant':
       return [{kind: 'ok', title: `${title}: already compliant, nothing to change`}];
+    case 'step.skipped':
+      return [{kind: 'ok', title: `${title}: skipped, nothing of it changed`}];
     case 'step.done':
       return [{kind: 'ok', title: `${title}: ${e.changed} change(s) in ${(e.ms / 1000).toFixed(1)} s`}];
     case 'step.rolled-back':

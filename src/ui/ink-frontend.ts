@@ -8,7 +8,7 @@ import {editRefusal} from './model/edit-check.js';
 import {editableValues} from './model/editable.js';
 import {buildFinish} from './model/finish.js';
 import {preflightInfo} from './model/preflight-info.js';
-import {questionFor} from './model/questions.js';
+import {nextMoveQuestion, questionFor} from './model/questions.js';
 import {valueRows} from './model/values.js';
 import {bannerText, type FirstFrame, writeFirstFrame} from './pre-frame.js';
 import {settleStop, stopPlan} from './state/stop-plan.js';
@@ -87,6 +87,14 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   /** The run's values as a step last saw them (questions name the admin the operator chose), and the facts. */
   let known: Record<string, unknown> = {};
   let knownFacts: Parameters<Step<unknown>['params']>[1] | undefined;
+  /** Set when Ctrl-C (not n or Esc) declined the step asked about: the run stops, nothing more is asked. */
+  let stoppedByKey = false;
+  /** Whether a step may be skipped: no later step of this run requires it (Step.requires). */
+  const skippable = (id: string): {canSkip: boolean; neededBy?: string} => {
+    const at = o.steps.findIndex((s) => s.id === id);
+    const needs = o.steps.slice(at + 1).find((s) => s.requires?.includes(id));
+    return needs ? {canSkip: false, neededBy: needs.title} : {canSkip: true};
+  };
   /** Each step's own params (unwrapped), for checking an edit without drawing anything. */
   const paramsOf = new Map<string, Step<unknown>>();
   // An edited value that a step refuses, or that changes what a step already used, is an error in the
@@ -130,6 +138,7 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
     const st = store.getState();
     switch (plan.kind) {
       case 'decline':
+        stoppedByKey = true;
         store.answerConsent(false);
         return;
       case 'exit-now':
@@ -194,7 +203,35 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
     },
     async confirm(p) {
       if (!(await continued)) return false;
-      return store.askConsent(p);
+      for (;;) {
+        stoppedByKey = false;
+        const answer = await store.askConsent(p);
+        // n or Esc (not Ctrl-C): what next; "back" shows the review again.
+        if (answer !== false || stoppedByKey) return answer;
+        const move = await store.askQuestion(
+          p.id,
+          nextMoveQuestion({title: p.title, declined: true, ...skippable(p.id)}),
+        );
+        if (move === 'skip') return 'skip';
+        if (move !== 'back') return false;
+      }
+    },
+    async recover(p, _reason) {
+      // Asked to stop (Ctrl-C or q while it ran): the rollback was the stop, nothing more is asked.
+      if (abort.signal.aborted || store.getState().stopping) return false;
+      const port = p.id === 'ssh-hardening' && typeof known.ssh_port === 'number' ? known.ssh_port : undefined;
+      const move = await store.askQuestion(
+        p.id,
+        nextMoveQuestion({title: p.title, declined: false, otherPort: port, ...skippable(p.id)}),
+      );
+      if (move === 'retry') return true;
+      if (move === 'skip') return 'skip';
+      if (move === 'port') {
+        const q = questionFor('ssh_port', known);
+        const value = q ? await store.askQuestion(p.id, q) : undefined;
+        return value === undefined ? false : {values: {ssh_port: value}};
+      }
+      return false;
     },
     // Asked in the order the step needs them; the sudo mode "password" brings its password question
     // along at once. Values the wizard has no question for are left to the step's refusal.

@@ -86,6 +86,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
       },
       confirm: (p) => ui.confirm(p),
       provide: ui.provide?.bind(ui),
+      recover: ui.recover?.bind(ui),
     });
     outcome = result;
     const after = exposures(result.facts, meantPublic(setup.values));

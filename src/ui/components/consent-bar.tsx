@@ -30,13 +30,13 @@ export function ConsentBar({
   if (!typed) {
     return (
       <Box height={1}>
-        <T tone="accent">{clip(`Apply "${title}"? y/Enter: apply · n/Esc: stop here, nothing of it changes`, width)}</T>
+        <T tone="accent">{clip(`Apply "${title}"? y/Enter: apply · n/Esc: not now (skip it or stop), nothing changes`, width)}</T>
       </Box>
     );
   }
   const prompt = field.error
     ? `✘ ${field.error}`
-    : `Type ${host} + Enter to apply (${seconds ?? 120} s dead-man timer) · Esc: stop here`;
+    : `Type ${host} + Enter to apply (${seconds ?? 120} s dead-man timer) · Esc: not now`;
   return (
     <Box flexDirection="column">
       <Box height={1}>

@@ -75,11 +75,16 @@ export function QuestionScreen({
       if (question.kind === 'choice') {
         if (key.upArrow) return setPicked((p) => Math.max(0, p - 1));
         if (key.downArrow) return setPicked((p) => Math.min(question.choices.length - 1, p + 1));
-        const n = Number(input);
-        if (Number.isInteger(n) && n >= 1 && n <= question.choices.length) return setPicked(() => n - 1);
-        if (key.return) {
-          const c = question.choices[pickRef.current];
-          if (c) onAnswer(c.value);
+        // A digit picks by number; Enter (in the same read too: "2\r") chooses.
+        for (const t of typedKeys(input, key)) {
+          if (t.kind === 'enter') {
+            const c = question.choices[pickRef.current];
+            if (c) onAnswer(c.value);
+            return;
+          }
+          if (t.kind !== 'text') continue;
+          const n = Number(t.text.slice(-1));
+          if (Number.isInteger(n) && n >= 1 && n <= question.choices.length) setPicked(() => n - 1);
         }
         return;
       }

@@ -13,6 +13,7 @@ export const STEP_STATUS: Record<StepStatus, {glyph: string; word: string; tone:
   'rolled-back': {glyph: '↺', word: 'rolled back', tone: 'error'},
   failed: {glyph: '✘', word: 'failed', tone: 'error'},
   declined: {glyph: '■', word: 'stopped before it', tone: 'warn'},
+  skipped: {glyph: '·', word: 'skipped', tone: 'warn'},
   'left-to-timer': {glyph: '⏱', word: 'left to its dead-man timer', tone: 'warn'},
   'not-run': {glyph: '·', word: 'not run', tone: 'dim'},
 };

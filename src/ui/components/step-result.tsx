@@ -93,6 +93,7 @@ export function resultLines(s: StepView, width: number, withFindings: boolean): 
   }
   if (s.reason)
     out.push(...block(s.reason, s.status === 'rolled-back' || s.status === 'failed' ? 'error' : 'dim', w, 4));
+  if (s.status === 'skipped') out.push(...block('skipped: nothing of this step was changed', 'dim', w, 4));
   if (s.status === 'declined') out.push(...block('nothing of this step was changed', 'dim', w, 4));
   if (s.status === 'left-to-timer' && s.timer)
     out.push(...block(`its change is live until the timer restores it (${s.timer.seconds} s window)`, 'warn', w, 4));

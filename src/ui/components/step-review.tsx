@@ -92,14 +92,14 @@ export function StepReview({
         {keys: '↑↓ PgUp PgDn', does: 'scroll'},
         {keys: 'host+Enter', does: 'apply'},
         ...(editable ? [{keys: 'Tab', does: 'edit'}] : []),
-        {keys: 'Esc', does: 'stop here'},
+        {keys: 'Esc', does: 'not now'},
         {keys: 'Ctrl-C', does: 'stop'},
       ]
     : [
         {keys: '↑↓ PgUp PgDn', does: 'scroll'},
         {keys: 'y/Enter', does: 'apply'},
         ...(editable ? [{keys: 'e', does: 'edit'}] : []),
-        {keys: 'n/Esc/q', does: 'stop here'},
+        {keys: 'n/Esc/q', does: 'not now'},
         {keys: 'Ctrl-C', does: 'stop'},
       ];
   if (form && editable && onEdit)

@@ -61,6 +61,14 @@ export function questionFor(key: string, values: Record<string, unknown>): Quest
         title: `Set the sudo password of ${user}`,
         about: `Typed twice, shown as dots, never saved: not in answers files, the journal or your shell history. At least ${MIN_PASSWORD} characters.`,
       };
+    case 'ssh_port':
+      return {
+        kind: 'text',
+        key,
+        title: 'Another port for SSH',
+        about: `Port ${String(values.ssh_port ?? '')} did not answer from here (a provider firewall or your network may drop it). Pick one they let through, 1024-65535; 22 keeps the usual port.`,
+        initial: '',
+      };
     default:
       return undefined;
   }
@@ -71,6 +79,10 @@ export function questionFor(key: string, values: Record<string, unknown>): Quest
  * never appears in the reason.
  */
 export function checkAnswer(q: Question, text: string): {value: unknown} | {error: string} {
+  // A pick list's answer is one of its own values (what to do next, or a recipe enum's value).
+  if (q.kind === 'choice' && q.key.startsWith('_')) {
+    return q.choices.some((c) => c.value === text) ? {value: text} : {error: `pick one of the ${q.choices.length}`};
+  }
   if (q.kind === 'secret') {
     if (Array.from(text).length < MIN_PASSWORD) return {error: `at least ${MIN_PASSWORD} characters, please`};
     try {
@@ -85,4 +97,59 @@ export function checkAnswer(q: Question, text: string): {value: unknown} | {erro
   } catch (e) {
     return {error: (e as Error).message.replace(/^--set /, '')};
   }
+}
+
+/** What to do after `n`/Esc at a step's review, or after a step was rolled back. */
+export type NextMove = 'skip' | 'stop' | 'back' | 'retry' | 'port';
+
+/**
+ * The pick list after the operator declined a step (`declined`) or after it was rolled back: skip it
+ * (only when no later step needs it), go back to its review or retry it, another port (a new SSH port
+ * that was unreachable), or stop the run here.
+ */
+export function nextMoveQuestion(o: {
+  title: string;
+  declined: boolean;
+  canSkip: boolean;
+  /** Who needs the step, when it cannot be skipped. */
+  neededBy?: string;
+  otherPort?: number;
+}): Question {
+  const choices: Choice[] = [];
+  if (o.declined)
+    choices.push({
+      value: 'back',
+      label: `back to the review of ${o.title}`,
+      trade: 'nothing changes until you apply it',
+    });
+  else
+    choices.push({
+      value: 'retry',
+      label: `retry ${o.title}`,
+      trade: 'planned again from what the server is now, and asked again before anything changes',
+    });
+  if (o.otherPort !== undefined)
+    choices.push({
+      value: 'port',
+      label: `another port than ${o.otherPort}`,
+      trade: 'a port your provider or network lets through; SSH hardening is planned again with it',
+    });
+  if (o.canSkip)
+    choices.push({
+      value: 'skip',
+      label: `skip ${o.title} and go on`,
+      trade: 'nothing of it changes; you can run it later with the same command',
+    });
+  choices.push({
+    value: 'stop',
+    label: 'stop the run here',
+    trade: 'the steps already done stay applied; the finish screen says how to undo them',
+  });
+  return {
+    kind: 'choice',
+    key: '_next',
+    title: o.declined ? `Not applying ${o.title}: what next?` : `${o.title} was rolled back: what next?`,
+    about: `${o.declined ? 'Nothing of it has changed.' : 'Everything it changed has been restored.'}${o.canSkip ? '' : ` It cannot be skipped: ${o.neededBy ?? 'a later step'} needs it.`}`,
+    choices,
+  };
 }

@@ -13,6 +13,7 @@ export const FINISHED: readonly StepStatus[] = [
   'rolled-back',
   'failed',
   'declined',
+  'skipped',
   'left-to-timer',
   'not-run',
 ];
@@ -67,7 +68,14 @@ export function runReducer(steps: StepView[], e: EngineEvent): StepView[] {
         ...s,
         title: e.step.title,
         risk: e.step.risk,
-        status: s.status === 'pending' ? 'planning' : s.status,
+        // A step planned again after it was rolled back is being retried: a new attempt.
+        status: s.status === 'pending' || s.status === 'rolled-back' ? 'planning' : s.status,
+        ...(s.status === 'rolled-back' && {
+          attempt: (s.attempt ?? 0) + 1,
+          reason: undefined,
+          proofs: [],
+          timer: undefined,
+        }),
         planned: e.step,
         actions: rowsOf(e.step),
         findings: [],
@@ -131,6 +139,11 @@ export function runReducer(steps: StepView[], e: EngineEvent): StepView[] {
           ),
         };
       });
+    case 'step.skipped':
+      return planNext(
+        update(steps, e.id, (s) => ({...s, status: 'skipped'})),
+        e.id,
+      );
     case 'step.compliant':
       return planNext(
         update(steps, e.id, (s) => ({...s, status: 'compliant', changed: 0})),

@@ -17,6 +17,8 @@ export type StepStatus =
   | 'rolled-back'
   | 'failed'
   | 'declined'
+  /** The operator went on without it: nothing of it changed (or it was rolled back first). */
+  | 'skipped'
   /** The wizard left inside its confirmation window: the armed timer on the target rolls it back. */
   | 'left-to-timer'
   | 'not-run';
@@ -73,6 +75,8 @@ export interface StepView {
   changed?: number;
   ms?: number;
   reason?: string;
+  /** How many times the operator retried it after a rollback (each outcome is printed once). */
+  attempt?: number;
 }
 
 export interface ExposureRow {

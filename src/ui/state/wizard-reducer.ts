@@ -43,7 +43,7 @@ function withArtifact(state: WizardState, a: Extract<WizardAction, {type: 'artif
   const art: ArtifactView = {path: a.path, kind: a.kind, ...(qr ? {qr} : {})};
   const step = {...s, artifacts: [...s.artifacts, art]};
   const next = {...state, steps: state.steps.map((x) => (x.id === a.id ? step : x))};
-  if (!state.log.some((i) => i.key === `step:${a.id}`)) return next;
+  if (!state.log.some((i) => i.key === stepKey(s))) return next;
   const item: StaticItem = {
     key: `artifact:${a.id}:${step.artifacts.length}`,
     kind: 'artifacts',
@@ -53,15 +53,20 @@ function withArtifact(state: WizardState, a: Extract<WizardAction, {type: 'artif
   return {...next, log: [...next.log, item]};
 }
 
+/** A step's entry in the static log: one per attempt (a retried step's new outcome is printed too). */
+function stepKey(s: StepView): string {
+  return s.attempt ? `step:${s.id}#${s.attempt}` : `step:${s.id}`;
+}
+
 function stepItem(s: StepView, quiet = false): StaticItem {
-  return {key: `step:${s.id}`, kind: 'step', step: s, quiet};
+  return {key: stepKey(s), kind: 'step', step: s, quiet};
 }
 
 /** Finished steps go to the static log once, in order; before the run screen they wait (held). */
 function logFinished(prev: WizardState, next: WizardState): WizardState {
   const logged = new Set(next.log.map((i) => i.key));
   const newly = next.steps.filter(
-    (s) => isFinished(s) && !prev.steps.find((p) => p.id === s.id && isFinished(p)) && !logged.has(`step:${s.id}`),
+    (s) => isFinished(s) && !prev.steps.find((p) => p.id === s.id && isFinished(p)) && !logged.has(stepKey(s)),
   );
   if (!newly.length) return next;
   if (next.phase === 'connecting' || next.phase === 'preflight')

@@ -61,7 +61,7 @@ describe('the step review: editing the values', () => {
     await settle();
     expect(r.frame()).toMatch(/Values +user=admin/);
     expect(r.frame()).toMatch(/\$ useradd -m admin/);
-    expect(r.frame()).toMatch(/y\/Enter apply · e edit · n\/Esc\/q stop here/);
+    expect(r.frame()).toMatch(/y\/Enter apply · e edit · n\/Esc\/q not now/);
 
     await r.type('e');
     expect(r.frame()).toMatch(/› admin_user +admin/);

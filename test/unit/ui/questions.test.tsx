@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {App} from '../../../src/ui/app.js';
-import {questionFor} from '../../../src/ui/model/questions.js';
+import {nextMoveQuestion, questionFor} from '../../../src/ui/model/questions.js';
 import {WizardStore} from '../../../src/ui/store.js';
 import {cleanup, FIXED_NOW, renderUi, settle} from '../../helpers/render.js';
 import {STEPS} from './fixtures.js';
@@ -102,5 +102,62 @@ describe('the questions a fresh root-only VPS needs answered', () => {
     await settle();
     await r.press('escape');
     expect(await answer).toBeUndefined();
+  });
+});
+
+describe('after n/Esc or a rollback: what next', () => {
+  it('declined: back, skip (when nothing later needs it) or stop; ↓ Enter picks skip', async () => {
+    const {store, r} = await wizard();
+    const answer = store.askQuestion(
+      'admin-user',
+      nextMoveQuestion({title: 'fail2ban', declined: true, canSkip: true}),
+    );
+    await settle();
+    const f = r.frame();
+    expect(f).toMatch(/Not applying fail2ban: what next\?/);
+    expect(f).toMatch(/Nothing of it has changed\./);
+    expect(f).toMatch(/› back to the review of fail2ban/);
+    expect(f).toMatch(/ {2}skip fail2ban and go on\n +nothing of it changes/);
+    expect(f).toMatch(/ {2}stop the run here/);
+    await r.press('down');
+    await r.press('enter');
+    expect(await answer).toBe('skip');
+  });
+
+  it('a step a later one needs is never offered to be skipped, and says who needs it', async () => {
+    const {store, r} = await wizard();
+    void store.askQuestion(
+      'admin-user',
+      nextMoveQuestion({
+        title: 'Verify the tunnel',
+        declined: true,
+        canSkip: false,
+        neededBy: 'Close the public ports',
+      }),
+    );
+    await settle();
+    expect(r.frame()).toMatch(/It cannot be skipped: Close the public ports needs\s+it\./);
+    expect(r.frame()).not.toMatch(/skip Verify the tunnel/);
+  });
+
+  it('a blocked new port: retry, another port, skip or stop; another port is then asked and checked', async () => {
+    const {store, r} = await wizard();
+    const move = store.askQuestion(
+      'admin-user',
+      nextMoveQuestion({title: 'SSH hardening', declined: false, canSkip: true, otherPort: 2222}),
+    );
+    await settle();
+    expect(r.frame()).toMatch(/SSH hardening was rolled back: what next\?/);
+    expect(r.frame()).toMatch(/› retry SSH hardening/);
+    expect(r.frame()).toMatch(/another port than 2222/);
+    await r.paste('2\r');
+    expect(await move).toBe('port');
+    const port = ask(store, 'ssh_port', {ssh_port: 2222});
+    await settle();
+    expect(r.frame()).toMatch(/Port 2222 did not answer from here/);
+    await r.paste('99999\r');
+    expect(r.frame()).toMatch(/ssh_port=99999/);
+    await r.paste('\u007f\u007f\u007f\u007f\u007f2200\r');
+    expect(await port).toBe(2200);
   });
 });

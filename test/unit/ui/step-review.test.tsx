@@ -44,7 +44,7 @@ describe('StepReview', () => {
     expect(r.frame()).toMatch(/Risk +can cut your access: runs under a 120 s dead-man timer/);
     expect(r.frame()).toMatch(/Undo +How ssh-hardening is undone\./);
     expect(r.frame()).toMatch(/Values +port=2222/);
-    expect(r.frame()).toMatch(/↑↓ PgUp PgDn scroll · host\+Enter apply · Esc stop here · Ctrl-C stop/);
+    expect(r.frame()).toMatch(/↑↓ PgUp PgDn scroll · host\+Enter apply · Esc not now · Ctrl-C stop/);
     expect(rows.length).toBeLessThanOrEqual(23);
     for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
   });
@@ -65,7 +65,7 @@ describe('StepReview', () => {
 
   it('reversible: y applies, n declines', async () => {
     const a = await review(ADMIN);
-    expect(a.frame()).toMatch(/Apply "Admin user"\? y\/Enter: apply · n\/Esc: stop here/);
+    expect(a.frame()).toMatch(/Apply "Admin user"\? y\/Enter: apply · n\/Esc: not now \(skip it or stop\)/);
     await a.type('y');
     expect(a.onAnswer).toHaveBeenCalledWith(true);
     cleanup();
@@ -85,7 +85,7 @@ describe('StepReview', () => {
 
   it('lockout: y and Enter do nothing; a wrong host name is refused and cleared; the right one applies', async () => {
     const r = await review(SSH);
-    expect(r.frame()).toMatch(/Type 192\.0\.2\.10 \+ Enter to apply \(120 s dead-man timer\) · Esc: stop here/);
+    expect(r.frame()).toMatch(/Type 192\.0\.2\.10 \+ Enter to apply \(120 s dead-man timer\) · Esc: not now/);
     await r.type('y');
     await r.press('enter');
     expect(r.onAnswer).not.toHaveBeenCalled();
