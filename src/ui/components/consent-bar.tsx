@@ -30,7 +30,9 @@ export function ConsentBar({
   if (!typed) {
     return (
       <Box height={1}>
-        <T tone="accent">{clip(`Apply "${title}"? y/Enter: apply · n/Esc: not now (skip it or stop), nothing changes`, width)}</T>
+        <T tone="accent">
+          {clip(`Apply "${title}"? y/Enter: apply · n/Esc: not now (skip it or stop), nothing changes`, width)}
+        </T>
       </Box>
     );
   }
