@@ -433,6 +433,8 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
             throw new RunError(`stopped before ${step.title}: not confirmed; nothing of this step was changed`);
           }
           o.events({type: 'step.start', id: step.id});
+          // The step's time is its own: from the operator's yes, not from when it was first shown.
+          const applying = Date.now();
           cache = undefined;
           // Once committed, in the same round trip: wait for the next step's packages if they are being
           // installed ahead, read the facts again, and what this step's convergence check and the next step's
@@ -499,8 +501,8 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
               },
             });
           }
-          o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - started});
-          result.steps.push({id: step.id, status: 'applied', ms: Date.now() - started, changed});
+          o.events({type: 'step.done', id: step.id, changed, ms: Date.now() - applying});
+          result.steps.push({id: step.id, status: 'applied', ms: Date.now() - applying, changed});
         }
         break;
       }
@@ -878,7 +880,9 @@ async function rollBack(
   record([{run: o.runId, kind: 'step.rolled-back', step: planned.id, by: restored ? 'failure' : 'pending-timer'}]);
   record([{run: o.runId, kind: 'run.end', status: 'rolled-back'}]);
   const how = restored
-    ? 'everything this step changed has been restored'
+    ? countChanges(planned.plan.actions) === 0
+      ? 'this step changes nothing on the server, so there was nothing to restore'
+      : 'everything this step changed has been restored'
     : planned.plan.actions.some((a) => a.kind === 'timer.arm')
       ? 'the target could not be reached to roll back now; its dead-man timer will restore it'
       : 'the target could not be reached to roll back; run `portcullis rollback` when it is reachable';

@@ -416,7 +416,7 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
     const wg = await approve('WireGuard');
     // Values as the operator reads them: the tunnel network as CIDR, no internals.
     expect(wg).toMatch(/subnet=10\.66\.0\.0\/24/);
-    expect(wg).not.toMatch(/base=|hostSubnet|interactive|timeoutS/);
+    expect(wg).not.toMatch(/base=|hostSubnet|interactive=|timeoutS/);
     await approve('Verify the tunnel');
 
     // The operator brings the tunnel up from the laptop with the client config the wizard wrote.
@@ -438,7 +438,7 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
     expect(login.code, login.stderr).toBe(0);
 
     const close = await approve('Close the public ports');
-    expect(close).not.toMatch(/10\.67\.|interactive|timeoutS/);
+    expect(close).not.toMatch(/10\.67\.|interactive=|timeoutS/);
     const end = await term.waitFor(/\[exit \d+\]/, 180_000);
     const all = await term.history();
     expect(end, all).toMatch(/\[exit 0\]/);

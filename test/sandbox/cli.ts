@@ -59,7 +59,7 @@ function describe(vps: Sandbox): string {
     `  attacker  ${ATTACKER_IP}  netns ${vps.attacker.netns}`,
     `  key       ${vps.keyPath}`,
     `  ssh       npm run sandbox -- ssh        (= ip netns exec ${l.netns} ssh -F ${vps.sshConfigPath} root@${VPS_IP})`,
-    '  portcullis  npm run sandbox -- shell laptop, then: node bin/portcullis.js ...',
+    `  portcullis  npm run sandbox -- shell laptop, then: node bin/portcullis.js root@${VPS_IP} --ssh-config ${vps.sshConfigPath}`,
     `  boot log  ${vps.bootLogPath}`,
     '  down      npm run sandbox -- down',
   ].join('\n');

@@ -183,3 +183,58 @@ describe('apply: skip, and what follows a rollback', () => {
     await expect(headless.run).rejects.toThrow(/Ported: could not prove admin logs in on 2222/);
   });
 });
+
+describe('apply: what a step reports about itself', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, {recursive: true, force: true});
+  });
+  const journal = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-journal-'));
+    dirs.push(dir);
+    return new LocalJournal(join(dir, 'journal.jsonl'));
+  };
+
+  it('a read-only step whose proof fails does not claim it restored anything', async () => {
+    const proveOnly: Step<Record<string, never>> = {
+      ...later,
+      id: 'prove-only',
+      title: 'Prove only',
+      plan: () => ({
+        actions: [{kind: 'proof', route: {user: 'admin'}, what: 'admin logs in'}],
+        findings: [],
+        onRollback: [],
+      }),
+    };
+    const {target} = fakeTarget();
+    const run = applyRunbook({
+      target: {...target, probe: async () => ({ok: false as const, ms: 1, reason: 'no route'})},
+      facts: profileFacts('debian-12'),
+      steps: [proveOnly] as Step<unknown>[],
+      values: {},
+      runId: 'RUN',
+      journal: journal(),
+      events: () => {},
+      confirm: async () => true,
+    });
+    await expect(run).rejects.toThrow(/this step changes nothing on the server, so there was nothing to restore/);
+    await expect(run).rejects.not.toThrow(/everything this step changed has been restored/);
+  });
+
+  it("a step's time starts at the operator's yes, not while they read the review", async () => {
+    const {target} = fakeTarget();
+    const events: EngineEvent[] = [];
+    await applyRunbook({
+      target,
+      facts: profileFacts('debian-12'),
+      steps: [later] as Step<unknown>[],
+      values: {},
+      runId: 'RUN',
+      journal: journal(),
+      events: (e) => events.push(e),
+      confirm: () => new Promise((r) => setTimeout(() => r(true), 400)),
+    });
+    const done = events.find((e) => e.type === 'step.done');
+    expect(done?.type === 'step.done' && done.ms).toBeLessThan(300);
+  });
+});

@@ -2,7 +2,7 @@ import {Box, useInput} from 'ink';
 import {useMemo} from 'react';
 import type {Finding} from '../../engine/types.js';
 import {isCtrlC} from '../hooks/keys.js';
-import {clip, type Line} from '../model/lines.js';
+import {block, clip, type Line} from '../model/lines.js';
 import type {PreflightInfo} from '../model/preflight-info.js';
 import {preflightLines} from '../model/preflight-lines.js';
 import type {StepView} from '../state/types.js';
@@ -59,16 +59,16 @@ export function PreflightScreen({
         `${i + 1} ${s.title}${s.status === 'pending' || s.status === 'planning' ? '' : ` ${STEP_STATUS[s.status].glyph}`}`,
     )
     .join(' · ');
-  const room = height - 1 - 1 - 1;
+  // The whole runbook, wrapped (never cut to "5 f…"): the operator reads what is about to happen.
+  const runbookRows = block(`Runbook: ${runbook}`, 'accent', width, 0, undefined, 9);
+  const room = height - 1 - runbookRows.length - 1;
   return (
     <Box flexDirection="column">
       <Box height={1}>
         <T tone="bold">{clip(`Found on ${host}`, width)}</T>
       </Box>
       <LinesView lines={capLines(lines, room)} />
-      <Box height={1}>
-        <T tone="accent">{clip(`Runbook: ${runbook}`, width)}</T>
-      </Box>
+      <LinesView lines={runbookRows} />
       <KeyLegend
         hints={[
           {keys: 'Enter', does: 'review the first change'},

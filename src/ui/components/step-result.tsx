@@ -87,7 +87,16 @@ export function resultLines(s: StepView, width: number, withFindings: boolean): 
   if (s.status === 'done')
     out.push(...block(`${s.changed ?? 0} change(s) in ${((s.ms ?? 0) / 1000).toFixed(1)} s`, 'dim', w, 4));
   for (const p of s.proofs) {
-    if (p.state === 'ok') out.push(...block(`✔ proven: ${p.what} (${p.command}, ${p.ms ?? 0} ms)`, 'ok', w, 4));
+    // The command once: a proof whose words already hold it gets the time only.
+    if (p.state === 'ok')
+      out.push(
+        ...block(
+          `✔ proven: ${p.what} (${p.what.includes(p.command) ? '' : `${p.command}, `}${p.ms ?? 0} ms)`,
+          'ok',
+          w,
+          4,
+        ),
+      );
     if (p.state === 'failed' && !s.reason)
       out.push(...block(`✘ not proven: ${p.what}: ${p.reason ?? ''}`, 'error', w, 4));
   }

@@ -3,6 +3,12 @@ import {block, clip, type Line} from './lines.js';
 import {STATE_WORD} from './preflight-lines.js';
 import {clockTime} from './time.js';
 
+/** A step that only proves (verify-tunnel): nothing of it is on the server to roll back. */
+const readOnly = (s: StepView) =>
+  (s.planned?.plan.actions ?? []).every(
+    (a) => a.kind === 'proof' || a.kind === 'timer.arm' || a.kind === 'timer.disarm',
+  );
+
 function headline(f: Finish, steps: readonly StepView[], target: string): Line[] {
   const applied = steps.filter((s) => s.status === 'done');
   const o = f.outcome;
@@ -21,7 +27,9 @@ function headline(f: Finish, steps: readonly StepView[], target: string): Line[]
       return [
         {
           text: rolled
-            ? `Not done: ${rolled.title} was rolled back (why: above); everything it changed is restored.${kept}`
+            ? readOnly(rolled)
+              ? `Not done: ${rolled.title} did not prove it (why: above); it changes nothing on the server.${kept}`
+              : `Not done: ${rolled.title} was rolled back (why: above); everything it changed is restored.${kept}`
             : `Not done: ${o.message}`,
           tone: 'error',
         },

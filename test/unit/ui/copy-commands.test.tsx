@@ -87,3 +87,24 @@ describe('commands meant to be copied are printed whole, on one row', () => {
     expect(r.frame()).not.toMatch(/↪/);
   });
 });
+
+describe('a proven way in is said once', () => {
+  it('a proof whose words hold the command gets the time only', async () => {
+    const {store, r} = await wizard();
+    const what = 'admin logs in through the tunnel (ssh admin@10.66.0.1)';
+    store.events({
+      type: 'step.planned',
+      step: {
+        ...planned('verify-tunnel', 'safe', [{kind: 'proof', route: {user: 'admin', host: '10.66.0.1'}, what}]),
+        title: 'Verify the tunnel',
+      },
+    });
+    store.events({type: 'step.start', id: 'verify-tunnel'});
+    store.events({type: 'proof.start', id: 'verify-tunnel', what, command: 'ssh admin@10.66.0.1'});
+    store.events({type: 'proof.ok', id: 'verify-tunnel', what, ms: 420});
+    store.events({type: 'step.done', id: 'verify-tunnel', changed: 0, ms: 900});
+    await settle();
+    expect(r.frame()).toMatch(/✔ proven: admin logs in through the tunnel \(ssh admin@10\.66\.0\.1\) \(420\s+ms\)/);
+    expect(r.frame().split('ssh admin@10.66.0.1').length - 1).toBe(1);
+  });
+});

@@ -63,6 +63,36 @@ describe('PreflightScreen', () => {
     expect(f).toMatch(/Enter review the first change · q\/Esc quit, nothing changed/);
   });
 
+  it('the whole fresh-vps runbook is there, wrapped, never cut ("5 f…"), within 80x24', async () => {
+    const titles = [
+      'Preflight',
+      'Admin user',
+      'SSH hardening',
+      'Host firewall',
+      'fail2ban',
+      'WireGuard',
+      'Verify the tunnel',
+      'Close the public ports',
+    ];
+    const all = titles.map((t, i) => newStep(`s${i}`, t, 'safe'));
+    const r = await renderUi(
+      <PreflightScreen
+        host="192.0.2.10"
+        info={INFO}
+        steps={all}
+        findings={[]}
+        width={80}
+        height={23}
+        onContinue={() => {}}
+      />,
+    );
+    const joined = r.frame().replace(/\n +/g, ' ');
+    expect(joined).toMatch(/Runbook: 1 Preflight · 2 Admin user · .* · 8 Close the public ports/);
+    expect(r.frame()).not.toMatch(/Runbook:.*…/);
+    expect(r.rows().length).toBeLessThanOrEqual(23);
+    for (const row of r.rows()) expect(row.length).toBeLessThanOrEqual(80);
+  });
+
   it('cuts a long list to the terminal and says how much more there is', async () => {
     const many = {
       ...INFO,
