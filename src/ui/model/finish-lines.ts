@@ -5,6 +5,7 @@ import {clockTime} from './time.js';
 
 /** A step that only proves (verify-tunnel): nothing of it is on the server to roll back. */
 const readOnly = (s: StepView) =>
+  (s.planned?.plan.actions.length ?? 0) > 0 &&
   (s.planned?.plan.actions ?? []).every(
     (a) => a.kind === 'proof' || a.kind === 'timer.arm' || a.kind === 'timer.disarm',
   );
