@@ -122,7 +122,10 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
         ask: a.ask,
         steps:
           a.ask.kind !== 'secret'
-            ? state.steps.map((s) => (a.ask.kind !== 'secret' && s.id === a.ask.stepId ? {...s, status: 'waiting'} : s))
+            ? // A step that ended (rolled back, asked what next) keeps its status: a retry is a new attempt.
+              state.steps.map((s) =>
+                a.ask.kind !== 'secret' && s.id === a.ask.stepId && !isFinished(s) ? {...s, status: 'waiting'} : s,
+              )
             : state.steps,
       };
     case 'ui.answered': {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {Finish, WizardState} from '../../../src/ui/state/types.js';
 import {initialState, type WizardAction, wizardReducer} from '../../../src/ui/state/wizard-reducer.js';
-import {ADMIN, STEPS} from './fixtures.js';
+import {ADMIN, SSH, STEPS} from './fixtures.js';
 
 const init = () =>
   initialState({
@@ -189,5 +189,37 @@ describe('wizardReducer', () => {
     expect(s.steps[1]?.values).toEqual([{name: 'user', value: 'admin'}]);
     expect(s.target.label).toBe('root@192.0.2.10:22');
     expect(s.connectNote).toBe('reading the platform');
+  });
+});
+
+describe('a step retried after a rollback', () => {
+  it('keeps its rolled-back entry in the log and prints the new outcome as a second entry', () => {
+    let s = wizardReducer(initialState({label: 'l', host: 'h', recipe: 'r', banner: 'b', startedAt: 0, steps: STEPS}), {
+      type: 'ui.connected',
+      preflight: {platform: 'p', ssh: 's', you: 'y', firewall: 'f', listeners: [], notes: []},
+    });
+    s = wizardReducer(s, {type: 'ui.continue'});
+    const run = (events: WizardAction[]) => {
+      for (const e of events) s = wizardReducer(s, e);
+    };
+    run([
+      {type: 'step.planned', step: SSH},
+      {type: 'step.start', id: 'ssh-hardening'},
+      {type: 'step.rolled-back', id: 'ssh-hardening', reason: 'port 2222 is unreachable'},
+      {
+        type: 'ui.ask',
+        ask: {
+          kind: 'question',
+          stepId: 'ssh-hardening',
+          question: {kind: 'text', key: 'ssh_port', title: 't', about: 'a', initial: ''},
+        },
+      },
+      {type: 'ui.answered', ok: true},
+      {type: 'step.planned', step: SSH},
+      {type: 'step.start', id: 'ssh-hardening'},
+      {type: 'step.done', id: 'ssh-hardening', changed: 3, ms: 900},
+    ]);
+    const entries = s.log.filter((i) => i.kind === 'step' && i.step.id === 'ssh-hardening');
+    expect(entries.map((i) => (i.kind === 'step' ? i.step.status : ''))).toEqual(['rolled-back', 'done']);
   });
 });
