@@ -104,9 +104,13 @@ export function ValueForm({
           <T tone="bold">{editing ? `› ${shown}` : ''}</T>
         </Box>
       )}
-      <Box height={1}>
-        <T tone="error">{clip(editing?.error ?? '', width)}</T>
-      </Box>
+      {/* The reason whole (two rows at most): a refusal cut mid-sentence does not say what to do. */}
+      {(editing?.error ? wrapText(editing.error, width).slice(0, 2) : ['']).map((row, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a wrapped row is its position
+        <Box key={i} height={1}>
+          <T tone="error">{row}</T>
+        </Box>
+      ))}
       <KeyLegend
         hints={
           editing?.pick !== undefined

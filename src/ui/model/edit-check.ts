@@ -22,7 +22,7 @@ export function editRefusal(
       return (e as Error).message.replace(/^--set /, '');
     }
     if (ran.has(s.id) && JSON.stringify(after) !== JSON.stringify(s.params(known, facts)))
-      return `${s.title} already ran with the value as it was; to change it, run again with --set`;
+      return `${s.title} already ran with the old value; change it with --set in a new run`;
   }
   return undefined;
 }
