@@ -62,6 +62,8 @@ describe('armedWindows', () => {
       e({at: '2026-12-03T07:40:30Z', run: 'r', kind: 'timer.disarmed', step: 'b'}),
       e({at: 'tomorrow', run: 'r', kind: 'timer.armed', step: 'c', seconds: 60}),
       e({at: '2026-12-03T07:40:00Z', run: 'r', kind: 'timer.armed', step: 'd', seconds: 1e9}),
+      // Text from the target that is not a step id never reaches the terminal.
+      e({at: '2026-12-03T07:40:00Z', run: 'r', kind: 'timer.armed', step: 'x\u001b]0;pwned\u0007', seconds: 60}),
     ]);
     expect(windows).toEqual([{run: 'r', step: 'a', deadline: Date.parse('2026-12-03T07:42:00Z')}]);
   });
