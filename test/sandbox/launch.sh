@@ -31,6 +31,12 @@ main() {
       install -m 600 "$PC_ADMIN_KEYS" "$merged/home/admin/.ssh/authorized_keys"
       chroot "$merged" chown -R admin:admin /home/admin/.ssh
     fi
+    # Sandbox artefact, not a VPS trait: under nspawn without a host systemd, once a package's
+    # daemon-reload has run, stopping a user's session manager (10 s after their last logout) hangs,
+    # and that user's next login waits on it for tens of seconds. Keeping user managers until their
+    # sessions end for good keeps logins (and so proofs) as fast as on a real VPS.
+    install -d "$merged/etc/systemd/logind.conf.d"
+    printf '[Login]\nUserStopDelaySec=infinity\n' >"$merged/etc/systemd/logind.conf.d/90-portcullis-sandbox.conf"
     # Unique host keys and machine id per instance, as a provider's first boot would create.
     ssh-keygen -q -A -f "$merged"
     tr -d '-' </proc/sys/kernel/random/uuid >"$merged/etc/machine-id"
