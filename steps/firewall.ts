@@ -1,4 +1,4 @@
-import type {Action, Finding, Step} from '../src/engine/types.js';
+import type {Action, FileState, Finding, Step} from '../src/engine/types.js';
 import {type Facts, sshPorts} from '../src/platform/facts.js';
 import {BACKENDS, firewallBackend} from '../src/platform/firewall/index.js';
 import {
@@ -7,10 +7,14 @@ import {
   dedupeRules,
   parsePortSpec,
   SSH_VIA_TUNNEL,
+  specOf,
   type Via,
 } from '../src/platform/firewall/policy.js';
+import {parseServerConf} from '../src/render/wireguard.js';
 import {port as checkPort} from '../src/util/validate.js';
+import {chooseSubnet, formatSubnet, hostNetworks, parseSubnet, subnetOf} from '../src/wg/subnet.js';
 import {adminUserOf} from './admin-user.js';
+import {WG_CONF, WG_IFACE} from './wireguard.js';
 
 export interface FirewallParams {
   admin?: string;
@@ -19,20 +23,36 @@ export interface FirewallParams {
   /** WireGuard's UDP port, unless `firewall_allow_wireguard` is false. */
   wgPort?: number;
   publicPorts: {port: number; proto: 'tcp' | 'udp'}[];
+  /** `tunnel_ports`: the server's own services, let in only through the tunnel. */
+  tunnelPorts: {port: number; proto: 'tcp' | 'udp'}[];
+  /** The tunnel network the recipe asks for (firewalld's rich rules need it): used while wg0.conf does not exist yet. */
+  tunnelNet: string;
   timeout: number;
 }
 
+/** Why a tunnel port is let in (the rule's comment). */
+export const TUNNEL_PORT = 'tunnel port';
+
 /**
- * Every rule the host must keep: each SSH port in use, WireGuard, the recipe's public ports. With `tunnel`
- * (close-ports ran, or is running), SSH is let in only through the tunnel.
+ * Every rule the host must keep: each SSH port in use, WireGuard, the recipe's public ports, and the
+ * tunnel ports on the tunnel only (`tunnelNet`: the tunnel network as wg0.conf has it, else the recipe's).
+ * With `tunnel` (close-ports ran, or is running), SSH is let in only through the tunnel.
  */
-export function desiredRules(facts: Facts, p: FirewallParams, tunnel?: Via): AllowRule[] {
+export function desiredRules(facts: Facts, p: FirewallParams, tunnel?: Via, tunnelNet = p.tunnelNet): AllowRule[] {
   const ssh = [...sshPorts(facts), ...(p.sshPort !== undefined ? [p.sshPort] : [])];
+  const onTunnel: Via = {iface: WG_IFACE, source: tunnelNet};
   return dedupeRules([
     ...ssh.map((port) => (tunnel ? allowRule(port, 'tcp', SSH_VIA_TUNNEL, tunnel) : allowRule(port, 'tcp', 'ssh'))),
     ...(p.wgPort !== undefined ? [allowRule(p.wgPort, 'udp', 'wireguard')] : []),
     ...p.publicPorts.map((pp) => allowRule(pp.port, pp.proto, 'public port')),
+    ...p.tunnelPorts.map((tp) => allowRule(tp.port, tp.proto, TUNNEL_PORT, onTunnel)),
   ]);
+}
+
+/** The tunnel network for firewall rules: wg0.conf's when the server has one, else the recipe's. */
+export function tunnelNetOf(conf: FileState | undefined, fallback: string): string {
+  const parsed = conf?.exists ? parseServerConf(conf.content ?? '') : undefined;
+  return parsed?.address ? formatSubnet(subnetOf(parsed.address)) : fallback;
 }
 
 /** The port a fresh login proves: the one this run came in on if sshd still listens there, else the one it moved to. */
@@ -67,6 +87,11 @@ export const firewall: Step<FirewallParams> = {
   undo: 'The dead-man timer (or a failed proof) restores the firewall files byte for byte and puts the firewall back the way it ran (off again if it was off); `portcullis rollback` does the same later.',
   params(values, facts) {
     const ports = Array.isArray(values.public_ports) ? (values.public_ports as string[]) : [];
+    const tunnelPorts = Array.isArray(values.tunnel_ports) ? (values.tunnel_ports as string[]) : [];
+    const subnet =
+      typeof values.wg_subnet === 'string'
+        ? parseSubnet(values.wg_subnet)
+        : chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes]));
     return {
       admin: adminUserOf(values, facts),
       sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
@@ -75,12 +100,15 @@ export const firewall: Step<FirewallParams> = {
           ? undefined
           : checkPort((values.wg_port as number | undefined) ?? 51820, 'wg_port'),
       publicPorts: ports.map((s) => parsePortSpec(s)),
+      tunnelPorts: tunnelPorts.map((s) => parsePortSpec(s, 'tunnel_ports')),
+      tunnelNet: formatSubnet(subnet),
       timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
     };
   },
   probe: (f) => {
     const b = firewallBackend(f);
-    return b ? BACKENDS[b].probe(f) : {};
+    const req = b ? BACKENDS[b].probe(f) : {};
+    return {...req, files: [...(req.files ?? []), WG_CONF]};
   },
   offline: (f) => {
     const b = firewallBackend(f);
@@ -108,7 +136,15 @@ export const firewall: Step<FirewallParams> = {
         level: 'info',
         message: 'SSH is closed to the tunnel on this host (close-ports): it stays reachable through the tunnel only',
       });
-    const rules = desiredRules(facts, p, tunnel);
+    const overlap = p.tunnelPorts.filter((t) => p.publicPorts.some((pp) => pp.port === t.port && pp.proto === t.proto));
+    if (overlap.length) {
+      findings.push({
+        level: 'error',
+        message: `${overlap.map(specOf).join(', ')} is in both public_ports and tunnel_ports: a port is either public or let in through the tunnel only`,
+      });
+      return {actions: [], findings, onRollback: []};
+    }
+    const rules = desiredRules(facts, p, tunnel, tunnelNetOf(probe.files[WG_CONF], p.tunnelNet));
     const port = proofPort(facts, p, access.port);
     const user = p.admin ?? access.user;
     const proof: Extract<Action, {kind: 'proof'}> = {

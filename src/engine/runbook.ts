@@ -756,7 +756,7 @@ async function proveTunnel(
   while (Date.now() < deadline) {
     if (stopped())
       return {ok: false as const, ms: Date.now() - started, reason: 'stopped by the operator while waiting'};
-    if (t.connect) {
+    if (t.connect || t.up) {
       // The login attempt itself sends traffic into the tunnel, which starts the handshake.
       const left = Math.max(2, Math.min(8, Math.floor((deadline - Date.now()) / 1000)));
       const r = await o.target.probe({...route, timeoutS: left});

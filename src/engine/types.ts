@@ -52,6 +52,8 @@ export interface TunnelProof {
   confPath: string;
   localIface: string;
   connect: boolean;
+  /** The tunnel is up on this machine already (the run itself came through it): log in through it, bring up nothing. */
+  up?: boolean;
   timeoutS: number;
 }
 

@@ -104,6 +104,20 @@ export const valuesSchema = z
       .optional()
       .describe('WireGuard peers to revoke'),
     wg_port: portNumber.optional().describe('WireGuard UDP port: 51820 (default)'),
+    wg_endpoint: z
+      .string()
+      .max(260)
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$/, 'HOST or HOST:PORT')
+      .optional()
+      .describe(
+        "the server's public address in client configs, HOST or HOST:PORT (default: the address the run came in on, remembered on your machine for runs through the tunnel)",
+      ),
+    tunnel_ports: z
+      .array(z.string().regex(/^[0-9]{1,5}\/(tcp|udp)$/, 'like 8080/tcp'))
+      .optional()
+      .describe(
+        "the server's own services let in only through the tunnel (interface wg0), like 8080/tcp (default: none)",
+      ),
     firewall_allow_wireguard: z
       .boolean()
       .optional()
