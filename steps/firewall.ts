@@ -95,8 +95,9 @@ export const firewall: Step<FirewallParams> = {
     return {
       admin: adminUserOf(values, facts),
       sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
+      // macOS is no WireGuard server for portcullis (the wireguard step refuses there): no port to open for it.
       wgPort:
-        values.firewall_allow_wireguard === false
+        values.firewall_allow_wireguard === false || facts.family === 'macos'
           ? undefined
           : checkPort((values.wg_port as number | undefined) ?? 51820, 'wg_port'),
       publicPorts: ports.map((s) => parsePortSpec(s)),

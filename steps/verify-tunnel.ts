@@ -103,7 +103,7 @@ export const verifyTunnel: Step<VerifyParams> = {
   undo: 'Nothing to undo on the server; with --connect-tunnel the tunnel stays up on your machine (wg-quick down to drop it).',
   params: verifyParams,
   probe: () => ({files: [WG_CONF]}),
-  plan({facts, params: p, probe, access}) {
+  plan({facts, params: p, probe, access, dryRun}) {
     const findings: Finding[] = [];
     const port = sshPorts(facts)[0] ?? 22;
     const arrived = access.kind === 'ssh' ? arrivedThroughTunnel(facts, probe.files[WG_CONF]) : undefined;
@@ -114,7 +114,14 @@ export const verifyTunnel: Step<VerifyParams> = {
       });
       return {actions: [], findings, onRollback: []};
     }
-    if (headlessWithoutTunnel(p, access)) {
+    if (headlessWithoutTunnel(p, access) && dryRun) {
+      // A plan does not know how it will be applied: it says what each way needs.
+      findings.push({
+        level: 'warn',
+        message:
+          'apply --yes proves the tunnel only with --connect-tunnel (this machine brings the tunnel up with wg-quick, as root); the wizard shows the client config and waits for your device. Without either, this step is refused and the public ports stay open',
+      });
+    } else if (headlessWithoutTunnel(p, access)) {
       findings.push({
         level: 'error',
         message:
