@@ -5,14 +5,7 @@ import {teamPeers} from '../src/team/team-file.js';
 import {InputError, RunError} from '../src/util/errors.js';
 import {printable} from '../src/util/terminal.js';
 import {port as checkPort, cidr, safeName} from '../src/util/validate.js';
-import {
-  clientConfPath,
-  knownPeerPublicKey,
-  peerKeys,
-  retirePeer,
-  serverName,
-  writeClientConf,
-} from '../src/wg/client-store.js';
+import {knownPeerPublicKey, peerKeys, retirePeer, serverName, writeClientConf} from '../src/wg/client-store.js';
 import {
   formatEndpoint,
   parseEndpoint,
