@@ -4,7 +4,7 @@ import {BACKENDS, type Backend, firewallBackend} from '../src/platform/firewall/
 import type {Via} from '../src/platform/firewall/policy.js';
 import {parseServerConf} from '../src/render/wireguard.js';
 import {formatSubnet, hostAddress, insideNetwork, subnetOf} from '../src/wg/subnet.js';
-import {desiredRules, type FirewallParams, firewall} from './firewall.js';
+import {desiredRules, type FirewallParams, firewall, tunnelNetOf, unknownTunnelPeers} from './firewall.js';
 import {
   arrivedThroughTunnel,
   headlessWithoutTunnel,
@@ -97,6 +97,9 @@ export const closePorts: Step<ClosePortsParams> = {
       );
     const subnet = parsed?.address ? formatSubnet(subnetOf(parsed.address)) : p.subnet;
     const via: Via = {iface: WG_IFACE, source: subnet};
+    const net = tunnelNetOf(conf, subnet);
+    const unknown = unknownTunnelPeers(p.fw, net);
+    if (unknown) return refuse(findings, unknown.message);
 
     let f = facts;
     let pr = probe;
@@ -104,7 +107,7 @@ export const closePorts: Step<ClosePortsParams> = {
     if (dryRun && earlier('firewall') && assumed) {
       // The firewall step plans before this one and has not run: plan against what it leaves.
       const tunnel = BACKENDS[backend].tunnelOnly(facts, probe)[0]?.via;
-      ({facts: f, probe: pr} = assumed(facts, desiredRules(facts, p.fw, tunnel, subnet)));
+      ({facts: f, probe: pr} = assumed(facts, desiredRules(facts, p.fw, tunnel, net)));
       findings.push({
         level: 'info',
         message: `planned against ${backend} as the firewall step leaves it (it has not run in a dry run)`,
@@ -132,7 +135,7 @@ export const closePorts: Step<ClosePortsParams> = {
     );
     const plan = BACKENDS[backend].plan({
       facts: f,
-      rules: desiredRules(f, p.fw, via, subnet),
+      rules: desiredRules(f, p.fw, via, net),
       probe: pr,
       proof,
       timeout: p.fw.timeout,

@@ -6,6 +6,7 @@ import {
   allowRule,
   dedupeRules,
   parsePortSpec,
+  parseTunnelPort,
   SSH_VIA_TUNNEL,
   specOf,
   type Via,
@@ -23,8 +24,8 @@ export interface FirewallParams {
   /** WireGuard's UDP port, unless `firewall_allow_wireguard` is false. */
   wgPort?: number;
   publicPorts: {port: number; proto: 'tcp' | 'udp'}[];
-  /** `tunnel_ports`: the server's own services, let in only through the tunnel. */
-  tunnelPorts: {port: number; proto: 'tcp' | 'udp'}[];
+  /** `tunnel_ports`: the server's own services, let in only through the tunnel (only from `peers` when named). */
+  tunnelPorts: {port: number; proto: 'tcp' | 'udp'; peers: string[]}[];
   /** The tunnel network the recipe asks for (firewalld's rich rules need it): used while wg0.conf does not exist yet. */
   tunnelNet: string;
   timeout: number;
@@ -38,21 +39,47 @@ export const TUNNEL_PORT = 'tunnel port';
  * tunnel ports on the tunnel only (`tunnelNet`: the tunnel network as wg0.conf has it, else the recipe's).
  * With `tunnel` (close-ports ran, or is running), SSH is let in only through the tunnel.
  */
-export function desiredRules(facts: Facts, p: FirewallParams, tunnel?: Via, tunnelNet = p.tunnelNet): AllowRule[] {
+export function desiredRules(facts: Facts, p: FirewallParams, tunnel?: Via, net?: TunnelNet): AllowRule[] {
   const ssh = [...sshPorts(facts), ...(p.sshPort !== undefined ? [p.sshPort] : [])];
-  const onTunnel: Via = {iface: WG_IFACE, source: tunnelNet};
+  const onTunnel: Via = {iface: WG_IFACE, source: net?.subnet ?? p.tunnelNet};
   return dedupeRules([
     ...ssh.map((port) => (tunnel ? allowRule(port, 'tcp', SSH_VIA_TUNNEL, tunnel) : allowRule(port, 'tcp', 'ssh'))),
     ...(p.wgPort !== undefined ? [allowRule(p.wgPort, 'udp', 'wireguard')] : []),
     ...p.publicPorts.map((pp) => allowRule(pp.port, pp.proto, 'public port')),
-    ...p.tunnelPorts.map((tp) => allowRule(tp.port, tp.proto, TUNNEL_PORT, onTunnel)),
+    ...p.tunnelPorts.flatMap((tp) =>
+      tp.peers.length
+        ? tp.peers
+            .map((n) => net?.peers[n])
+            .filter((a): a is string => a !== undefined)
+            .map((from) => allowRule(tp.port, tp.proto, TUNNEL_PORT, {...onTunnel, from}))
+        : [allowRule(tp.port, tp.proto, TUNNEL_PORT, onTunnel)],
+    ),
   ]);
 }
 
-/** The tunnel network for firewall rules: wg0.conf's when the server has one, else the recipe's. */
-export function tunnelNetOf(conf: FileState | undefined, fallback: string): string {
+/** The tunnel as wg0.conf describes it: its network (else the recipe's) and each peer's address. */
+export interface TunnelNet {
+  subnet: string;
+  peers: Record<string, string>;
+}
+
+export function tunnelNetOf(conf: FileState | undefined, fallback: string): TunnelNet {
   const parsed = conf?.exists ? parseServerConf(conf.content ?? '') : undefined;
-  return parsed?.address ? formatSubnet(subnetOf(parsed.address)) : fallback;
+  return {
+    subnet: parsed?.address ? formatSubnet(subnetOf(parsed.address)) : fallback,
+    peers: Object.fromEntries((parsed?.peers ?? []).map((x) => [x.name, x.address])),
+  };
+}
+
+/** A refusal when `tunnel_ports` names a peer the server's WireGuard does not have (yet). */
+export function unknownTunnelPeers(p: FirewallParams, net: TunnelNet): Finding | undefined {
+  const missing = [...new Set(p.tunnelPorts.flatMap((tp) => tp.peers.filter((n) => !(n in net.peers))))];
+  if (!missing.length) return undefined;
+  return {
+    level: 'error',
+    message: `tunnel_ports names peer(s) ${missing.join(', ')}, which the server's WireGuard does not have (yet): a rule for them would let in whoever gets their address later`,
+    fix: `add them first (portcullis peers add NAME, or the wireguard step), then run this again; or leave the @${missing.join('+')} out`,
+  };
 }
 
 /** The port a fresh login proves: the one this run came in on if sshd still listens there, else the one it moved to. */
@@ -101,7 +128,7 @@ export const firewall: Step<FirewallParams> = {
           ? undefined
           : checkPort((values.wg_port as number | undefined) ?? 51820, 'wg_port'),
       publicPorts: ports.map((s) => parsePortSpec(s)),
-      tunnelPorts: tunnelPorts.map((s) => parsePortSpec(s, 'tunnel_ports')),
+      tunnelPorts: tunnelPorts.map((s) => parseTunnelPort(s)),
       tunnelNet: formatSubnet(subnet),
       timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
     };
@@ -145,7 +172,10 @@ export const firewall: Step<FirewallParams> = {
       });
       return {actions: [], findings, onRollback: []};
     }
-    const rules = desiredRules(facts, p, tunnel, tunnelNetOf(probe.files[WG_CONF], p.tunnelNet));
+    const net = tunnelNetOf(probe.files[WG_CONF], p.tunnelNet);
+    const unknown = unknownTunnelPeers(p, net);
+    if (unknown) return {actions: [], findings: [...findings, unknown], onRollback: []};
+    const rules = desiredRules(facts, p, tunnel, net);
     const port = proofPort(facts, p, access.port);
     const user = p.admin ?? access.user;
     const proof: Extract<Action, {kind: 'proof'}> = {

@@ -113,10 +113,17 @@ export const valuesSchema = z
         "the server's public address in client configs, HOST or HOST:PORT (default: the address the run came in on, remembered on your machine for runs through the tunnel)",
       ),
     tunnel_ports: z
-      .array(z.string().regex(/^[0-9]{1,5}\/(tcp|udp)$/, 'like 8080/tcp'))
+      .array(
+        z
+          .string()
+          .regex(
+            /^[0-9]{1,5}\/(tcp|udp)(@[A-Za-z0-9][A-Za-z0-9_.-]{0,31}(\+[A-Za-z0-9][A-Za-z0-9_.-]{0,31})*)?$/,
+            'like 8080/tcp, or 8080/tcp@alice+phone for those peers only',
+          ),
+      )
       .optional()
       .describe(
-        "the server's own services let in only through the tunnel (interface wg0), like 8080/tcp (default: none)",
+        "the server's own services let in only through the tunnel (interface wg0), like 8080/tcp, or 8080/tcp@alice+phone for those peers only (default: none)",
       ),
     firewall_allow_wireguard: z
       .boolean()
