@@ -242,4 +242,36 @@ describe.skipIf(e2eSkipReason())('day two through the tunnel on the sandbox VPS'
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).changed, r.stderr).toBe(0);
   });
+
+  it('tunnel_ports=8080/tcp@phone: the phone reaches the service through the tunnel, the admin peer no longer does', async () => {
+    const values = [...FRESH, '--set', 'tunnel_ports=8080/tcp@phone'];
+    const r = await portcullis(vps, ['apply', TUNNEL, ...values], SUDO);
+    expect(r.code, r.stderr).toBe(0);
+    const ufw = await vps.execOk('ufw status');
+    expect(ufw).toMatch(/^8080\/tcp on wg0\s+ALLOW\s+10\.66\.0\.3\s+# portcullis: tunnel port$/m);
+    expect(ufw).not.toMatch(/^8080\/tcp on wg0\s+ALLOW\s+Anywhere/m);
+    const curl = (host: Laptop) =>
+      host.runArgv(
+        [
+          'curl',
+          '-sS',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          '--max-time',
+          '4',
+          `http://10.66.0.1:${INTERNAL_SERVICE.port}/`,
+        ],
+        {timeout: 20_000},
+      );
+    const fromPhone = await curl(phone as Laptop);
+    expect(fromPhone.stdout, fromPhone.stderr).toBe('200');
+    const fromLaptop = await curl(vps.laptop);
+    expect(fromLaptop.stdout).not.toBe('200');
+    expect(fromLaptop.stderr).toMatch(/timed out/i);
+    const again = await portcullis(vps, ['apply', TUNNEL, ...values], SUDO);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).changed, again.stderr).toBe(0);
+  });
 });
