@@ -53,6 +53,9 @@ describe.skipIf(e2eSkipReason())("the README's commands on a fresh VPS without a
       const args = argv[0] === 'peers' ? [...argv, '--ssh-config', vps.sshConfigPath] : argv;
       const r = await portcullis(vps, args);
       expect(r.code, `${argv.join(' ')}\n${r.stderr}`).toBe(0);
+      // The re-run through the tunnel (the day-two apply without new values) changes nothing.
+      if (argv[1] === 'admin@10.66.0.1:2222' && !argv.some((a) => a.startsWith('tunnel_ports=')))
+        expect(r.stderr).toMatch(/done: 0 change\(s\)/);
     }
     // The first apply made admin, closed public SSH to the tunnel: admin logs in through it with the key.
     const login = await vps.laptop.sshWith(
