@@ -62,6 +62,10 @@ describe.skipIf(e2eSkipReason())('day two through the tunnel on the sandbox VPS'
     `${name}@10.66.0.1`,
     command,
   ];
+  /** The operator's key login on the public address, port 2222. */
+  const canLoginPublic = async () =>
+    (await vps.laptop.sshWith({timeout: 20_000}, '-p', '2222', '-o', 'ConnectTimeout=4', 'admin@192.0.2.10', 'true'))
+      .code === 0;
   const memberLogin = (name: string) => vps.laptop.runArgv(['ssh', ...memberSsh(name, 'id -un')], {timeout: 30_000});
 
   beforeAll(async () => {
@@ -273,5 +277,18 @@ describe.skipIf(e2eSkipReason())('day two through the tunnel on the sandbox VPS'
     const again = await portcullis(vps, ['apply', TUNNEL, ...values], SUDO);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).changed, again.stderr).toBe(0);
+  });
+
+  it('public SSH reopened by hand: a re-run through the tunnel closes it again, proven through the tunnel it came in by', async () => {
+    await vps.execOk('ufw allow 2222/tcp');
+    expect(await canLoginPublic()).toBe(true);
+    const r = await portcullis(vps, ['apply', TUNNEL, ...FRESH, '--set', 'tunnel_ports=8080/tcp@phone'], SUDO);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(statusOf(out, 'verify-tunnel')).toBe('compliant');
+    expect(statusOf(out, 'close-ports')).toBe('applied');
+    expect(r.stderr).toMatch(/proven: admin logs in through the tunnel with public SSH closed/);
+    expect(await vps.execOk('ufw status')).not.toMatch(/^2222\/tcp\s+ALLOW\s+Anywhere/m);
+    expect(await canLoginPublic()).toBe(false);
   });
 });
