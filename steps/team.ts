@@ -270,7 +270,14 @@ export const team: Step<TeamParams> = {
         });
       planActive(m, a, actions, findings, onRollback);
     }
-    const sshd = planSshdAccess(facts, p.team, probe.files[teamDropin(facts)]);
+    const dropin = probe.files[teamDropin(facts)];
+    if (dropin?.exists && !(dropin.content ?? '').startsWith(TEAM_MARK))
+      findings.push({
+        level: 'warn',
+        message: `${teamDropin(facts)} was not written by portcullis, so sshd's AllowUsers/AllowGroups are left as they are: a member they leave out cannot log in`,
+        fix: `move ${teamDropin(facts)} away and run this again`,
+      });
+    const sshd = planSshdAccess(facts, p.team, dropin);
     if (sshd) {
       // sshd lets the team in (or no longer lets a member who left in): under the dead-man timer, kept only
       // after the admin's own login is proven again.
