@@ -116,6 +116,21 @@ describe('teammates can log in: sshd AllowUsers kept in step with the team', () 
     ).toBeUndefined();
   });
 
+  it('a drop-in of that name not written by portcullis is left alone, with a warning', () => {
+    const queries: ProbeData['queries'] = {team_uid_min: {code: 0, out: '1000'}, team_groups: {code: 0, out: ''}};
+    for (const n of ['alice', 'bob']) queries[`team_${n}`] = {code: 0, out: 'NONE'};
+    const plan = planStep(team as never, {
+      facts,
+      params: team.params({team_file: teamOf(TEAM)}, facts),
+      probe: {files: {[dropin]: {exists: true, content: 'AllowUsers mallory\n'}}, queries},
+      access: TUNNEL,
+    });
+    expect(plan.plan.actions.some((a) => a.kind === 'proof' || ('path' in a && a.path === dropin))).toBe(false);
+    expect(plan.plan.findings.map((f) => f.message)).toContainEqual(
+      expect.stringMatching(/01-portcullis-team\.conf was not written by portcullis/),
+    );
+  });
+
   it('AllowGroups: a member outside every allowed group gets their own group named', () => {
     const groups = {
       ...facts,
