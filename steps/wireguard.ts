@@ -8,6 +8,8 @@ import {port as checkPort, cidr, safeName} from '../src/util/validate.js';
 import {knownPeerPublicKey, peerKeys, retirePeer, serverName, writeClientConf} from '../src/wg/client-store.js';
 import {
   formatEndpoint,
+  JOURNAL_STARTS,
+  journaledEndpoint,
   parseEndpoint,
   rememberEndpoint,
   rememberedEndpoint,
@@ -147,6 +149,7 @@ export const wireguard: Step<WgParams> = {
       wg_key: `test -s ${WG_KEY}`,
       wg_dir: `stat -c %a ${WG_DIR}`,
       wg_active: `systemctl is-active ${UNIT}`,
+      wg_journal_starts: JOURNAL_STARTS,
     },
   }),
   offline: () => ({
@@ -182,10 +185,11 @@ export const wireguard: Step<WgParams> = {
       });
       return {actions, findings, onRollback};
     }
-    if (throughTunnel(access, tunnelNet) && !p.endpoint && p.add.length) {
+    const journaled = journaledEndpoint(probe.queries.wg_journal_starts?.out ?? '', tunnelNet);
+    if (throughTunnel(access, tunnelNet) && !p.endpoint && !journaled && p.add.length) {
       findings.push({
         level: 'error',
-        message: `this run reaches the server through the tunnel (${access.host}), and no public address of the server is remembered on this machine for the client configs; nothing was changed`,
+        message: `this run reaches the server through the tunnel (${access.host}), and no public address of the server for the client configs is remembered on this machine or in the server's journal; nothing was changed`,
         fix: 'pass the address clients dial: --set wg_endpoint=PUBLIC_ADDRESS (or HOST:PORT)',
       });
       return {actions, findings, onRollback};
@@ -291,7 +295,12 @@ export const wireguard: Step<WgParams> = {
     // Through the tunnel, the endpoint is the public one (the plan refused without one); else the address
     // this run came in on, remembered for the runs that come through the tunnel later.
     const inTunnel = throughTunnel(access, parsed.address);
-    const endpoint = p.endpointGiven || inTunnel ? p.endpoint : {host: access.host};
+    let endpoint = p.endpointGiven || inTunnel ? p.endpoint : {host: access.host};
+    if (!endpoint && inTunnel) {
+      // Not remembered on this machine: the server's journal says where the run that set it up came in.
+      endpoint = journaledEndpoint((await run(JOURNAL_STARTS)).stdout, parsed.address);
+      if (endpoint) rememberEndpoint(server, endpoint);
+    }
     if (endpoint && !inTunnel) rememberEndpoint(server, endpoint);
     const out: string[] = [];
     for (const name of p.add) {

@@ -1,8 +1,10 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {parseEndpoint as parseTarget} from '../target/endpoint.js';
 import {InputError} from '../util/errors.js';
 import {port as checkPort, hostName, isIPv6} from '../util/validate.js';
 import {clientConfPath, clientDir, hostSlug} from './client-store.js';
+import {insideNetwork} from './subnet.js';
 
 /**
  * The address a WireGuard client dials: the server's public address and WireGuard's UDP port. Never the
@@ -61,4 +63,27 @@ export function rememberEndpoint(server: string, e: WgEndpoint): void {
   clientDir();
   const text = e.port === undefined ? e.host : formatEndpoint(e, e.port);
   writeFileSync(rememberedPath(server), `${text}\n`, {mode: 0o600});
+}
+
+/** The read-only query that lists the runs journaled on the target (how each came in), newest last. */
+export const JOURNAL_STARTS = `grep -h '"kind":"run.begin"' /var/lib/portcullis/journal.jsonl 2>/dev/null | tail -n 200; true`;
+
+/**
+ * The public address the newest journaled run came in on from outside the tunnel (the run that set the
+ * server up), from the target's journal (JOURNAL_STARTS). Text from the server: each target is parsed and
+ * validated as `user@host[:port]`, and only its host is kept; anything else is skipped.
+ */
+export function journaledEndpoint(out: string, tunnelNet: string): WgEndpoint | undefined {
+  const lines = out.split('\n').filter(Boolean).reverse();
+  for (const line of lines) {
+    try {
+      const e = JSON.parse(line) as {kind?: unknown; target?: unknown};
+      if (e.kind !== 'run.begin' || typeof e.target !== 'string' || !e.target.includes('@')) continue;
+      const {host} = parseTarget(e.target);
+      if (!insideNetwork(host, tunnelNet) && !/^(127\.|::1$|localhost$)/.test(host)) return {host};
+    } catch {
+      // Not a journal line we can vouch for.
+    }
+  }
+  return undefined;
 }

@@ -9,7 +9,13 @@ import {profileFacts} from '../../src/platform/profiles.js';
 import {renderServerConf} from '../../src/render/wireguard.js';
 import {loadTeamFile} from '../../src/team/team-file.js';
 import {clientConfPath} from '../../src/wg/client-store.js';
-import {formatEndpoint, parseEndpoint, rememberEndpoint, rememberedEndpoint} from '../../src/wg/endpoint.js';
+import {
+  formatEndpoint,
+  journaledEndpoint,
+  parseEndpoint,
+  rememberEndpoint,
+  rememberedEndpoint,
+} from '../../src/wg/endpoint.js';
 import {planSshdAccess, team, teamDropin} from '../../steps/team.js';
 import {arrivedThroughTunnel, verifyTunnel} from '../../steps/verify-tunnel.js';
 import {wireguard} from '../../steps/wireguard.js';
@@ -152,6 +158,33 @@ describe('the endpoint in client configs is the public address, never the tunnel
       expect(() => parseEndpoint(bad), bad).toThrow(/wg_endpoint/);
   });
 
+  it("reads the public address from the server's journal, validated, never a tunnel or hostile one", () => {
+    const begin = (target: unknown, kind = 'run.begin') => JSON.stringify({run: 'r', kind, target});
+    const lines = (...l: string[]) => `${l.join('\n')}\n`;
+    expect(
+      journaledEndpoint(lines(begin('root@192.0.2.10:22'), begin('admin@10.66.0.1:2222')), '10.66.0.1/24'),
+    ).toEqual({
+      host: '192.0.2.10',
+    });
+    expect(
+      journaledEndpoint(
+        lines(
+          begin('root@192.0.2.10:22'),
+          begin('x@evil host:1'),
+          begin('root@$(reboot):22'),
+          begin('-oProxyCommand=x'),
+          begin(42),
+          begin('local'),
+          begin('root@127.0.0.1:22'),
+          begin('root@203.0.113.9:22', 'step.begin'),
+          'not json',
+        ),
+        '10.66.0.1/24',
+      ),
+    ).toEqual({host: '192.0.2.10'});
+    expect(journaledEndpoint(lines(begin('admin@10.66.0.1:2222')), '10.66.0.1/24')).toBeUndefined();
+  });
+
   it('remembers the public endpoint on this machine and reads it back', () => {
     expect(rememberedEndpoint('vps')).toBeUndefined();
     rememberEndpoint('vps', {host: '192.0.2.10'});
@@ -163,7 +196,7 @@ describe('the endpoint in client configs is the public address, never the tunnel
 
   it('through the tunnel without a remembered address, the wireguard step is refused before it changes the server', () => {
     const facts = afterFreshVps();
-    const plan = (values: Record<string, unknown>) => {
+    const plan = (values: Record<string, unknown>, journal = '') => {
       const params = wireguard.params(
         {...values, target_host: TUNNEL.host, peers: ['phone'], wg_add_admin_peer: false},
         facts,
@@ -173,7 +206,12 @@ describe('the endpoint in client configs is the public address, never the tunnel
         params,
         probe: {
           files: {'/etc/wireguard/wg0.conf': {exists: true, mode: 0o600, content: WG_CONF}},
-          queries: {wg_key: {code: 0, out: ''}, wg_dir: {code: 0, out: '700'}, wg_active: {code: 0, out: 'active'}},
+          queries: {
+            wg_key: {code: 0, out: ''},
+            wg_dir: {code: 0, out: '700'},
+            wg_active: {code: 0, out: 'active'},
+            wg_journal_starts: {code: 0, out: journal},
+          },
         },
         access: TUNNEL,
       });
@@ -184,6 +222,10 @@ describe('the endpoint in client configs is the public address, never the tunnel
     expect(refused.plan.findings[0]?.fix).toMatch(/--set wg_endpoint=/);
     expect(errors(plan({wg_endpoint: '10.66.0.1'}))[0]).toMatch(/inside the tunnel network/);
     expect(errors(plan({wg_endpoint: '192.0.2.10'}))).toEqual([]);
+    // The server's journal says how the run that set it up came in: its public address will do.
+    const begin = (target: string) => JSON.stringify({run: 'r', kind: 'run.begin', target, recipe: 'fresh-vps'});
+    expect(errors(plan({}, `${begin('admin@10.66.0.1:2222')}\n`))[0]).toMatch(/no public address/);
+    expect(errors(plan({}, `${begin('root@192.0.2.10:22')}\n${begin('admin@10.66.0.1:2222')}\n`))).toEqual([]);
     rememberEndpoint('vps', {host: '192.0.2.10'});
     expect(errors(plan({}))).toEqual([]);
     expect(existsSync(clientConfPath('vps', 'phone', false))).toBe(false);
