@@ -303,4 +303,12 @@ describe.skipIf(e2eSkipReason())('day two through the tunnel on the sandbox VPS'
     expect(await vps.execOk('ufw status')).not.toMatch(/^2222\/tcp\s+ALLOW\s+Anywhere/m);
     expect(await canLoginPublic()).toBe(false);
   });
+
+  it("status through the tunnel counts WireGuard's own UDP port as public, not EXPOSED", async () => {
+    const r = await portcullis(vps, ['status', TUNNEL], SUDO);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/:51820\/udp\s+\S+\s+public$/m);
+    expect(r.stdout).not.toMatch(/EXPOSED/);
+    expect(r.stdout).toMatch(/:8080\/tcp\s+\S+\s+public, blocked by the firewall$/m);
+  });
 });
