@@ -163,10 +163,9 @@ describe.skipIf(e2eSkipReason())('day two through the tunnel on the sandbox VPS'
 
   it("from another machine's state (nothing remembered there), the endpoint comes from the server's journal", async () => {
     const other = join(vps.laptop.home, 'other-state');
-    const r = await vps.laptop.runArgv(
-      [process.execPath, BIN, 'peers', 'add', 'tablet', TUNNEL, '--ssh-config', vps.sshConfigPath, '--json'],
-      {timeout: 120_000, env: {...SUDO.env, XDG_STATE_HOME: other}},
-    );
+    const r = await portcullis(vps, ['peers', 'add', 'tablet', TUNNEL, '--ssh-config', vps.sshConfigPath, '--json'], {
+      env: {...SUDO.env, XDG_STATE_HOME: other},
+    });
     expect(r.code, r.stderr).toBe(0);
     const path = JSON.parse(r.stdout).clientConfig as string;
     expect(path).toBe(join(other, 'portcullis', 'wireguard', 'vps-tablet.conf'));

@@ -7,7 +7,7 @@ import {profileFacts} from '../../platform/profiles.js';
 import {renderPlanSh} from '../../render/plan-sh.js';
 import {makeStyle, renderPlan} from '../../render/plan-text.js';
 import {loginOf} from '../../target/endpoint.js';
-import {InputError} from '../../util/errors.js';
+import {InputError, RunError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
 import {planJson, printJson} from '../json.js';
 import {saveAnswers, setupRun} from '../run-setup.js';
@@ -60,12 +60,10 @@ export async function runPlan(spec: string | undefined, o: PlanOptions): Promise
     }
     // The plan is printed whole; the exit code says apply would be refused (nothing would change of those steps).
     const refused = steps.filter((s) => isRefused(s.plan));
-    if (refused.length) {
-      process.stderr.write(
-        `portcullis: plan: refused: ${refused.map((s) => `${s.title} (${s.plan.findings.find((f) => f.level === 'error')?.message})`).join('; ')}\n`,
+    if (refused.length)
+      throw new RunError(
+        `plan: refused: ${refused.map((s) => `${s.title} (${s.plan.findings.find((f) => f.level === 'error')?.message})`).join('; ')}`,
       );
-      process.exitCode = 1;
-    }
   } finally {
     await target?.close();
   }
