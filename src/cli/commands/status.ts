@@ -12,7 +12,7 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
     const [facts, entries] = [await detectFacts(target), await readTargetJournal(target)];
     const steps = checkpoints(entries);
     // WireGuard's own UDP ports are meant to be public (as apply's table says: open, not EXPOSED).
-    const wg = await target.run('wg show all listen-ports 2>/dev/null; true');
+    const wg = await target.run('wg show all listen-port 2>/dev/null; true');
     const exp = exposures(facts, wireguardPorts(wg.stdout));
     if (o.json) {
       printJson('status', statusJson(target.label, facts, steps, exp));
@@ -34,7 +34,7 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
   }
 }
 
-/** `wg show all listen-ports` (interface, tab, port per line) as `51820/udp`; anything else is ignored. */
+/** `wg show all listen-port` (interface, tab, port per line) as `51820/udp`; anything else is ignored. */
 export function wireguardPorts(out: string): string[] {
   return out
     .split('\n')
