@@ -13,7 +13,19 @@ const cases = [
   {name: 'portcullis --version', argv: [bin, '--version'], target: 2.0},
   {
     name: 'portcullis plan --platform debian-12',
-    argv: [bin, 'plan', '--platform', 'debian-12', '--set', 'admin_user=admin', '--set', 'ssh_port=2222'],
+    // As the README's quick start: admin_sudo, or the admin-user step is refused and the plan exits 1.
+    argv: [
+      bin,
+      'plan',
+      '--platform',
+      'debian-12',
+      '--set',
+      'admin_user=admin',
+      '--set',
+      'admin_sudo=nopasswd',
+      '--set',
+      'ssh_port=2222',
+    ],
     target: 4.0,
   },
 ];

@@ -3,10 +3,15 @@ import {type Facts, sshPorts} from '../src/platform/facts.js';
 import {BACKENDS, type Backend, firewallBackend} from '../src/platform/firewall/index.js';
 import type {Via} from '../src/platform/firewall/policy.js';
 import {parseServerConf} from '../src/render/wireguard.js';
-import {isIPv4} from '../src/util/validate.js';
-import {formatSubnet, hostAddress, ipToInt, subnetOf} from '../src/wg/subnet.js';
-import {desiredRules, type FirewallParams, firewall} from './firewall.js';
-import {headlessWithoutTunnel, tunnelProof, type VerifyParams, verifyParams} from './verify-tunnel.js';
+import {formatSubnet, hostAddress, insideNetwork, subnetOf} from '../src/wg/subnet.js';
+import {desiredRules, type FirewallParams, firewall, tunnelNetOf, unknownTunnelPeers} from './firewall.js';
+import {
+  arrivedThroughTunnel,
+  headlessWithoutTunnel,
+  tunnelProof,
+  type VerifyParams,
+  verifyParams,
+} from './verify-tunnel.js';
 import {WG_CONF, WG_IFACE, wgParams} from './wireguard.js';
 
 export interface ClosePortsParams {
@@ -32,14 +37,6 @@ function firewallOn(backend: Backend, facts: Facts, probe: ProbeData): boolean {
     default:
       return false;
   }
-}
-
-/** An IPv4 address inside the tunnel network (a.b.c.d/n). */
-function inside(address: string | undefined, network: string): boolean {
-  if (!address || !isIPv4(address)) return false;
-  const net = subnetOf(network);
-  const mask = net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0;
-  return (ipToInt(address) & mask) >>> 0 === net.base;
 }
 
 const refuse = (findings: Finding[], message: string): StepPlan => ({
@@ -101,6 +98,9 @@ export const closePorts: Step<ClosePortsParams> = {
       );
     const subnet = parsed?.address ? formatSubnet(subnetOf(parsed.address)) : p.subnet;
     const via: Via = {iface: WG_IFACE, source: subnet};
+    const net = tunnelNetOf(conf, subnet);
+    const unknown = unknownTunnelPeers(p.fw, net);
+    if (unknown) return refuse(findings, unknown.message);
 
     let f = facts;
     let pr = probe;
@@ -108,7 +108,7 @@ export const closePorts: Step<ClosePortsParams> = {
     if (dryRun && earlier('firewall') && assumed) {
       // The firewall step plans before this one and has not run: plan against what it leaves.
       const tunnel = BACKENDS[backend].tunnelOnly(facts, probe)[0]?.via;
-      ({facts: f, probe: pr} = assumed(facts, desiredRules(facts, p.fw, tunnel)));
+      ({facts: f, probe: pr} = assumed(facts, desiredRules(facts, p.fw, tunnel, net)));
       findings.push({
         level: 'info',
         message: `planned against ${backend} as the firewall step leaves it (it has not run in a dry run)`,
@@ -126,15 +126,17 @@ export const closePorts: Step<ClosePortsParams> = {
       p.fw.sshPort !== undefined && (listening.includes(p.fw.sshPort) || movedBefore)
         ? p.fw.sshPort
         : (listening[0] ?? 22);
+    const arrived = access.kind === 'ssh' ? arrivedThroughTunnel(facts, conf) : undefined;
     const proof = tunnelProof(
       p.tunnel,
       conf,
       port,
       (cmd) => `${p.tunnel.user} logs in through the tunnel with public SSH closed (${cmd})`,
+      arrived,
     );
     const plan = BACKENDS[backend].plan({
       facts: f,
-      rules: desiredRules(f, p.fw, via),
+      rules: desiredRules(f, p.fw, via, net),
       probe: pr,
       proof,
       timeout: p.fw.timeout,
@@ -150,7 +152,7 @@ export const closePorts: Step<ClosePortsParams> = {
         'close-ports runs only after verify-tunnel has proven a login through the tunnel in this same run (put verify-tunnel before it in the recipe, or do not stop the run before it); public SSH stays open',
       );
     // In a dry run verify-tunnel says it already, and the plan shows what closing would do.
-    if (!dryRun && headlessWithoutTunnel(p.tunnel, access))
+    if (!dryRun && headlessWithoutTunnel(p.tunnel, access, arrived))
       return refuse(
         plan.findings,
         'closing public SSH headless needs --connect-tunnel, so the login through the tunnel can be proven from here; public SSH stays open',
@@ -163,7 +165,7 @@ export const closePorts: Step<ClosePortsParams> = {
       });
     const server = proof.route.host ?? hostAddress(subnetOf(subnet), 1);
     const cameIn = facts.operator.serverAddress ?? access.host;
-    if (access.kind === 'ssh' && !inside(cameIn, subnet) && !inside(access.host, subnet)) {
+    if (access.kind === 'ssh' && !insideNetwork(cameIn, subnet) && !insideNetwork(access.host, subnet)) {
       plan.findings.push({
         level: 'warn',
         message: `this run came in over public SSH (${cameIn}); its open connection survives the change, but from now on SSH answers only through the tunnel: ssh -p ${port} ${p.tunnel.user}@${server}`,

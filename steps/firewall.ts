@@ -1,4 +1,4 @@
-import type {Action, Finding, Step} from '../src/engine/types.js';
+import type {Action, FileState, Finding, Step} from '../src/engine/types.js';
 import {type Facts, sshPorts} from '../src/platform/facts.js';
 import {BACKENDS, firewallBackend} from '../src/platform/firewall/index.js';
 import {
@@ -6,11 +6,16 @@ import {
   allowRule,
   dedupeRules,
   parsePortSpec,
+  parseTunnelPort,
   SSH_VIA_TUNNEL,
+  specOf,
   type Via,
 } from '../src/platform/firewall/policy.js';
+import {parseServerConf} from '../src/render/wireguard.js';
 import {port as checkPort} from '../src/util/validate.js';
+import {chooseSubnet, formatSubnet, hostNetworks, parseSubnet, subnetOf} from '../src/wg/subnet.js';
 import {adminUserOf} from './admin-user.js';
+import {WG_CONF, WG_IFACE} from './wireguard.js';
 
 export interface FirewallParams {
   admin?: string;
@@ -19,20 +24,62 @@ export interface FirewallParams {
   /** WireGuard's UDP port, unless `firewall_allow_wireguard` is false. */
   wgPort?: number;
   publicPorts: {port: number; proto: 'tcp' | 'udp'}[];
+  /** `tunnel_ports`: the server's own services, let in only through the tunnel (only from `peers` when named). */
+  tunnelPorts: {port: number; proto: 'tcp' | 'udp'; peers: string[]}[];
+  /** The tunnel network the recipe asks for (firewalld's rich rules need it): used while wg0.conf does not exist yet. */
+  tunnelNet: string;
   timeout: number;
 }
 
+/** Why a tunnel port is let in (the rule's comment). */
+export const TUNNEL_PORT = 'tunnel port';
+
 /**
- * Every rule the host must keep: each SSH port in use, WireGuard, the recipe's public ports. With `tunnel`
- * (close-ports ran, or is running), SSH is let in only through the tunnel.
+ * Every rule the host must keep: each SSH port in use, WireGuard, the recipe's public ports, and the
+ * tunnel ports on the tunnel only (`tunnelNet`: the tunnel network as wg0.conf has it, else the recipe's).
+ * With `tunnel` (close-ports ran, or is running), SSH is let in only through the tunnel.
  */
-export function desiredRules(facts: Facts, p: FirewallParams, tunnel?: Via): AllowRule[] {
+export function desiredRules(facts: Facts, p: FirewallParams, tunnel?: Via, net?: TunnelNet): AllowRule[] {
   const ssh = [...sshPorts(facts), ...(p.sshPort !== undefined ? [p.sshPort] : [])];
+  const onTunnel: Via = {iface: WG_IFACE, source: net?.subnet ?? p.tunnelNet};
   return dedupeRules([
     ...ssh.map((port) => (tunnel ? allowRule(port, 'tcp', SSH_VIA_TUNNEL, tunnel) : allowRule(port, 'tcp', 'ssh'))),
     ...(p.wgPort !== undefined ? [allowRule(p.wgPort, 'udp', 'wireguard')] : []),
     ...p.publicPorts.map((pp) => allowRule(pp.port, pp.proto, 'public port')),
+    ...p.tunnelPorts.flatMap((tp) =>
+      tp.peers.length
+        ? tp.peers
+            .map((n) => net?.peers[n])
+            .filter((a): a is string => a !== undefined)
+            .map((from) => allowRule(tp.port, tp.proto, TUNNEL_PORT, {...onTunnel, from}))
+        : [allowRule(tp.port, tp.proto, TUNNEL_PORT, onTunnel)],
+    ),
   ]);
+}
+
+/** The tunnel as wg0.conf describes it: its network (else the recipe's) and each peer's address. */
+export interface TunnelNet {
+  subnet: string;
+  peers: Record<string, string>;
+}
+
+export function tunnelNetOf(conf: FileState | undefined, fallback: string): TunnelNet {
+  const parsed = conf?.exists ? parseServerConf(conf.content ?? '') : undefined;
+  return {
+    subnet: parsed?.address ? formatSubnet(subnetOf(parsed.address)) : fallback,
+    peers: Object.fromEntries((parsed?.peers ?? []).map((x) => [x.name, x.address])),
+  };
+}
+
+/** A refusal when `tunnel_ports` names a peer the server's WireGuard does not have (yet). */
+export function unknownTunnelPeers(p: FirewallParams, net: TunnelNet): Finding | undefined {
+  const missing = [...new Set(p.tunnelPorts.flatMap((tp) => tp.peers.filter((n) => !(n in net.peers))))];
+  if (!missing.length) return undefined;
+  return {
+    level: 'error',
+    message: `tunnel_ports names peer(s) ${missing.join(', ')}, which the server's WireGuard does not have (yet): a rule for them would let in whoever gets their address later`,
+    fix: `add them first (portcullis peers add NAME, or the wireguard step), then run this again; or leave the @${missing.join('+')} out`,
+  };
 }
 
 /** The port a fresh login proves: the one this run came in on if sshd still listens there, else the one it moved to. */
@@ -67,20 +114,29 @@ export const firewall: Step<FirewallParams> = {
   undo: 'The dead-man timer (or a failed proof) restores the firewall files byte for byte and puts the firewall back the way it ran (off again if it was off); `portcullis rollback` does the same later.',
   params(values, facts) {
     const ports = Array.isArray(values.public_ports) ? (values.public_ports as string[]) : [];
+    const tunnelPorts = Array.isArray(values.tunnel_ports) ? (values.tunnel_ports as string[]) : [];
+    const subnet =
+      typeof values.wg_subnet === 'string'
+        ? parseSubnet(values.wg_subnet)
+        : chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes]));
     return {
       admin: adminUserOf(values, facts),
       sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
+      // macOS is no WireGuard server for portcullis (the wireguard step refuses there): no port to open for it.
       wgPort:
-        values.firewall_allow_wireguard === false
+        values.firewall_allow_wireguard === false || facts.family === 'macos'
           ? undefined
           : checkPort((values.wg_port as number | undefined) ?? 51820, 'wg_port'),
       publicPorts: ports.map((s) => parsePortSpec(s)),
+      tunnelPorts: tunnelPorts.map((s) => parseTunnelPort(s)),
+      tunnelNet: formatSubnet(subnet),
       timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
     };
   },
   probe: (f) => {
     const b = firewallBackend(f);
-    return b ? BACKENDS[b].probe(f) : {};
+    const req = b ? BACKENDS[b].probe(f) : {};
+    return {...req, files: [...(req.files ?? []), WG_CONF]};
   },
   offline: (f) => {
     const b = firewallBackend(f);
@@ -108,7 +164,18 @@ export const firewall: Step<FirewallParams> = {
         level: 'info',
         message: 'SSH is closed to the tunnel on this host (close-ports): it stays reachable through the tunnel only',
       });
-    const rules = desiredRules(facts, p, tunnel);
+    const overlap = p.tunnelPorts.filter((t) => p.publicPorts.some((pp) => pp.port === t.port && pp.proto === t.proto));
+    if (overlap.length) {
+      findings.push({
+        level: 'error',
+        message: `${overlap.map(specOf).join(', ')} is in both public_ports and tunnel_ports: a port is either public or let in through the tunnel only`,
+      });
+      return {actions: [], findings, onRollback: []};
+    }
+    const net = tunnelNetOf(probe.files[WG_CONF], p.tunnelNet);
+    const unknown = unknownTunnelPeers(p, net);
+    if (unknown) return {actions: [], findings: [...findings, unknown], onRollback: []};
+    const rules = desiredRules(facts, p, tunnel, net);
     const port = proofPort(facts, p, access.port);
     const user = p.admin ?? access.user;
     const proof: Extract<Action, {kind: 'proof'}> = {

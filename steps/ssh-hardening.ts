@@ -76,6 +76,23 @@ export const sshHardening: Step<SshParams> = {
       },
     },
   }),
+  assume(facts, p) {
+    // What sshd -T shows once the drop-in is in: the later steps' dry runs see the moved port.
+    const s = {...p.settings, ports: p.port !== undefined ? [p.port] : []};
+    const effective = {...facts.ssh.effective};
+    for (const line of expectedEffective(s, facts.ssh.version)) {
+      const [k = '', ...rest] = line.split(' ');
+      effective[k] = k === 'allowusers' ? rest : [rest.join(' ')];
+    }
+    if (p.port !== undefined) effective.port = [String(p.port)];
+    const listeners = facts.listeners.filter((l) => !(l.process === 'sshd' && l.proto === 'tcp'));
+    if (p.port !== undefined)
+      listeners.push(
+        {proto: 'tcp', address: '0.0.0.0', port: p.port, process: 'sshd'},
+        {proto: 'tcp', address: '::', port: p.port, process: 'sshd'},
+      );
+    return {...facts, ssh: {...facts.ssh, effective}, listeners: p.port !== undefined ? listeners : facts.listeners};
+  },
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
     const actions: Action[] = [];
@@ -175,7 +192,7 @@ export const sshHardening: Step<SshParams> = {
         mode: probe.files[MAIN]?.mode ?? 0o644,
       });
     }
-    actions.push(...validate(expectedEffective(phaseA, v)));
+    actions.push(...sshdChecks(expectedEffective(phaseA, v)));
     actions.push(...sshReload(facts, moving));
     const provePort = moving ? p.port : access.port;
     actions.push({
@@ -185,7 +202,7 @@ export const sshHardening: Step<SshParams> = {
     });
     if (moving) {
       actions.push({kind: 'file.write', path, content: finalText, mode: 0o600});
-      actions.push(...validate(expectedFinal));
+      actions.push(...sshdChecks(expectedFinal));
       actions.push(...sshReload(facts, true));
       actions.push({
         kind: 'proof',
@@ -198,7 +215,8 @@ export const sshHardening: Step<SshParams> = {
   },
 };
 
-function validate(expected: string[]): Action[] {
+/** sshd -t, then `sshd -T` must show each expected line: what sshd will really use, before any reload. */
+export function sshdChecks(expected: readonly string[]): Action[] {
   return [
     {kind: 'run', label: 'check the sshd configuration (sshd -t)', argv: ['sshd', '-t']},
     {

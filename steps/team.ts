@@ -1,13 +1,19 @@
 import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
-import type {Action, Finding, ProbeData, Step} from '../src/engine/types.js';
+import type {Action, FileState, Finding, ProbeData, Step} from '../src/engine/types.js';
+import {sshReload, sshReloadLines} from '../src/platform/adapters.js';
+import type {Facts} from '../src/platform/facts.js';
 import {lets} from '../src/platform/firewall/inbound.js';
 import {checkTeamKeepsOperator, loadTeamFile, type Team, type TeamMember} from '../src/team/team-file.js';
 import {quote} from '../src/util/shell.js';
 import {userName} from '../src/util/validate.js';
 import {clientConfPath, serverName} from '../src/wg/client-store.js';
+import {sshdChecks} from './ssh-hardening.js';
 
 export interface TeamParams {
   team?: Team;
+  /** The admin user whose login is proven again after sshd's AllowUsers changes (default: this run's login). */
+  admin?: string;
+  timeout: number;
   /** Accounts that must never be locked by a team file: the login of this run and the admin user. */
   protected: string[];
   wgPort: number;
@@ -169,7 +175,7 @@ export const team: Step<TeamParams> = {
   title: 'Team accounts',
   why: 'Everyone on the team gets their own account and key, and a person who leaves loses access the same day: the account locked, the keys gone, the tunnel peer revoked.',
   risk: 'reversible',
-  undo: 'The account files (/etc/passwd, shadow, group, gshadow and their backups) and every touched authorized_keys are restored byte for byte; a home directory created by this run is removed. Ended processes are not restarted.',
+  undo: "The account files (/etc/passwd, shadow, group, gshadow and their backups), every touched authorized_keys and sshd's team drop-in are restored byte for byte (sshd reloaded); a home directory created by this run is removed. Ended processes are not restarted.",
   params(values, facts) {
     const admin = typeof values.admin_user === 'string' ? userName(values.admin_user, 'admin_user') : undefined;
     const team = typeof values.team_file === 'string' ? loadTeamFile(values.team_file) : undefined;
@@ -179,11 +185,13 @@ export const team: Step<TeamParams> = {
     if (team) checkTeamKeepsOperator(team, keep);
     return {
       team,
+      admin,
+      timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
       protected: keep,
       wgPort: typeof values.wg_port === 'number' ? values.wg_port : 51820,
     };
   },
-  probe: (_facts, p) => {
+  probe: (facts, p) => {
     if (!p.team) return {};
     const groups = [...new Set(p.team.members.flatMap((m) => (m.state === 'active' ? m.groups : [])))];
     const queries: Record<string, string> = {
@@ -193,14 +201,14 @@ export const team: Step<TeamParams> = {
         : 'true',
     };
     for (const m of p.team.members) queries[queryName(m.name)] = accountQuery(m.name);
-    return {queries};
+    return {queries, files: [teamDropin(facts)]};
   },
   offline: (_facts, p) => {
     const queries: ProbeData['queries'] = {team_uid_min: {code: 0, out: '1000'}, team_groups: {code: 0, out: ''}};
     for (const m of p.team?.members ?? []) queries[queryName(m.name)] = {code: 0, out: 'NONE'};
     return {queries};
   },
-  plan({facts, params: p, probe}) {
+  plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
     const actions: Action[] = [];
     const onRollback: string[] = [];
@@ -248,7 +256,6 @@ export const team: Step<TeamParams> = {
     for (const g of missingGroups)
       actions.push({kind: 'run', label: `create group ${g}`, argv: ['groupadd', g], touches: ACCOUNT_FILES});
 
-    const allow = (facts.ssh.effective.allowusers ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean);
     for (const m of p.team.members) {
       const a = accounts.get(m.name) as AccountState;
       if (m.state === 'left') {
@@ -261,12 +268,29 @@ export const team: Step<TeamParams> = {
           level: 'warn',
           message: `${m.name} gets group(s) ${privileged.join(', ')}: as good as root on most servers`,
         });
-      if (allow.length && !allowUsersLets(allow, m.name))
-        findings.push({
-          level: 'warn',
-          message: `sshd's AllowUsers (${allow.join(' ')}) leaves out ${m.name}: the account is set up but cannot log in until allow_users includes it`,
-        });
       planActive(m, a, actions, findings, onRollback);
+    }
+    const dropin = probe.files[teamDropin(facts)];
+    if (dropin?.exists && !(dropin.content ?? '').startsWith(TEAM_MARK))
+      findings.push({
+        level: 'warn',
+        message: `${teamDropin(facts)} was not written by portcullis, so sshd's AllowUsers/AllowGroups are left as they are: a member they leave out cannot log in`,
+        fix: `move ${teamDropin(facts)} away and run this again`,
+      });
+    const sshd = planSshdAccess(facts, p.team, dropin);
+    if (sshd) {
+      // sshd lets the team in (or no longer lets a member who left in): under the dead-man timer, kept only
+      // after the admin's own login is proven again.
+      const user = p.admin ?? access.user;
+      actions.unshift({kind: 'timer.arm', seconds: p.timeout});
+      actions.push(
+        sshd.action,
+        ...sshdChecks(sshd.expect),
+        ...sshReload(facts, false),
+        {kind: 'proof', route: {user, port: access.port}, what: `${user} still logs in with a key (${sshd.what})`},
+        {kind: 'timer.disarm'},
+      );
+      onRollback.push(...sshReloadLines(facts));
     }
     const v4 = facts.firewall.inbound?.v4;
     if (v4 && !lets(v4, p.wgPort, 'udp'))
@@ -396,4 +420,67 @@ function planLeft(m: TeamMember, a: AccountState, actions: Action[], findings: F
         m.name,
       ],
     });
+}
+
+/** Our drop-in that lets the team's members through sshd's AllowUsers/AllowGroups (they add up across files). */
+export function teamDropin(f: Facts): string {
+  return `${f.ssh.dropinDir}/01-portcullis-team.conf`;
+}
+
+const TEAM_MARK =
+  '# Managed by portcullis (team-onboarding): the active members of the team file. Change the team file, not this file.';
+
+/** The AllowUsers/AllowGroups words of one keyword in a drop-in of ours. */
+function dropinWords(text: string, keyword: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l.toLowerCase().startsWith(`${keyword.toLowerCase()} `))
+    .flatMap((l) => l.split(/\s+/).slice(1))
+    .filter(Boolean);
+}
+
+/**
+ * What sshd must be told so every active member can log in, and no member who left is named: sshd adds
+ * AllowUsers (and AllowGroups) up across files, so our drop-in names the active members the rest of the
+ * configuration leaves out, and only when the rest restricts logins at all (an AllowUsers of our own on a
+ * host without one would lock everyone else out). Undefined: nothing to change.
+ */
+export function planSshdAccess(
+  facts: Facts,
+  team: Team,
+  current: FileState | undefined,
+): {action: Action; expect: string[]; what: string} | undefined {
+  const path = teamDropin(facts);
+  const ours = current?.exists ? (current.content ?? '') : '';
+  if (current?.exists && !ours.startsWith(TEAM_MARK)) return undefined;
+  const minus = (all: readonly string[], mine: readonly string[]) => {
+    const left = [...all];
+    for (const w of mine) {
+      const i = left.indexOf(w);
+      if (i >= 0) left.splice(i, 1);
+    }
+    return left;
+  };
+  const effective = (k: string) => (facts.ssh.effective[k] ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean);
+  const otherUsers = minus(effective('allowusers'), dropinWords(ours, 'AllowUsers'));
+  const otherGroups = minus(effective('allowgroups'), dropinWords(ours, 'AllowGroups'));
+  const active = team.members.filter((m) => m.state === 'active');
+  const users = otherUsers.length ? active.filter((m) => !allowUsersLets(otherUsers, m.name)).map((m) => m.name) : [];
+  // A member's own group (useradd makes one per user): in AllowGroups only when the rest restricts groups.
+  const groups = otherGroups.length
+    ? active.filter((m) => ![m.name, ...m.groups].some((g) => otherGroups.includes(g))).map((m) => m.name)
+    : [];
+  const lines = [
+    ...(users.length ? [`AllowUsers ${users.map((u) => userName(u, 'member name')).join(' ')}`] : []),
+    ...(groups.length ? [`AllowGroups ${groups.map((g) => userName(g, 'group name')).join(' ')}`] : []),
+  ];
+  const wanted = lines.length ? `${TEAM_MARK}\n${lines.join('\n')}\n` : '';
+  if (wanted === ours) return undefined;
+  const expect = [...users.map((u) => `allowusers ${u}`), ...groups.map((g) => `allowgroups ${g}`)];
+  if (!wanted) return {action: {kind: 'file.remove', path}, expect, what: 'sshd no longer names members who left'};
+  return {
+    action: {kind: 'file.write', path, content: wanted, mode: 0o644},
+    expect,
+    what: `sshd lets ${[...new Set([...users, ...groups])].join(', ')} in`,
+  };
 }

@@ -1,4 +1,3 @@
-import {existsSync, readFileSync} from 'node:fs';
 import type {Action, Derivation, Finding, Step} from '../src/engine/types.js';
 import type {Facts} from '../src/platform/facts.js';
 import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
@@ -6,20 +5,23 @@ import {teamPeers} from '../src/team/team-file.js';
 import {InputError, RunError} from '../src/util/errors.js';
 import {printable} from '../src/util/terminal.js';
 import {port as checkPort, cidr, safeName} from '../src/util/validate.js';
+import {knownPeerPublicKey, peerKeys, retirePeer, serverName, writeClientConf} from '../src/wg/client-store.js';
 import {
-  clientConfPath,
-  knownPeerPublicKey,
-  peerKeys,
-  retirePeer,
-  serverName,
-  writeClientConf,
-} from '../src/wg/client-store.js';
+  formatEndpoint,
+  JOURNAL_STARTS,
+  journaledEndpoint,
+  parseEndpoint,
+  rememberEndpoint,
+  rememberedEndpoint,
+  type WgEndpoint,
+} from '../src/wg/endpoint.js';
 import {isWgKey} from '../src/wg/keys.js';
 import {
   chooseSubnet,
   formatSubnet,
   hostAddress,
   hostNetworks,
+  insideNetwork,
   parseSubnet,
   type Subnet4,
   size,
@@ -41,6 +43,10 @@ export interface WgParams {
   remove: string[];
   /** Public keys of the peers to add, as held on this machine (or NEW_KEY in a dry-run). */
   keys: Record<string, string>;
+  /** The server's public endpoint for client configs: `wg_endpoint`, else the one remembered on this machine. */
+  endpoint?: WgEndpoint;
+  /** True when it is `wg_endpoint` (it wins over the address the run came in on). */
+  endpointGiven: boolean;
 }
 
 const names = (v: unknown, what: string): string[] => (Array.isArray(v) ? v.map((x) => safeName(String(x), what)) : []);
@@ -69,7 +75,10 @@ export function wgParams(values: Record<string, unknown>, facts: Facts, host: st
   const given = (values.wg_keys as Record<string, string> | undefined) ?? {};
   const keys: Record<string, string> = {};
   for (const n of add) keys[n] = given[n] ?? knownPeerPublicKey(host, n) ?? NEW_KEY;
+  const endpoint = typeof values.wg_endpoint === 'string' ? parseEndpoint(values.wg_endpoint) : undefined;
   return {
+    endpoint: endpoint ?? rememberedEndpoint(host, adminPeerName(values, facts)),
+    endpointGiven: endpoint !== undefined,
     port: checkPort((values.wg_port as number | undefined) ?? 51820, 'wg_port'),
     subnet: typeof values.wg_subnet === 'string' ? parseSubnet(values.wg_subnet) : undefined,
     hostSubnet: chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes])),
@@ -106,6 +115,11 @@ export const wgSubnetDefault: Derivation = {
   },
 };
 
+/** The run reaches the server on an address inside the tunnel network: it came through the tunnel. */
+function throughTunnel(access: {host: string; kind: 'ssh' | 'local'}, tunnelNet: string): boolean {
+  return access.kind === 'ssh' && insideNetwork(access.host, tunnelNet);
+}
+
 /** Lowest free host number in the subnet (.1 is the server); never one a current peer holds. */
 function allocate(subnet: Subnet4, taken: Set<string>): string {
   for (let n = 2; n < size(subnet) - 1; n++) {
@@ -135,12 +149,13 @@ export const wireguard: Step<WgParams> = {
       wg_key: `test -s ${WG_KEY}`,
       wg_dir: `stat -c %a ${WG_DIR}`,
       wg_active: `systemctl is-active ${UNIT}`,
+      wg_journal_starts: JOURNAL_STARTS,
     },
   }),
   offline: () => ({
     queries: {wg_key: {code: 1, out: ''}, wg_dir: {code: 1, out: ''}, wg_active: {code: 3, out: 'inactive'}},
   }),
-  plan({facts, params: p, probe}) {
+  plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
     const actions: Action[] = [];
     const onRollback: string[] = [];
@@ -162,6 +177,23 @@ export const wireguard: Step<WgParams> = {
       return {actions, findings, onRollback};
     }
     const subnet = p.subnet ?? (current?.address ? subnetOf(current.address) : p.hostSubnet);
+    const tunnelNet = current?.address ?? `${hostAddress(subnet, 1)}/${subnet.prefix}`;
+    if (p.endpoint && insideNetwork(p.endpoint.host, tunnelNet)) {
+      findings.push({
+        level: 'error',
+        message: `the endpoint ${p.endpoint.host} is inside the tunnel network: a client config must dial the server's public address (--set wg_endpoint=PUBLIC_ADDRESS)`,
+      });
+      return {actions, findings, onRollback};
+    }
+    const journaled = journaledEndpoint(probe.queries.wg_journal_starts?.out ?? '', tunnelNet);
+    if (throughTunnel(access, tunnelNet) && !p.endpoint && !journaled && p.add.length) {
+      findings.push({
+        level: 'error',
+        message: `this run reaches the server through the tunnel (${access.host}), and no public address of the server for the client configs is remembered on this machine or in the server's journal; nothing was changed`,
+        fix: 'pass the address clients dial: --set wg_endpoint=PUBLIC_ADDRESS (or HOST:PORT)',
+      });
+      return {actions, findings, onRollback};
+    }
     const peers: WgPeer[] = (current?.peers ?? []).filter((x) => !p.remove.includes(x.name));
     const taken = new Set(peers.map((x) => x.address));
     for (const name of p.add) {
@@ -259,26 +291,30 @@ export const wireguard: Step<WgParams> = {
     // Removed on the server (peers remove, a team member who left): their key goes from here too.
     for (const name of p.remove) if (!parsed.peers.some((x) => x.name === name)) retirePeer(server, name);
     const subnet = formatSubnet(subnetOf(parsed.address));
-    const host = access.host.includes(':') ? `[${access.host}]` : access.host;
+    const listenPort = parsed.listenPort ?? p.port;
+    // Through the tunnel, the endpoint is the public one (the plan refused without one); else the address
+    // this run came in on, remembered for the runs that come through the tunnel later.
+    const inTunnel = throughTunnel(access, parsed.address);
+    let endpoint = p.endpointGiven || inTunnel ? p.endpoint : {host: access.host};
+    if (!endpoint && inTunnel) {
+      // Not remembered on this machine: the server's journal says where the run that set it up came in.
+      endpoint = journaledEndpoint((await run(JOURNAL_STARTS)).stdout, parsed.address);
+      if (endpoint) rememberEndpoint(server, endpoint);
+    }
+    if (endpoint && !inTunnel) rememberEndpoint(server, endpoint);
     const out: string[] = [];
     for (const name of p.add) {
       const peer = parsed.peers.find((x) => x.name === name);
       if (!peer) continue;
       const keys = peerKeys(server, name);
       if (keys.publicKey !== peer.publicKey) continue;
-      // Reached through the tunnel itself: keep the public endpoint the config already has.
-      const inTunnel =
-        subnetOf(parsed.address).base === subnetOf(`${access.host}/${subnetOf(parsed.address).prefix}`).base;
-      const old = existsSync(clientConfPath(server, name, false))
-        ? readFileSync(clientConfPath(server, name, false), 'utf8')
-        : '';
-      const keptEndpoint = inTunnel ? /^Endpoint = (.*)$/m.exec(old)?.[1] : undefined;
-      if (inTunnel && !keptEndpoint) continue;
+      const e = endpoint ?? rememberedEndpoint(server, name);
+      if (!e) continue;
       const text = renderClientConf({
         privateKey: keys.privateKey,
         address: peer.address,
         serverPublicKey: serverKey,
-        endpoint: keptEndpoint ?? `${host}:${parsed.listenPort ?? p.port}`,
+        endpoint: formatEndpoint(e, listenPort),
         allowedIps: subnet,
       });
       out.push(writeClientConf(server, name, text));

@@ -1,7 +1,7 @@
 import {compileAction, summarize} from '../engine/compile.js';
 import type {StepState} from '../engine/journal.js';
 import type {ApplyResult} from '../engine/runbook.js';
-import type {Finding, PlannedStep} from '../engine/types.js';
+import {type Finding, isRefused, type PlannedStep} from '../engine/types.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {Facts} from '../platform/facts.js';
 import type {Target} from '../target/types.js';
@@ -51,7 +51,7 @@ export function planJson(
       id: s.id,
       title: s.title,
       risk: s.risk,
-      status: s.plan.actions.length ? 'changes' : 'compliant',
+      status: isRefused(s.plan) ? 'refused' : s.plan.actions.length ? 'changes' : 'compliant',
       actions: s.plan.actions.map((a, i) => ({
         kind: a.kind,
         summary: summarize(a),
@@ -60,6 +60,7 @@ export function planJson(
       })),
       findings: s.plan.findings.map(findingJson),
     })),
+    refused: steps.filter((s) => isRefused(s.plan)).map((s) => s.id),
     findings: steps.flatMap((s) => s.plan.findings.map((f) => ({step: s.id, ...findingJson(f)}))),
     exposures: exposuresJson(exp),
   };

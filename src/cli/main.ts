@@ -181,6 +181,12 @@ export function buildProgram(): Command {
     .addHelpText('after', EXAMPLES.peers)
     .argument('<name>', 'peer name (letters, digits, . _ -)')
     .argument('[target]', 'user@host[:port]')
+    .option(
+      '--set <key=value>',
+      "wg_endpoint=HOST[:PORT]: the server's public address in the client config (default: the one remembered here)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .description('add a peer; its client config is written here (0600) and shown as a QR code')
     .action(async (name: string, target: string | undefined, o) =>
       (await import('./commands/peers.js')).peersAdd(name, target, o),

@@ -12,8 +12,8 @@ export const RESULT_VERSION = 1;
 
 /** What the process exit status means, for every command (documented in the schema and the README). */
 export const EXIT_CODES = {
-  0: 'success (plan: the plan was printed; apply: every step applied or already compliant)',
-  1: 'a run failed or was stopped; what it had started was rolled back (or the error says what was not)',
+  0: 'success (plan: the plan was printed and no step is refused; apply: every step applied or already compliant)',
+  1: 'a run failed or was stopped; what it had started was rolled back (or the error says what was not); plan: a step would be refused (the plan is still printed)',
   2: 'bad input (arguments, recipe values, files): nothing was changed, nothing was connected to',
   130: 'interrupted twice (Ctrl-C): left at once; a step under its dead-man timer is restored by the timer',
 } as const;
@@ -61,7 +61,9 @@ export const planResultSchema = z
         id: text,
         title: text,
         risk: z.enum(['safe', 'reversible', 'lockout']),
-        status: z.enum(['changes', 'compliant']),
+        status: z
+          .enum(['changes', 'compliant', 'refused'])
+          .describe('refused: an error finding; apply would stop at this step, changing nothing of it'),
         actions: z.array(
           z.strictObject({
             kind: text.describe('action kind: file.write, run, service, package.install, firewall.rule, ...'),
@@ -73,6 +75,7 @@ export const planResultSchema = z
         findings: z.array(finding),
       }),
     ),
+    refused: z.array(text).describe('ids of the refused steps (the plan exits 1 when there is one)'),
     findings: z.array(finding.extend({step: text})),
     exposures: z.array(exposureSchema),
   })

@@ -26,7 +26,15 @@ import {
   splitOutput,
   stillArmedLine,
 } from './scripts.js';
-import type {Action, PlannedStep, ProbeData, ProbeRequest, Step, StepContext} from './types.js';
+import {
+  type Action,
+  isRefused,
+  type PlannedStep,
+  type ProbeData,
+  type ProbeRequest,
+  type Step,
+  type StepContext,
+} from './types.js';
 
 export interface RunbookStep {
   step: Step<unknown>;
@@ -229,9 +237,20 @@ export async function planRunbook(
   if (prepare) for (const s of steps) if (s.prepare) v = {...v, ...(await s.prepare(v, facts, access))};
   const withParams = steps.map((step) => ({step, params: step.params(v, facts)}));
   const probe = await probeSteps(target, facts, withParams, cache);
-  return withParams.map(({step, params}, i) =>
-    planStep(step, {facts, params, probe, access, done: steps.slice(0, i).map((s) => s.id), dryRun: true}),
-  );
+  // Each step is planned on the facts as the steps before it leave them (a moved SSH port, say), and a
+  // refused step is not counted as done: apply would stop there.
+  const out: PlannedStep[] = [];
+  const done: string[] = [];
+  let f = facts;
+  for (const {step} of withParams) {
+    const params = f === facts ? withParams[out.length]?.params : step.params(v, f);
+    const planned = planStep(step, {facts: f, params, probe, access, done: [...done], dryRun: true});
+    out.push(planned);
+    if (isRefused(planned.plan)) continue;
+    done.push(step.id);
+    if (step.assume && planned.plan.actions.length) f = step.assume(f, params, planned.plan);
+  }
+  return out;
 }
 
 /**
@@ -831,7 +850,7 @@ async function proveTunnel(
   while (Date.now() < deadline) {
     if (stopped())
       return {ok: false as const, ms: Date.now() - started, reason: 'stopped by the operator while waiting'};
-    if (t.connect) {
+    if (t.connect || t.up) {
       // The login attempt itself sends traffic into the tunnel, which starts the handshake.
       const left = Math.max(2, Math.min(8, Math.floor((deadline - Date.now()) / 1000)));
       const r = await o.target.probe({...route, timeoutS: left});

@@ -52,6 +52,8 @@ export interface TunnelProof {
   confPath: string;
   localIface: string;
   connect: boolean;
+  /** The tunnel is up on this machine already (the run itself came through it): log in through it, bring up nothing. */
+  up?: boolean;
   timeoutS: number;
 }
 
@@ -153,6 +155,11 @@ export interface Step<P = Record<string, unknown>> {
   /** What a fresh host of the profile's platform shows for this probe (offline plans). */
   offline?(facts: Facts, params: P): Partial<ProbeData>;
   plan(ctx: StepContext<P>): StepPlan;
+  /**
+   * Dry runs only: the facts as this step leaves them once its plan is applied, so the steps after it are
+   * planned on them (apply reads the host again instead). Unset: the step changes nothing later steps read.
+   */
+  assume?(facts: Facts, params: P, plan: StepPlan): Facts;
   /** Operator-side preparation before apply (e.g. peer keys): returns values to add. Never runs for a plan. */
   prepare?(
     values: Record<string, unknown>,
@@ -168,6 +175,11 @@ export interface Step<P = Record<string, unknown>> {
     params: P;
     access: StepContext<P>['access'];
   }): Promise<string[]>;
+}
+
+/** A plan with an error finding: the step is refused (apply stops there, changing nothing of it). */
+export function isRefused(plan: StepPlan): boolean {
+  return plan.findings.some((f) => f.level === 'error');
 }
 
 export interface PlannedStep {

@@ -74,5 +74,5 @@ export function exposures(facts: Facts, meant: readonly string[] = []): Exposure
 function fixFor(l: Listener, viaDocker: boolean, filtered: boolean): string {
   if (viaDocker)
     return `Docker publishes ${l.port}/${l.proto} past the host firewall: publish it on 127.0.0.1 (-p 127.0.0.1:${l.port}:...) or drop it in the DOCKER-USER chain`;
-  return `bind ${l.process} to 127.0.0.1:${l.port} (or reach it through the tunnel); ${filtered ? 'the firewall lets it in: remove its allow rule' : "the firewall's default deny closes it meanwhile"}`;
+  return `bind ${l.process} to 127.0.0.1:${l.port}, or let it in through the tunnel only (--set tunnel_ports=${l.port}/${l.proto}); ${filtered ? 'the firewall lets it in: remove its allow rule' : "the firewall's default deny closes it meanwhile"}`;
 }

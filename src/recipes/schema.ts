@@ -1,7 +1,8 @@
 import {z} from 'zod';
 import {parseNet, tooBroad} from '../lockdown/net.js';
-import {parsePortSpec} from '../platform/firewall/policy.js';
+import {parsePortSpec, parseTunnelPort} from '../platform/firewall/policy.js';
 import {CONTROL, plainText, sshPublicKey} from '../util/validate.js';
+import {parseEndpoint} from '../wg/endpoint-value.js';
 import {parseSubnet} from '../wg/subnet.js';
 import {addressOrNetwork, ipOnly} from './net-values.js';
 
@@ -104,6 +105,36 @@ export const valuesSchema = z
       .optional()
       .describe('WireGuard peers to revoke'),
     wg_port: portNumber.optional().describe('WireGuard UDP port: 51820 (default)'),
+    wg_endpoint: checkedBy(
+      z
+        .string()
+        .max(260)
+        .regex(
+          /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$/,
+          'HOST or HOST:PORT',
+        ),
+      (v) => parseEndpoint(v),
+    )
+      .optional()
+      .describe(
+        "the server's public address in client configs, HOST or HOST:PORT (default: the address the run came in on, remembered on your machine for runs through the tunnel)",
+      ),
+    tunnel_ports: z
+      .array(
+        checkedBy(
+          z
+            .string()
+            .regex(
+              /^[0-9]{1,5}\/(tcp|udp)(@[A-Za-z0-9][A-Za-z0-9_.-]{0,31}(\+[A-Za-z0-9][A-Za-z0-9_.-]{0,31})*)?$/,
+              'like 8080/tcp, or 8080/tcp@alice+phone for those peers only',
+            ),
+          (v) => parseTunnelPort(v),
+        ),
+      )
+      .optional()
+      .describe(
+        "the server's own services let in only through the tunnel (interface wg0), like 8080/tcp, or 8080/tcp@alice+phone for those peers only (default: none)",
+      ),
     firewall_allow_wireguard: z
       .boolean()
       .optional()

@@ -17,7 +17,7 @@ export function renderNftables(rules: readonly AllowRule[]): string {
     const c = allowRule(r.port, r.proto, r.why, r.via);
     if (c.via && !c.via.iface)
       throw new InputError(`nftables needs the tunnel interface to let ${c.port}/${c.proto} in`);
-    const on = c.via ? `iifname "${c.via.iface}" ` : '';
+    const on = c.via ? `iifname "${c.via.iface}" ${c.via.from ? `ip saddr ${c.via.from} ` : ''}` : '';
     return `\t\t${on}${c.proto} dport ${c.port} accept comment "portcullis: ${c.why}"`;
   });
   return [

@@ -1,10 +1,11 @@
 import {AS_USER_FN} from '../engine/as-user.js';
 import {compileAction, summarize} from '../engine/compile.js';
-import type {PlannedStep} from '../engine/types.js';
+import {isRefused, type PlannedStep} from '../engine/types.js';
 
 /**
  * `plan --format sh`: the plan as one reviewable POSIX script, for a change ticket. It has no dead-man
  * timer and proves nothing: the wizard is the safe way to run it. Timer and proof actions become comments.
+ * It ends where apply would stop: at the first refused step, so nothing that depends on it is exported.
  */
 export function renderPlanSh(steps: readonly PlannedStep[], header: string): string {
   const out = [
@@ -19,6 +20,17 @@ export function renderPlanSh(steps: readonly PlannedStep[], header: string): str
   if (steps.some((s) => s.plan.actions.some((a) => 'as' in a && a.as)))
     out.push('# pc_as USER CMD...: runs CMD as USER (never as root) for files in their directories', AS_USER_FN, '');
   for (const s of steps) {
+    if (isRefused(s.plan)) {
+      const why = s.plan.findings.filter((f) => f.level === 'error').map((f) => f.message);
+      out.push(
+        `# --- ${s.title} (${s.id}) is REFUSED: ${why.join('; ').replace(/\n/g, ' ')}`,
+        `# Apply stops here; this step and the ${steps.length - steps.indexOf(s) - 1} after it are not exported.`,
+        'echo "portcullis: this plan stops at a refused step; see the comments" >&2',
+        'exit 1',
+        '',
+      );
+      break;
+    }
     if (!s.plan.actions.length) continue;
     out.push(`# --- ${s.title} (${s.id})`);
     for (const a of s.plan.actions) {

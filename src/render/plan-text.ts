@@ -1,6 +1,6 @@
 import {aheadGroups} from '../engine/ahead.js';
 import {compileAction, summarize} from '../engine/compile.js';
-import type {PlannedStep} from '../engine/types.js';
+import {isRefused, type PlannedStep} from '../engine/types.js';
 
 export interface Style {
   bold(s: string): string;
@@ -41,7 +41,11 @@ const RISK: Record<PlannedStep['risk'], string> = {
 export function renderPlan(steps: readonly PlannedStep[], st: Style, header: string): string {
   const out: string[] = [st.bold(header), ''];
   for (const [n, s] of steps.entries()) {
-    const status = s.plan.actions.length ? `${s.plan.actions.length} change(s)` : 'nothing to change';
+    const status = isRefused(s.plan)
+      ? st.red('refused: nothing of it would run')
+      : s.plan.actions.length
+        ? `${s.plan.actions.length} change(s)`
+        : 'nothing to change';
     out.push(st.bold(`${n + 1}. ${s.title}`) + st.dim(` [${s.id}] ${status}, ${RISK[s.risk]}`));
     out.push(`   ${s.why}`);
     if (s.plan.actions.length) out.push(st.dim(`   undo: ${s.undo}`));

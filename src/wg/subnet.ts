@@ -1,5 +1,5 @@
 import {InputError} from '../util/errors.js';
-import {cidr} from '../util/validate.js';
+import {cidr, isIPv4} from '../util/validate.js';
 
 export interface Subnet4 {
   base: number;
@@ -63,4 +63,12 @@ export function subnetOf(addressWithPrefix: string): Subnet4 {
   const prefix = Number(p);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   return {base: (ipToInt(a) & mask) >>> 0, prefix};
+}
+
+/** An IPv4 address inside a network given as an address with its prefix (10.66.0.1/24 or 10.66.0.0/24). */
+export function insideNetwork(address: string | undefined, network: string): boolean {
+  if (!address || !isIPv4(address)) return false;
+  const net = subnetOf(network);
+  const mask = net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0;
+  return (ipToInt(address) & mask) >>> 0 === net.base;
 }

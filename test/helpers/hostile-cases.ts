@@ -140,6 +140,12 @@ function setCases(): HostileCase[] {
     ['public_ports=443/tcp;reboot', /like 443\/tcp/],
     ['public_ports=0/tcp', /--set public_ports=0\/tcp: public_ports 0 is out of range \(1-65535\)/],
     ['public_ports=99999/udp', /--set public_ports=99999\/udp: public_ports 99999 is out of range/],
+    ['tunnel_ports=8080/tcp;reboot', /--set tunnel_ports=8080\/tcp;reboot: like 8080\/tcp/],
+    ['tunnel_ports=8080/tcp@../etc', /like 8080\/tcp, or 8080\/tcp@alice\+phone/],
+    ['tunnel_ports=99999/tcp', /tunnel_ports 99999 is out of range/],
+    ['wg_endpoint=$(reboot)', /--set wg_endpoint=\$\(reboot\): HOST or HOST:PORT/],
+    ['wg_endpoint=vpn example', /HOST or HOST:PORT/],
+    ['wg_endpoint=vpn.example.org:99999', /wg_endpoint 99999 is out of range/],
     [`admin_password=${'x'.repeat(300)}`, /admin_password is longer than 200 characters/],
     [
       'wg_subnet=0.0.0.0/0',

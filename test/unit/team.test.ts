@@ -140,7 +140,7 @@ describe('team accounts', () => {
     expect(labels(p.actions)).toContain('file.write /home/alice/.ssh/authorized_keys');
   });
 
-  it('warns about groups that are as good as root and about an AllowUsers that leaves a member out', () => {
+  it('warns about groups that are as good as root, and lets a member AllowUsers leaves out in through a drop-in', () => {
     const f = {...facts, ssh: {...facts.ssh, effective: {...facts.ssh.effective, allowusers: ['admin']}}};
     const values = {team_file: teamFile(`members:\n  - name: alice\n    key: ${ALICE}\n    groups: [sudo]\n`)};
     const p = team.plan({
@@ -151,7 +151,8 @@ describe('team accounts', () => {
     });
     const warns = p.findings.filter((x) => x.level === 'warn').map((x) => x.message);
     expect(warns).toContain('alice gets group(s) sudo: as good as root on most servers');
-    expect(warns.some((w) => /AllowUsers \(admin\) leaves out alice/.test(w))).toBe(true);
+    const dropin = p.actions.find((a) => a.kind === 'file.write' && a.path.endsWith('01-portcullis-team.conf'));
+    expect(dropin).toMatchObject({content: expect.stringMatching(/\nAllowUsers alice\n$/)});
   });
 
   it('refuses an active member whose authorized_keys is a link, and never reads through it', () => {

@@ -5,6 +5,7 @@ import {applyRunbook} from '../../engine/runbook.js';
 import type {Step} from '../../engine/types.js';
 import {lineReporter} from '../../headless/line-reporter.js';
 import {detectFacts} from '../../platform/detect.js';
+import {parseSets} from '../../recipes/load.js';
 import {makeStyle} from '../../render/plan-text.js';
 import {parseServerConf} from '../../render/wireguard.js';
 import {InputError} from '../../util/errors.js';
@@ -48,9 +49,16 @@ async function changePeers(spec: string | undefined, o: PeerOptions, values: Rec
   }
 }
 
-export async function peersAdd(name: string, spec: string | undefined, o: PeerOptions): Promise<void> {
+export async function peersAdd(
+  name: string,
+  spec: string | undefined,
+  o: PeerOptions & {set?: string[]},
+): Promise<void> {
   safeName(name, 'peer name');
-  const {target, result, facts} = await changePeers(spec, o, {peers: [name]});
+  const sets = parseSets(o.set ?? []);
+  const other = Object.keys(sets).filter((k) => k !== 'wg_endpoint');
+  if (other.length) throw new InputError(`peers add: --set takes only wg_endpoint, not ${other.join(', ')}`);
+  const {target, result, facts} = await changePeers(spec, o, {...sets, peers: [name]});
   const conf = clientConfPath(serverName(facts.hostname, target.host), name);
   if (o.json) {
     printJson('peers add', {peer: name, target: target.label, changed: result.changed, clientConfig: conf});

@@ -1,4 +1,5 @@
 import {planRunbook} from '../../engine/runbook.js';
+import {isRefused} from '../../engine/types.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
 import {exposures} from '../../platform/exposure.js';
 import type {PlatformId} from '../../platform/facts.js';
@@ -6,13 +7,14 @@ import {profileFacts} from '../../platform/profiles.js';
 import {renderPlanSh} from '../../render/plan-sh.js';
 import {makeStyle, renderPlan} from '../../render/plan-text.js';
 import {loginOf} from '../../target/endpoint.js';
-import {InputError} from '../../util/errors.js';
+import {InputError, RunError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
 import {planJson, printJson} from '../json.js';
-import {setupRun} from '../run-setup.js';
+import {saveAnswers, setupRun} from '../run-setup.js';
 
 interface PlanOptions extends ConnectOptions {
   recipe?: string;
+  saveAnswers?: string;
   set?: string[];
   platform?: PlatformId;
   format?: 'text' | 'sh';
@@ -26,6 +28,12 @@ export async function runPlan(spec: string | undefined, o: PlanOptions): Promise
     throw new InputError('--platform plans offline: give it without a TARGET or --local');
   if (!o.platform) (await import('../connect.js')).checkTarget(spec, o);
   const setup = setupRun({...o, login: loginOf(spec, o)});
+  if (o.saveAnswers) {
+    const skipped = saveAnswers(o.saveAnswers, setup.values);
+    process.stderr.write(
+      `answers saved to ${o.saveAnswers}${skipped.length ? ` (without ${skipped.join(', ')}: secrets are not saved)` : ''}\n`,
+    );
+  }
   // Offline plans never load the ssh machinery: startup time is measured (bench/startup).
   const target = o.platform ? undefined : await (await import('../connect.js')).openTarget(spec, o);
   try {
@@ -50,6 +58,12 @@ export async function runPlan(spec: string | undefined, o: PlanOptions): Promise
       const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
       process.stdout.write(`${renderPlan(steps, makeStyle(color), header)}\n`);
     }
+    // The plan is printed whole; the exit code says apply would be refused (nothing would change of those steps).
+    const refused = steps.filter((s) => isRefused(s.plan));
+    if (refused.length)
+      throw new RunError(
+        `plan: refused: ${refused.map((s) => `${s.title} (${s.plan.findings.find((f) => f.level === 'error')?.message})`).join('; ')}`,
+      );
   } finally {
     await target?.close();
   }

@@ -1,5 +1,8 @@
 import {stringify} from 'yaml';
 import type {z} from 'zod';
+import {stepsFor} from '../../../steps/index.js';
+import type {Step} from '../../engine/types.js';
+import {profileFacts} from '../../platform/profiles.js';
 import {listRecipes, loadRecipe} from '../../recipes/load.js';
 import {valuesSchema} from '../../recipes/schema.js';
 
@@ -7,13 +10,42 @@ export function listRecipesCommand(): void {
   for (const r of listRecipes()) process.stdout.write(`${r.name.padEnd(20)} ${r.description}\n`);
 }
 
-/** The recipe as written, then every parameter a run can set, with its default and meaning. */
+/**
+ * The values the steps read: each step's params() is run on an empty set of values that records every
+ * key asked for (on a fresh Debian 12 profile), so the list follows the code instead of a hand-kept table.
+ */
+export function keysRead(steps: readonly Step<unknown>[]): Set<string> {
+  const seen = new Set<string>();
+  const values = new Proxy({} as Record<string, unknown>, {
+    get: (_t, k) => {
+      if (typeof k === 'string') seen.add(k);
+      return undefined;
+    },
+    has: (_t, k) => {
+      if (typeof k === 'string') seen.add(k);
+      return false;
+    },
+  });
+  const facts = profileFacts('debian-12');
+  for (const s of steps) {
+    try {
+      s.params(values, facts);
+    } catch {
+      // A step that needs a value to plan still asked for it first.
+    }
+  }
+  return seen;
+}
+
+/** The recipe as written, then every parameter its steps read, with its default and meaning. */
 export function showRecipeCommand(name: string): void {
   const r = loadRecipe(name);
   process.stdout.write(stringify({name: r.name, description: r.description, steps: r.steps, values: r.values}));
   process.stdout.write('\nparameters (--set key=value, or values: in a recipe or answers file):\n');
+  const read = keysRead(stepsFor(r.steps));
   for (const [key, field] of Object.entries(valuesSchema.shape as Record<string, z.ZodType>)) {
     const set = r.values[key as keyof typeof r.values];
+    if (!read.has(key) && set === undefined) continue;
     const mark = set === undefined ? '' : ` [recipe: ${JSON.stringify(set)}]`;
     process.stdout.write(`  ${key.padEnd(26)} ${field.description ?? ''}${mark}\n`);
   }

@@ -13,7 +13,9 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
   try {
     const [facts, entries] = [await detectFacts(target), await readTargetJournal(target)];
     const steps = checkpoints(entries);
-    const exp = exposures(facts);
+    // WireGuard's own UDP ports are meant to be public (as apply's table says: open, not EXPOSED).
+    const wg = await target.run('wg show all listen-port 2>/dev/null; true');
+    const exp = exposures(facts, wireguardPorts(wg.stdout));
     if (o.json) {
       printJson('status', statusJson(target.label, facts, steps, exp));
       return;
@@ -44,4 +46,13 @@ export async function runStatus(spec: string | undefined, o: ConnectOptions & {j
   } finally {
     await target.close();
   }
+}
+
+/** `wg show all listen-port` (interface, tab, port per line) as `51820/udp`; anything else is ignored. */
+export function wireguardPorts(out: string): string[] {
+  return out
+    .split('\n')
+    .map((l) => /^[A-Za-z0-9_.-]{1,15}\t([0-9]{1,5})$/.exec(l.trim())?.[1])
+    .filter((p): p is string => p !== undefined && Number(p) >= 1 && Number(p) <= 65535)
+    .map((p) => `${p}/udp`);
 }

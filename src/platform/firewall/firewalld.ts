@@ -35,7 +35,8 @@ export function parseZone(out: string): ZoneView {
 /** Let in from the tunnel's network only: the tunnel interface is in the default zone, so its source tells it apart. */
 export function tunnelRichRule(r: AllowRule): string {
   if (!r.via?.source) throw new InputError(`firewalld needs the tunnel network to let ${specOf(r)} in only from it`);
-  return `rule family="ipv4" source address="${r.via.source}" port port="${r.port}" protocol="${r.proto}" accept`;
+  const source = r.via.from ?? r.via.source;
+  return `rule family="ipv4" source address="${source}" port port="${r.port}" protocol="${r.proto}" accept`;
 }
 
 const RICH_VIA =
@@ -137,7 +138,7 @@ export const firewalld: FirewallBackend = {
             ? {
                 kind: 'firewall.rule',
                 backend: 'firewalld',
-                rule: `${layer}let ${specOf(r)} in from the tunnel network ${r.via.source} only, zone ${zone} (${r.why})`,
+                rule: `${layer}let ${specOf(r)} in from ${r.via.from ? `the tunnel peer ${r.via.from}` : `the tunnel network ${r.via.source}`} only, zone ${zone} (${r.why})`,
                 argv: [...cli, `--zone=${zone}`, `--add-rich-rule=${tunnelRichRule(r)}`],
                 touches: [zoneFile],
               }

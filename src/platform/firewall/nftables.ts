@@ -24,16 +24,27 @@ function foreignTables(tables: readonly string[]): string[] {
 /** Accepts on one incoming interface, as `2222/tcp on wg0` (the file and `nft list` write them alike). */
 export function nftTunnelAccepts(
   lines: readonly string[],
-): {port: number; proto: 'tcp' | 'udp'; iface: string; comment?: string}[] {
-  const out: {port: number; proto: 'tcp' | 'udp'; iface: string; comment?: string}[] = [];
+): {port: number; proto: 'tcp' | 'udp'; iface: string; from?: string; comment?: string}[] {
+  const out: {port: number; proto: 'tcp' | 'udp'; iface: string; from?: string; comment?: string}[] = [];
   for (const l of lines) {
-    const m = /\biifname "([A-Za-z0-9_.-]{1,15})" (tcp|udp) dport ([0-9]{1,5}) accept(?: comment "([^"]*)")?/.exec(l);
-    if (m) out.push({iface: m[1] ?? '', proto: m[2] as 'tcp' | 'udp', port: Number(m[3]), comment: m[4]});
+    const m =
+      /\biifname "([A-Za-z0-9_.-]{1,15})" (?:ip saddr ([0-9]{1,3}(?:\.[0-9]{1,3}){3}) )?(tcp|udp) dport ([0-9]{1,5}) accept(?: comment "([^"]*)")?/.exec(
+        l,
+      );
+    if (m)
+      out.push({
+        iface: m[1] ?? '',
+        proto: m[3] as 'tcp' | 'udp',
+        port: Number(m[4]),
+        comment: m[5],
+        ...(m[2] ? {from: m[2]} : {}),
+      });
   }
   return out;
 }
 
-const onKey = (r: {port: number; proto: string; iface?: string}) => `${specOf(r)} on ${r.iface ?? ''}`;
+const onKey = (r: {port: number; proto: string; iface?: string; from?: string}) =>
+  `${specOf(r)} on ${r.iface ?? ''}${r.from ? ` from ${r.from}` : ''}`;
 
 /** The live table when it is loaded, else the file that loads at boot. */
 function ourRuleset(probe: ProbeData): string {
@@ -59,7 +70,7 @@ export const nftables: FirewallBackend = {
   }),
   tunnelOnly(_f: Facts, probe: ProbeData) {
     return nftTunnelAccepts(ourRuleset(probe).split('\n'))
-      .filter((a) => a.comment === `${COMMENT_PREFIX}${SSH_VIA_TUNNEL}`)
+      .filter((a) => a.comment === `${COMMENT_PREFIX}${SSH_VIA_TUNNEL}` && !a.from)
       .map((a) => allowRule(a.port, a.proto, SSH_VIA_TUNNEL, {iface: a.iface}));
   },
   assumed(f: Facts, rules: readonly AllowRule[]) {
@@ -93,7 +104,9 @@ export const nftables: FirewallBackend = {
     const loadedLines = probe.queries.nft_loaded?.code === 0 ? probe.queries.nft_loaded.out.split('\n') : undefined;
     const loaded = loadedLines ? nftInbound(loadedLines) : undefined;
     const want = new Set(rules.filter((r) => !r.via).map(specOf));
-    const wantOn = new Set(rules.filter((r) => r.via).map((r) => onKey({...r, iface: r.via?.iface})));
+    const wantOn = new Set(
+      rules.filter((r) => r.via).map((r) => onKey({...r, iface: r.via?.iface, from: r.via?.from})),
+    );
     // DHCP replies are let in by every version of the table: not part of the policy that changes.
     const open = new Set(loaded?.open.filter((s) => s !== '68/udp' && s !== '546/udp'));
     const on = new Set(nftTunnelAccepts(loadedLines ?? []).map(onKey));

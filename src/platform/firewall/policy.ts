@@ -1,5 +1,5 @@
 import {InputError} from '../../util/errors.js';
-import {port as checkPort, cidr} from '../../util/validate.js';
+import {port as checkPort, cidr, isIPv4} from '../../util/validate.js';
 import type {Facts} from '../facts.js';
 
 export type Backend = 'ufw' | 'firewalld' | 'nftables' | 'pf';
@@ -11,6 +11,8 @@ export type Backend = 'ufw' | 'firewalld' | 'nftables' | 'pf';
 export interface Via {
   iface?: string;
   source?: string;
+  /** Only from this one tunnel address (a named peer's), on every backend. Unset: the whole tunnel. */
+  from?: string;
 }
 
 /** One inbound allow rule; `why` ends up in the rule's comment, so it is a fixed vocabulary, never operator text. */
@@ -40,11 +42,23 @@ export function checkVia(via: Via): Via {
     const c = cidr(via.source, 'tunnel network');
     if (c.family !== 4) throw new InputError(`tunnel network ${via.source} is not an IPv4 network`);
   }
+  if (via.from !== undefined && !isIPv4(via.from))
+    throw new InputError(`tunnel peer address ${JSON.stringify(via.from)} is not an IPv4 address`);
   return {...via};
 }
 
 /** The reason our tunnel-only SSH rules carry: how the firewall step recognises a host whose SSH was closed. */
 export const SSH_VIA_TUNNEL = 'ssh via tunnel';
+
+/** `8080/tcp` or `8080/tcp@alice+phone` from tunnel_ports: the port, and the peers it is limited to (none: every peer). */
+export function parseTunnelPort(spec: string): {port: number; proto: 'tcp' | 'udp'; peers: string[]} {
+  const [port = '', peers] = spec.split('@');
+  const names = peers === undefined ? [] : peers.split('+');
+  for (const n of names)
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/.test(n))
+      throw new InputError(`tunnel_ports entry ${JSON.stringify(spec)}: ${JSON.stringify(n)} is not a peer name`);
+  return {...parsePortSpec(port, 'tunnel_ports'), peers: names};
+}
 
 /** `443/tcp` from public_ports. */
 export function parsePortSpec(spec: string, what = 'public_ports'): {port: number; proto: 'tcp' | 'udp'} {
@@ -56,7 +70,8 @@ export function parsePortSpec(spec: string, what = 'public_ports'): {port: numbe
 export const specOf = (r: {port: number; proto: string}) => `${r.port}/${r.proto}`;
 
 /** `2222/tcp`, or `2222/tcp via tunnel` for a rule that lets in only through the tunnel. */
-export const keyOf = (r: {port: number; proto: string; via?: Via}) => `${specOf(r)}${r.via ? ' via tunnel' : ''}`;
+export const keyOf = (r: {port: number; proto: string; via?: Via}) =>
+  `${specOf(r)}${r.via ? ' via tunnel' : ''}${r.via?.from ? ` from ${r.via.from}` : ''}`;
 
 /**
  * The firewall the host already runs, or the one its platform uses. Never a second firewall on top of an

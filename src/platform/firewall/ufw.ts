@@ -21,6 +21,8 @@ export interface UfwAdded {
   comment?: string;
   /** `allow in on wg0 to any port N`: only through that interface. Unset: from anywhere. */
   iface?: string;
+  /** `allow in on wg0 from 10.66.0.3 to any port N`: and only from that address (a tunnel peer's). */
+  from?: string;
   /** The application profile the rule names (`OpenSSH`), as ufw must be given it to delete the rule. */
   app?: string;
 }
@@ -34,16 +36,17 @@ export function parseUfwAdded(out: string): UfwAdded[] {
   for (const line of out.split('\n')) {
     const t = line.trim();
     const on =
-      /^ufw (allow|limit) in on ([A-Za-z0-9_.-]{1,15}) to any port ([0-9]{1,5})(?: proto (tcp|udp))?(?: comment '(.*)')?\s*$/.exec(
+      /^ufw (allow|limit) in on ([A-Za-z0-9_.-]{1,15})(?: from ([0-9]{1,3}(?:\.[0-9]{1,3}){3}))? to any port ([0-9]{1,5})(?: proto (tcp|udp))?(?: comment '(.*)')?\s*$/.exec(
         t,
       );
     if (on) {
       rules.push({
         action: on[1] as 'allow' | 'limit',
-        port: Number(on[3]),
-        proto: on[4] as 'tcp' | 'udp' | undefined,
-        comment: on[5],
+        port: Number(on[4]),
+        proto: on[5] as 'tcp' | 'udp' | undefined,
+        comment: on[6],
         iface: on[2],
+        ...(on[3] ? {from: on[3]} : {}),
       });
       continue;
     }
@@ -62,9 +65,19 @@ export function parseUfwAdded(out: string): UfwAdded[] {
 }
 
 /** How ufw is told a rule: `2222/tcp`, or `in on wg0 to any port 2222 proto tcp`. */
-function ufwSpec(r: {port: number; proto?: string; iface?: string; app?: string}): string[] {
+function ufwSpec(r: {port: number; proto?: string; iface?: string; from?: string; app?: string}): string[] {
   if (r.iface)
-    return ['in', 'on', r.iface, 'to', 'any', 'port', String(r.port), ...(r.proto ? ['proto', r.proto] : [])];
+    return [
+      'in',
+      'on',
+      r.iface,
+      ...(r.from ? ['from', r.from] : []),
+      'to',
+      'any',
+      'port',
+      String(r.port),
+      ...(r.proto ? ['proto', r.proto] : []),
+    ];
   if (r.app) return [r.app];
   return [r.proto ? `${r.port}/${r.proto}` : String(r.port)];
 }
@@ -77,7 +90,7 @@ const ifaceOf = (r: AllowRule): string | undefined => {
 
 /** Our rules in ufw's own vocabulary, as `ufw show added` lists them. */
 function addedLine(r: AllowRule): string {
-  return `ufw allow ${ufwSpec({...r, iface: ifaceOf(r)}).join(' ')} comment '${COMMENT_PREFIX}${r.why}'`;
+  return `ufw allow ${ufwSpec({...r, iface: ifaceOf(r), from: r.via?.from}).join(' ')} comment '${COMMENT_PREFIX}${r.why}'`;
 }
 
 export function parseUfwDefaults(text: string): {input: string; output: string; ipv6: string} {
@@ -93,10 +106,13 @@ export function withIpv6(text: string): string {
 }
 
 const covers = (r: UfwAdded, want: AllowRule) =>
-  r.port === want.port && (r.proto === undefined || r.proto === want.proto) && r.iface === ifaceOf(want);
+  r.port === want.port &&
+  (r.proto === undefined || r.proto === want.proto) &&
+  r.iface === ifaceOf(want) &&
+  (r.from === undefined || r.from === want.via?.from);
 
-const keyOfAdded = (r: {port: number; proto?: string; iface?: string}) =>
-  `${r.port}/${r.proto ?? ''}${r.iface ? ` on ${r.iface}` : ''}`;
+const keyOfAdded = (r: {port: number; proto?: string; iface?: string; from?: string}) =>
+  `${r.port}/${r.proto ?? ''}${r.iface ? ` on ${r.iface}` : ''}${r.from ? ` from ${r.from}` : ''}`;
 
 const SHOW_ADDED_HEADER = "Added user rules (see 'ufw status' for running firewall):";
 
@@ -112,7 +128,7 @@ export const ufw: FirewallBackend = {
   tunnelOnly(f: Facts, probe: ProbeData) {
     if (f.firewall.ufw === 'absent') return [];
     return parseUfwAdded(probe.queries.ufw_added?.out ?? '')
-      .filter((e) => e.iface && e.comment === `${COMMENT_PREFIX}${SSH_VIA_TUNNEL}`)
+      .filter((e) => e.iface && !e.from && e.comment === `${COMMENT_PREFIX}${SSH_VIA_TUNNEL}`)
       .map((e) => allowRule(e.port, e.proto ?? 'tcp', SSH_VIA_TUNNEL, {iface: e.iface}));
   },
   assumed(f: Facts, rules: readonly AllowRule[]) {
@@ -163,19 +179,21 @@ export const ufw: FirewallBackend = {
       changes.push({
         kind: 'firewall.rule',
         backend: 'ufw',
-        rule: iface ? `allow ${specOf(r)} only in on ${iface} (${r.why})` : `allow ${specOf(r)} (${r.why})`,
-        argv: ['ufw', 'allow', ...ufwSpec({...r, iface}), 'comment', `${COMMENT_PREFIX}${r.why}`],
+        rule: iface
+          ? `allow ${specOf(r)} only in on ${iface}${r.via?.from ? ` from ${r.via.from}` : ''} (${r.why})`
+          : `allow ${specOf(r)} (${r.why})`,
+        argv: ['ufw', 'allow', ...ufwSpec({...r, iface, from: r.via?.from}), 'comment', `${COMMENT_PREFIX}${r.why}`],
         touches,
       });
     }
-    const wanted = new Set(rules.map((r) => keyOfAdded({...r, iface: ifaceOf(r)})));
+    const wanted = new Set(rules.map((r) => keyOfAdded({...r, iface: ifaceOf(r), from: r.via?.from})));
     for (const e of existing) {
       if (!e.comment?.startsWith(COMMENT_PREFIX) || !e.proto || wanted.has(keyOfAdded(e))) continue;
       // By spec, never by number: numbers shift, and a number deletes only the IPv4 or the IPv6 half.
       changes.push({
         kind: 'firewall.rule',
         backend: 'ufw',
-        rule: `delete allow ${e.port}/${e.proto}${e.iface ? ` in on ${e.iface}` : ''} (${e.comment.slice(COMMENT_PREFIX.length)}: no longer needed)`,
+        rule: `delete allow ${e.port}/${e.proto}${e.iface ? ` in on ${e.iface}` : ''}${e.from ? ` from ${e.from}` : ''} (${e.comment.slice(COMMENT_PREFIX.length)}: no longer needed)`,
         argv: ['ufw', 'delete', e.action, ...ufwSpec(e)],
         touches,
       });

@@ -3,7 +3,18 @@ import {fileURLToPath} from 'node:url';
 import {describe, expect, it} from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../../bin/portcullis.js', import.meta.url));
-const PLAN = ['plan', '--platform', 'debian-12', '--set', 'admin_user=admin', '--set', 'ssh_port=2222'];
+// admin_sudo: a fresh VPS has no admin yet, and without it the admin-user step is refused (the plan exits 1).
+const PLAN = [
+  'plan',
+  '--platform',
+  'debian-12',
+  '--set',
+  'admin_user=admin',
+  '--set',
+  'admin_sudo=nopasswd',
+  '--set',
+  'ssh_port=2222',
+];
 
 /** Runs `portcullis ARGS | READER` in a real bash with pipefail: the status is portcullis' unless the reader failed. */
 function pipeline(reader: string, args: readonly string[]) {
