@@ -7,6 +7,7 @@ import {printable} from '../util/terminal.js';
 import {type AheadGroup, type AheadMode, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
 import type {Touched} from './as-user.js';
 import {compileAction, summarize} from './compile.js';
+import {armedJournalLine, armScript} from './dead-man.js';
 import {applyDerivations, checkAllParams, derivationReads, pendingDerivations} from './derive.js';
 import {diffsFor} from './diffs.js';
 import {type EventSink, escapedEvents} from './events.js';
@@ -22,6 +23,7 @@ import {
   rollbackScript,
   rolledBackEntry,
   SEGMENT_PRELUDE,
+  serverDeadline,
   snapshotLines,
   splitOutput,
   stillArmedLine,
@@ -630,6 +632,9 @@ async function executeStep(
   const touches = touchedPaths(actions);
   const ctx = {runId: run, stepId: id, style: 'exec' as const};
   let armedSeconds = 0;
+  // When the window ends, on this machine's clock: estimated at the arming, then mapped from the deadline
+  // the target fixed (its journal line arrives as it is written).
+  let deadline: number | undefined;
   // Once a segment has armed the timer on the target, every later segment first checks the step is still
   // armed: one delayed past the window (a stalled connection) finds it rolled back and changes nothing.
   let arming = false;
@@ -641,6 +646,9 @@ async function executeStep(
     ...(runBegin ? [journalLine(runBegin)] : []),
     ...snapshotLines(run, id, touches),
     `printf '%s' ${quote(rollbackScript(run, id, touches, planned.plan.onRollback))} > ${quote(`${d}/rollback.sh`)}`,
+    ...(actions.some((a) => a.kind === 'timer.arm')
+      ? [`printf '%s' ${quote(armScript(run, id))} > ${quote(`${d}/arm.sh`)}`]
+      : []),
     `echo applying > ${quote(`${d}/state`)}`,
     journalLine({run, kind: 'step.begin', step: id, touches: touches.map((t) => t.path)}),
   ];
@@ -670,6 +678,11 @@ async function executeStep(
       onLine: (line) => {
         if (line === TAIL) inTail = true;
         if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line});
+        const dl = serverDeadline(line, Date.now());
+        if (dl) {
+          deadline = dl.local;
+          o.events({type: 'timer.deadline', id, deadline: dl.local, server: dl.server});
+        }
       },
     });
     const at = withTail ? lineAt(r.stdout, TAIL) : -1;
@@ -724,7 +737,7 @@ async function executeStep(
         id,
         what: a.what,
         command,
-        deadline: armedSeconds ? Date.now() + armedSeconds * 1000 : undefined,
+        deadline: armedSeconds ? (deadline ?? Date.now() + armedSeconds * 1000) : undefined,
         tunnel: a.tunnel && {
           confPath: a.tunnel.confPath,
           localIface: a.tunnel.localIface,
@@ -754,11 +767,9 @@ async function executeStep(
     if (a.kind === 'timer.arm') {
       armedSeconds = a.seconds;
       arming = true;
-      lines.push(
-        `echo armed > ${quote(`${d}/state`)}`,
-        journalLine({run, kind: 'timer.armed', step: id, seconds: a.seconds}),
-      );
-      o.events({type: 'timer.armed', id, seconds: a.seconds, deadline: Date.now() + a.seconds * 1000});
+      lines.push(`echo armed > ${quote(`${d}/state`)}`, armedJournalLine(run, id, a.seconds));
+      deadline = Date.now() + a.seconds * 1000;
+      o.events({type: 'timer.armed', id, seconds: a.seconds, deadline});
     }
     lines.push(journalLine({run, kind: 'action.done', step: id, i}));
     if (a.kind === 'timer.disarm') lines.push(journalLine({run, kind: 'timer.disarmed', step: id}));

@@ -56,6 +56,8 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
           text: `⏱ dead-man timer armed: everything in this step rolls back in ${e.seconds} s unless the new way in is proven`,
         },
       ];
+    case 'timer.deadline':
+      return [{kind: 'output', text: `⏱ ${deadlineLine(e.server)}`}];
     case 'proof.start':
       return [
         {kind: 'output', text: `proving ${e.what} (${e.command})`},
@@ -86,4 +88,10 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
 export function stepOf(e: EngineEvent): string | undefined {
   if (e.type === 'facts' || e.type === 'packages.ahead') return undefined;
   return e.type === 'step.planned' ? e.step.id : e.id;
+}
+
+/** The deadline the target fixed for an armed step, as its own clock has it (UTC). */
+export function deadlineLine(server: number): string {
+  const t = new Date(server * 1000).toISOString().slice(11, 19);
+  return `the target rolls this step back at ${t} UTC (its own clock) unless the new way in is proven first`;
 }

@@ -97,6 +97,11 @@ export function runReducer(steps: StepView[], e: EngineEvent): StepView[] {
     }
     case 'timer.armed':
       return update(steps, e.id, (s) => ({...s, timer: {seconds: e.seconds, deadline: e.deadline}}));
+    case 'timer.deadline':
+      return update(steps, e.id, (s) => ({
+        ...s,
+        timer: {seconds: s.timer?.seconds ?? 0, deadline: e.deadline, server: e.server},
+      }));
     case 'proof.start':
       return update(steps, e.id, (s) => {
         // The segment before a proof has run to its end when the proof starts.
