@@ -1,7 +1,7 @@
 import {detectFacts, detectScript, factsFrom} from '../platform/detect.js';
 import type {Facts} from '../platform/facts.js';
-import type {ProofRoute, Target} from '../target/types.js';
-import {RunError} from '../util/errors.js';
+import type {ExecResult, ProofRoute, Target} from '../target/types.js';
+import {assertNever, RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {printable} from '../util/terminal.js';
 import {type AheadGroup, type AheadMode, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
@@ -14,6 +14,7 @@ import {type EventSink, escapedEvents} from './events.js';
 import type {JournalEntry, LocalJournal} from './journal.js';
 import {acquireLock} from './lock.js';
 import {stepDir, timerUnit} from './paths.js';
+import {reconcile} from './reconnect.js';
 import {
   aheadWaitLine,
   EXPIRED_EXIT,
@@ -635,6 +636,8 @@ async function executeStep(
   // When the window ends, on this machine's clock: estimated at the arming, then mapped from the deadline
   // the target fixed (its journal line arrives as it is written).
   let deadline: number | undefined;
+  let serverAt: number | undefined;
+  const window = () => ({end: deadline ?? Date.now() + armedSeconds * 1000, server: serverAt});
   // Once a segment has armed the timer on the target, every later segment first checks the step is still
   // armed: one delayed past the window (a stalled connection) finds it rolled back and changes nothing.
   let arming = false;
@@ -674,17 +677,27 @@ async function executeStep(
       ...lines,
     ].join('\n');
     lines = [];
-    const r = await o.target.run(script, {
-      onLine: (line) => {
-        if (line === TAIL) inTail = true;
-        if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line});
-        const dl = serverDeadline(line, Date.now());
-        if (dl) {
-          deadline = dl.local;
-          o.events({type: 'timer.deadline', id, deadline: dl.local, server: dl.server});
-        }
-      },
-    });
+    let r: ExecResult;
+    try {
+      r = await o.target.run(script, {
+        onLine: (line) => {
+          if (line === TAIL) inTail = true;
+          if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line});
+          const dl = serverDeadline(line, Date.now());
+          if (dl) {
+            deadline = dl.local;
+            serverAt = dl.server;
+            o.events({type: 'timer.deadline', id, deadline: dl.local, server: dl.server});
+          }
+        },
+      });
+    } catch (e) {
+      // Lost mid-segment with the step under its timer: what happened is the target's to say.
+      if (!armedSeconds || !(arming || armedOnTarget)) throw e;
+      await afterLostConnection(o, planned, record, (e as Error).message, window(), 'segment');
+      tailOut = undefined;
+      return;
+    }
     const at = withTail ? lineAt(r.stdout, TAIL) : -1;
     if (at >= 0) tailOut = r.stdout.slice(at + TAIL.length + 1);
     const out = splitOutput(at >= 0 ? r.stdout.slice(0, at) : r.stdout);
@@ -700,6 +713,7 @@ async function executeStep(
           planned,
           `the ${armedSeconds} s dead-man window ran out before the new way in was confirmed (the connection to the target stalled), and the timer rolled this step back`,
           record,
+          window(),
         );
       }
       const what = failed && 'i' in failed ? summarize(actions[failed.i] as Action) : 'preparing the step';
@@ -709,6 +723,7 @@ async function executeStep(
         planned,
         `${what} failed (exit ${failed && 'code' in failed ? failed.code : r.code})${tail ? `: ${tail}` : ''}`,
         record,
+        armedSeconds && armedOnTarget ? window() : undefined,
       );
     }
   };
@@ -755,7 +770,13 @@ async function executeStep(
         // Never waited for: it may be waiting for packages, and a rollback does not wait for anything.
         record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
         o.events({type: 'proof.failed', id, what: a.what, reason: res.reason});
-        await rollBack(o, planned, `could not prove ${a.what}: ${res.reason}`, record);
+        await rollBack(
+          o,
+          planned,
+          `could not prove ${a.what}: ${res.reason}`,
+          record,
+          armedSeconds && armedOnTarget ? window() : undefined,
+        );
       }
       o.events({type: 'proof.ok', id, what: a.what, ms: res.ms});
       lines.push(journalLine({run, kind: 'proof.ok', step: id, route: command}));
@@ -868,11 +889,86 @@ async function proveTunnel(
   };
 }
 
+/** How long the wizard keeps reconnecting after the window's end, only to learn what the target decided. */
+export const RECONNECT_GRACE_MS = 90_000;
+
+interface Window {
+  /** When the window ends, on this machine's clock (epoch ms). */
+  end: number;
+  /** The deadline the target fixed (epoch seconds UTC), once known. */
+  server?: number;
+}
+
+const utc = (epochS: number) => `${new Date(epochS * 1000).toISOString().slice(11, 19)} UTC`;
+
+/**
+ * The connection was lost with the step under its timer: reconnects with backoff until the window's end
+ * (plus RECONNECT_GRACE_MS to learn the outcome), copies the target's journal entries of this run that the
+ * local copy lacks, and reports what the target says. Returns only when the step was committed and the
+ * lost segment was the commit (`segment`); otherwise rolls back now if it can, or throws with the outcome.
+ */
+async function afterLostConnection(
+  o: ApplyOptions,
+  planned: PlannedStep,
+  record: (e: JournalEntry[]) => void,
+  reason: string,
+  w: Window,
+  lost: 'segment' | 'rollback',
+): Promise<void> {
+  const until = w.end + RECONNECT_GRACE_MS;
+  const rec = await reconcile({
+    target: o.target,
+    runId: o.runId,
+    stepId: planned.id,
+    until,
+    onRetry: (attempt, waitMs, why) =>
+      o.events({type: 'reconnecting', id: planned.id, attempt, waitMs, reason: why, until}),
+  });
+  o.journal.appendMissing(rec.entries);
+  const v = rec.verdict;
+  switch (v.kind) {
+    case 'done':
+      if (lost === 'segment') return;
+      return rollBack(o, planned, `the connection to the target was lost (${reason})`, record);
+    case 'armed':
+      return rollBack(
+        o,
+        planned,
+        `the connection to the target was lost (${reason}) while this step was under its dead-man timer`,
+        record,
+      );
+    case 'rolled-back': {
+      record([{run: o.runId, kind: 'run.end', status: 'rolled-back'}]);
+      const who =
+        v.by === 'boot'
+          ? 'it was rolled back at boot'
+          : v.by === 'timer'
+            ? 'its dead-man timer rolled it back'
+            : 'it was rolled back';
+      const how = `the connection to the target was lost (${reason}); back in touch, the target's journal says ${who}${v.at ? ` (${v.at})` : ''}`;
+      o.events({type: 'step.rolled-back', id: planned.id, reason: how});
+      throw new RunError(`${planned.title}: ${how}`);
+    }
+    case 'unreachable': {
+      record([{run: o.runId, kind: 'step.rolled-back', step: planned.id, by: 'pending-timer'}]);
+      record([{run: o.runId, kind: 'run.end', status: 'rolled-back'}]);
+      const when = w.server ? ` at ${utc(w.server)}` : '';
+      const how = `the connection to the target was lost (${reason}) and did not come back in time; its dead-man timer restores this step${when}, whether or not this machine is connected (\`portcullis status\` shows it later)`;
+      o.events({type: 'step.rolled-back', id: planned.id, reason: how});
+      throw new RunError(`${planned.title}: ${how}`);
+    }
+    default:
+      return assertNever(v, 'verdict');
+  }
+}
+
 async function rollBack(
   o: ApplyOptions,
   planned: PlannedStep,
   reason: string,
   record: (e: JournalEntry[]) => void,
+  /** Set while the step is under its timer: an unreachable target is then reconnected to (see above). */
+  w?: Window,
 ): Promise<never> {
   const d = stepDir(o.runId, planned.id);
   let restored = false;
@@ -885,7 +981,11 @@ async function rollBack(
       {timeoutMs: 60_000},
     );
     restored = r.code === 0;
-  } catch {
+  } catch (e) {
+    if (w) {
+      await afterLostConnection(o, planned, record, `${reason}; then ${(e as Error).message}`, w, 'rollback');
+      throw new RunError(`${planned.title}: ${reason}`);
+    }
     restored = false;
   }
   record([{run: o.runId, kind: 'step.rolled-back', step: planned.id, by: restored ? 'failure' : 'pending-timer'}]);

@@ -56,6 +56,8 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
           text: `⏱ dead-man timer armed: everything in this step rolls back in ${e.seconds} s unless the new way in is proven`,
         },
       ];
+    case 'reconnecting':
+      return [{kind: 'output', text: reconnectLine(e)}];
     case 'timer.deadline':
       return [{kind: 'output', text: `⏱ ${deadlineLine(e.server)}`}];
     case 'proof.start':
@@ -94,4 +96,10 @@ export function stepOf(e: EngineEvent): string | undefined {
 export function deadlineLine(server: number): string {
   const t = new Date(server * 1000).toISOString().slice(11, 19);
   return `the target rolls this step back at ${t} UTC (its own clock) unless the new way in is proven first`;
+}
+
+/** A lost connection under an armed step, as the operator reads it. */
+export function reconnectLine(e: Extract<EngineEvent, {type: 'reconnecting'}>): string {
+  const until = new Date(e.until).toISOString().slice(11, 19);
+  return `connection to the target lost (${e.reason.slice(0, 120)}); trying again in ${Math.round(e.waitMs / 1000)} s (attempt ${e.attempt}, until ${until} UTC) to learn what the dead-man timer did`;
 }
