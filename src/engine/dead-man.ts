@@ -161,7 +161,8 @@ export function stopTimerLines(runId: string, stepId: string): string[] {
   const unit = timerUnit(runId, stepId);
   const pid = quote(`${stepDir(runId, stepId)}/timer.pid`);
   return [
-    `systemctl stop ${quote(`${unit}.timer`)} ${quote(`${unit}-backstop.service`)} 2>/dev/null`,
+    `systemctl stop ${quote(`${unit}.timer`)} 2>/dev/null`,
+    `systemctl stop ${quote(`${unit}-backstop.service`)} 2>/dev/null`,
     `if [ -f ${pid} ]; then p=$(cat ${pid}); if [ ! -d /proc ] || grep -q rollback.sh "/proc/$p/cmdline" 2>/dev/null; then kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null; fi; rm -f ${pid}; fi`,
   ];
 }

@@ -1,10 +1,11 @@
 import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {type JournalEntry, parseJournal} from '../../src/engine/journal.js';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {ADMIN_PASSWORD, type Sandbox, type SandboxChild, start} from '../sandbox/index.js';
-import {canLogin, hashTree, portcullis, spawnPortcullis, waitFor} from './helpers.js';
+import {canLogin, DEAD_MAN_BEGIN, DEAD_MAN_END, hashTree, portcullis, spawnPortcullis, waitFor} from './helpers.js';
 
 /**
  * The dead-man timer keeps its promise (issue 15): the rollback comes when the window ends, measured
@@ -15,10 +16,12 @@ import {canLogin, hashTree, portcullis, spawnPortcullis, waitFor} from './helper
  *    reload systemd): every process of the operator's machine SIGKILLed inside the window.
  * 2. ssh-hardening: `systemctl daemon-reload` in a loop on the target for the whole window.
  * 3. ssh-hardening: the VPS loses power inside the window and boots again on the same disk.
- * 4. firewall, with the packages of fail2ban and WireGuard installing ahead: SIGKILL of every process.
- * 5. close-ports (the packages are all in by then: an apt reinstall loop stands in for an unattended
+ * 4. ssh-hardening: the operator's connection cut for 60 s (every packet dropped in the laptop's namespace),
+ *    the wizard alive: it reconnects, says the timer rolled back, and its journal agrees with the target's.
+ * 5. firewall, with the packages of fail2ban and WireGuard installing ahead: SIGKILL of every process.
+ * 6. close-ports (the packages are all in by then: an apt reinstall loop stands in for an unattended
  *    upgrade, reloading systemd): SIGKILL of every process.
- * 6. the run killed in 5 started again: it completes, the steps before untouched.
+ * 7. the run killed in 6 started again: it completes, the steps before untouched.
  *
  * Each row: the step is rolled back by the timer (or at boot), files byte-identical to before, the
  * operator gets in the old way, within the window + 5 s of the arming (the wizard's "armed" line, printed
@@ -28,12 +31,11 @@ import {canLogin, hashTree, portcullis, spawnPortcullis, waitFor} from './helper
  */
 
 const DOC = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url));
-export const DEAD_MAN_BEGIN = '<!-- dead-man rows: test/e2e/dead-man.test.ts -->';
-export const DEAD_MAN_END = '<!-- end of dead-man rows -->';
 const WINDOW = 20;
 const SUDO = {env: {PORTCULLIS_SUDO_PASSWORD: ADMIN_PASSWORD}};
 const VALUES = ['--set', 'admin_user=admin', '--set', 'ssh_port=2222', '--set', 'wg_subnet=10.66.0.0/24'];
 const JOURNAL = '/var/lib/portcullis/journal.jsonl';
+const CUT = ['iptables -I OUTPUT -d 192.0.2.10 -j DROP', 'ip6tables -I OUTPUT -d 2001:db8::10 -j DROP'];
 
 interface Row {
   step: string;
@@ -103,7 +105,7 @@ async function aheadState(vps: Sandbox): Promise<string> {
 /** systemd's reloads between two epoch-ms times, from its own journal. */
 async function reloadsBetween(vps: Sandbox, from: number, to: number): Promise<number> {
   const r = await vps.exec(
-    `journalctl -q --no-pager -o cat _PID=1 --since @${Math.floor(from / 1000)} --until @${Math.ceil(to / 1000)} | grep -c '^Reloading finished' || true`,
+    `journalctl -q --no-pager -o cat _PID=1 --since @${Math.floor(from / 1000)} --until @${Math.ceil(to / 1000)} | grep -c '^Reloading\\.$' || true`,
   );
   return Number(r.stdout.trim() || 0);
 }
@@ -192,7 +194,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
   }, 120_000);
   afterAll(async () => {
     await vps?.stop();
-    if (!failed && rows.length === 6) writeRows((Date.now() - started) / 1000);
+    if (!failed && rows.length === 7) writeRows((Date.now() - started) / 1000);
   });
   const sshDirs = ['/etc/ssh'];
   const rootOn22 = () => canLogin(vps, 'root', 22);
@@ -303,7 +305,74 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
     });
   }, 120_000);
 
-  it.sequential('4. firewall, fail2ban and WireGuard installing ahead: SIGKILL of every operator process', async () => {
+  it.sequential('4. ssh-hardening: the connection cut for 60 s inside the window, the wizard alive', async () => {
+    const row: Row = {step: 'ssh-hardening', fault: '', ahead: '-', reloads: '-', backIn: '', target: '', by: ''};
+    try {
+      const before = await hashTree(vps, ...sshDirs);
+      const child = spawnPortcullis(vps, [
+        'apply',
+        'root@192.0.2.10',
+        '--yes',
+        '--until',
+        'ssh-hardening',
+        ...VALUES,
+        '--confirm-timeout',
+        String(WINDOW),
+      ]);
+      let stderr = '';
+      child.process.stderr?.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
+      await waitFor('the proof with port 22 closed', async () => phaseB.test(stderr), 90_000, 20);
+      await vps.laptop.run(CUT.join(' && '));
+      const cutAt = Date.now();
+      try {
+        await new Promise((r) => setTimeout(r, 60_000));
+      } finally {
+        await vps.laptop.run(CUT.map((l) => l.replace('-I', '-D')).join('; '));
+      }
+      const r = await child.result;
+      expect(r.code, stderr).toBe(1);
+      expect(stderr).toMatch(
+        /connection to the target was lost.*the target's journal says its dead-man timer rolled it back/,
+      );
+      expect(stderr).toMatch(/trying again in \d+ s \(attempt 1/);
+      const target = await journal(vps);
+      const armed = target.filter((e) => e.kind === 'timer.armed' && e.step === 'ssh-hardening').at(-1);
+      const run = armed?.run ?? '';
+      const ends = (es: JournalEntry[]) =>
+        es.filter(
+          (e) =>
+            e.run === run && (e.kind === 'step.rolled-back' || e.kind === 'step.done') && e.step === 'ssh-hardening',
+        );
+      const local = parseJournal(
+        readFileSync(join(vps.laptop.env.XDG_STATE_HOME, 'portcullis', 'root@192.0.2.10:22', 'journal.jsonl'), 'utf8'),
+      );
+      expect(ends(target)).toHaveLength(1);
+      expect(ends(target)[0]).toMatchObject({kind: 'step.rolled-back', by: 'timer'});
+      // The local copy holds the target's own entry, and nothing that says otherwise.
+      expect(ends(local)).toEqual(ends(target));
+      expect(local.filter((e) => e.run === run).at(-1)).toMatchObject({kind: 'run.end', status: 'rolled-back'});
+      const deadline = armed?.kind === 'timer.armed' ? (armed.deadline ?? 0) : 0;
+      const at = Date.parse(ends(target)[0]?.at ?? '') / 1000;
+      expect(at).toBeGreaterThanOrEqual(deadline);
+      expect(at).toBeLessThanOrEqual(deadline + 5);
+      expect(await hashTree(vps, ...sshDirs)).toBe(before);
+      expect(await rootOn22()).toBe(true);
+      row.fault = 'connection cut for 60 s (laptop drops every packet) as the proof starts; the wizard stays alive';
+      row.backIn = `wizard reconnected ${((Date.now() - cutAt) / 1000).toFixed(0)} s after the cut began; local journal = target's`;
+      row.target = `${at - deadline >= 0 ? '+' : ''}${at - deadline} s`;
+      row.by = 'timer (reported by the wizard)';
+    } catch (e) {
+      failed = true;
+      row.backIn ||= `FAILED: ${(e as Error).message.split('\n')[0]}`;
+      throw e;
+    } finally {
+      rows.push(row);
+    }
+  }, 180_000);
+
+  it.sequential('5. firewall, fail2ban and WireGuard installing ahead: SIGKILL of every operator process', async () => {
     // Back to a box without the later steps' packages, so that they install during the firewall's window.
     // ufw stays (installed, off): the firewall step's before-image is the one its own install would leave.
     await vps.execOk(
@@ -357,7 +426,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
     expect(await vps.execOk('ufw status')).toMatch(/inactive/);
   }, 240_000);
 
-  it.sequential('5. close-ports, an apt reinstall loop reloading systemd: SIGKILL of every operator process', async () => {
+  it.sequential('6. close-ports, an apt reinstall loop reloading systemd: SIGKILL of every operator process', async () => {
     await waitFor(
       'the packages-ahead job to finish',
       async () => (await aheadState(vps)) !== 'installing',
@@ -424,7 +493,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
     });
   }, 300_000);
 
-  it.sequential('6. the run killed in 5, started again: completes, the steps before it untouched', async () => {
+  it.sequential('7. the run killed in 6, started again: completes, the steps before it untouched', async () => {
     const mark = (await journal(vps)).length;
     const r = await portcullis(
       vps,
@@ -444,7 +513,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
     expect(await canLogin(vps, 'admin', 2222)).toBe(false);
     rows.push({
       step: 'fresh-vps (resume)',
-      fault: 'the run killed in row 5 started again with `apply`',
+      fault: 'the run killed in row 6 started again with `apply`',
       ahead: '-',
       reloads: '-',
       backIn: `completed: ${out.steps.filter((s) => s.status === 'compliant').length} steps untouched, close-ports applied`,

@@ -190,9 +190,9 @@ describe('the claim decides once: deadline, boot path, commit', () => {
     expect(existsSync(h.hook.local)).toBe(false);
     expect(existsSync(`${h.d}/timer.pid`)).toBe(false);
     expect(alive(pid)).toBe(false);
-    expect(h.calls()).toContain(
-      'systemctl stop portcullis-rollback-R-s.timer portcullis-rollback-R-s-backstop.service',
-    );
+    // Two calls: the timer on its own first (what the fault matrix's commit gate waits on).
+    expect(h.calls()).toContain('systemctl stop portcullis-rollback-R-s.timer\n');
+    expect(h.calls()).toContain('systemctl stop portcullis-rollback-R-s-backstop.service\n');
     // Neither the timer nor a boot afterwards undoes it.
     h.rollback('timer');
     h.rollback('boot');
