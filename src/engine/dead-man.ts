@@ -120,6 +120,8 @@ export function armScript(runId: string, stepId: string): string {
     `# portcullis: arms the dead-man timer of step ${stepId} of run ${runId}`,
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     'set -e',
+    '# stdout carries the deadline alone: everything else goes to stderr.',
+    'exec 3>&1 1>&2',
     'case "$1" in ""|*[!0-9]*) echo "arm.sh: seconds expected" >&2; exit 2 ;; esac',
     'dl=$(( $(date +%s) + $1 ))',
     `echo "$dl" > ${quote(`${d}/deadline`)}`,
@@ -130,10 +132,10 @@ export function armScript(runId: string, stepId: string): string {
     `  systemd-run --quiet ${quote(`--unit=${unit}`)} "$on" --timer-property=AccuracySec=100ms /bin/sh ${quote(script)} timer`,
     `  systemd-run --quiet --collect ${quote(`--unit=${unit}-backstop`)} /bin/sh -c ${quote(sleeper)} sleeper "$1"`,
     'else',
-    `  setsid sh -c ${quote(sleeper)} sleeper "$1" </dev/null >/dev/null 2>&1 &`,
+    `  setsid sh -c ${quote(sleeper)} sleeper "$1" </dev/null >/dev/null 2>&1 3>&- &`,
     `  echo $! > ${quote(`${d}/timer.pid`)}`,
     'fi',
-    'echo "$dl"',
+    'echo "$dl" >&3',
     '',
   ].join('\n');
 }
