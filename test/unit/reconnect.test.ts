@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {LocalJournal, parseJournal} from '../../src/engine/journal.js';
-import {backoffMs, reconcile, verdictOf} from '../../src/engine/reconnect.js';
+import {backoffMs, checkedEntry, reconcile, verdictOf} from '../../src/engine/reconnect.js';
 import {applyRunbook} from '../../src/engine/runbook.js';
 import type {Action, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
@@ -36,6 +36,31 @@ describe("the target's verdict on an armed step", () => {
     // Another run's or another step's end says nothing about this one.
     const other = `@@STATE armed\n${JSON.stringify({run: 'OTHER', kind: 'step.rolled-back', step: 's', by: 'timer'})}\n${entry({kind: 'step.done', step: 't', changed: 1})}`;
     expect(verdictOf(other, 'RUN', 's').verdict).toEqual({kind: 'armed'});
+  });
+
+  it("keeps only well-formed entries of this run: the server's text is data, checked before the local copy", () => {
+    const lines = [
+      entry({kind: 'step.rolled-back', step: 's', by: 'timer', extra: 'dropped'}),
+      entry({kind: 'step.rolled-back', step: 's', by: 'timer; rm -rf ~'}),
+      entry({kind: 'proof.failed', step: 's', route: 'ssh h', reason: 'no\u001b]52;c;owned\u0007'}),
+      entry({kind: 'step.done', step: '../../x', changed: 1}),
+      entry({kind: 'made.up', step: 's'}),
+      JSON.stringify({at: 'yesterday', run: 'RUN', kind: 'timer.disarmed', step: 's'}),
+      JSON.stringify({run: 'OTHER', kind: 'timer.disarmed', step: 's'}),
+      entry({kind: 'timer.armed', step: 's', seconds: 20, deadline: '1; reboot'}),
+    ];
+    const {entries} = verdictOf(`@@STATE armed\n${lines.join('\n')}\n`, 'RUN', 's');
+    expect(entries).toEqual([
+      {at: '2026-12-03T08:00:20Z', run: 'RUN', kind: 'step.rolled-back', step: 's', by: 'timer'},
+    ]);
+    expect(checkedEntry(JSON.parse(entry({kind: 'timer.armed', step: 's', seconds: 20, deadline: 5})), 'RUN')).toEqual({
+      at: '2026-12-03T08:00:20Z',
+      run: 'RUN',
+      kind: 'timer.armed',
+      step: 's',
+      seconds: 20,
+      deadline: 5,
+    });
   });
 
   it('backs off 1, 2, 4 s, then every 5 s', () => {
