@@ -18,6 +18,8 @@ import {canLogin, DEAD_MAN_BEGIN, DEAD_MAN_END, hashTree, portcullis, spawnPortc
  * 3. ssh-hardening: the VPS loses power inside the window and boots again on the same disk.
  * 4. ssh-hardening: the operator's connection cut for 60 s (every packet dropped in the laptop's namespace),
  *    the wizard alive: it reconnects, says the timer rolled back, and its journal agrees with the target's.
+ *    4b: the same cut as the last proof passes (the commit on its way): the commit landed (the wizard goes
+ *    on) or the timer won (it says so); either way its journal agrees with the target's.
  * 5. firewall, with the packages of fail2ban and WireGuard installing ahead: SIGKILL of every process.
  * 6. close-ports (the packages are all in by then: an apt reinstall loop stands in for an unattended
  *    upgrade, reloading systemd): SIGKILL of every process.
@@ -194,7 +196,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
   }, 120_000);
   afterAll(async () => {
     await vps?.stop();
-    if (!failed && rows.length === 7) writeRows((Date.now() - started) / 1000);
+    if (!failed && rows.length === 8) writeRows((Date.now() - started) / 1000);
   });
   const sshDirs = ['/etc/ssh'];
   const rootOn22 = () => canLogin(vps, 'root', 22);
@@ -363,6 +365,76 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
       row.backIn = `wizard reconnected ${((Date.now() - cutAt) / 1000).toFixed(0)} s after the cut began; local journal = target's`;
       row.target = `${at - deadline >= 0 ? '+' : ''}${at - deadline} s`;
       row.by = 'timer (reported by the wizard)';
+    } catch (e) {
+      failed = true;
+      row.backIn ||= `FAILED: ${(e as Error).message.split('\n')[0]}`;
+      throw e;
+    } finally {
+      rows.push(row);
+    }
+  }, 180_000);
+
+  it.sequential('4b. ssh-hardening: the connection cut for 60 s as the commit leaves, the wizard alive', async () => {
+    const row: Row = {step: 'ssh-hardening', fault: '', ahead: '-', reloads: '-', backIn: '', target: '', by: ''};
+    try {
+      const child = spawnPortcullis(vps, [
+        'apply',
+        'root@192.0.2.10',
+        '--yes',
+        '--until',
+        'ssh-hardening',
+        ...VALUES,
+        '--confirm-timeout',
+        String(WINDOW),
+      ]);
+      let stderr = '';
+      child.process.stderr?.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
+      await waitFor(
+        'the last proof to pass',
+        async () => /proven: admin still logs in on port 2222 with port 22 closed/.test(stderr),
+        90_000,
+        10,
+      );
+      await vps.laptop.run(CUT.join(' && '));
+      const cutAt = Date.now();
+      try {
+        await new Promise((r) => setTimeout(r, 60_000));
+      } finally {
+        await vps.laptop.run(CUT.map((l) => l.replace('-I', '-D')).join('; '));
+      }
+      const r = await child.result;
+      const target = await journal(vps);
+      const run = target.filter((e) => e.kind === 'timer.armed' && e.step === 'ssh-hardening').at(-1)?.run ?? '';
+      const ends = (es: JournalEntry[]) =>
+        es.filter(
+          (e) =>
+            e.run === run && (e.kind === 'step.rolled-back' || e.kind === 'step.done') && e.step === 'ssh-hardening',
+        );
+      const local = parseJournal(
+        readFileSync(join(vps.laptop.env.XDG_STATE_HOME, 'portcullis', 'root@192.0.2.10:22', 'journal.jsonl'), 'utf8'),
+      );
+      const landed = ends(target)[0]?.kind === 'step.done';
+      // Whichever way the race went, the wizard says it, and its copy of the journal ends the step as the target's does.
+      expect(ends(local)[0], stderr.slice(-1500)).toEqual(ends(target)[0]);
+      if (landed) {
+        expect(r.code, stderr).toBe(0);
+        expect(ends(target)).toHaveLength(1);
+        expect(await canLogin(vps, 'admin', 2222)).toBe(true);
+        expect(await rootOn22()).toBe(false);
+        // Back to the start of the next row: ssh-hardening undone over the new way in.
+        const back = await portcullis(vps, ['rollback', 'admin@192.0.2.10:2222', '--to', 'admin-user', '--yes'], SUDO);
+        expect(back.code, back.stderr).toBe(0);
+      } else {
+        expect(r.code, stderr).toBe(1);
+        expect(stderr).toMatch(/the target's journal says its dead-man timer rolled it back|dead-man window ran out/);
+      }
+      expect(await rootOn22()).toBe(true);
+      row.fault = 'connection cut for 60 s as the last proof passes (the commit on its way); the wizard stays alive';
+      row.backIn = `${landed ? 'commit landed: wizard reconnected and went on, exit 0' : 'timer won: wizard reported it, exit 1'} (${((Date.now() - cutAt) / 1000).toFixed(0)} s after the cut began); local journal = target's`;
+      row.target = '-';
+      row.by = landed ? 'step.done (commit)' : ((ends(target)[0] as {by?: string}).by ?? '?');
     } catch (e) {
       failed = true;
       row.backIn ||= `FAILED: ${(e as Error).message.split('\n')[0]}`;
