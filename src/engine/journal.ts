@@ -39,22 +39,6 @@ export class LocalJournal {
     mkdirSync(join(path, '..'), {recursive: true, mode: 0o700});
   }
 
-  /**
-   * Appends those of the target's entries this copy does not hold yet (the same entry is the same JSON
-   * line on both sides), so the copy agrees with the target after a connection was lost. Returns them.
-   */
-  appendMissing(entries: readonly JournalEntry[]): JournalEntry[] {
-    let have = new Set<string>();
-    try {
-      have = new Set(readFileSync(this.path, 'utf8').split('\n'));
-    } catch {
-      // No copy yet: every entry is missing.
-    }
-    const missing = entries.filter((e) => !have.has(JSON.stringify(e)));
-    this.append(missing);
-    return missing;
-  }
-
   append(entries: readonly JournalEntry[]): void {
     if (entries.length === 0) return;
     appendFileSync(this.path, entries.map((e) => `${JSON.stringify(e)}\n`).join(''), {mode: 0o600});

@@ -253,6 +253,12 @@ export class RolledBackError extends RunError {
   }
 }
 
+/** Appends to the run's local journal copy; `has`: whether this run already wrote that very entry. */
+interface Recorder {
+  (entries: JournalEntry[]): void;
+  has(e: JournalEntry): boolean;
+}
+
 export interface ApplyOptions {
   target: Target;
   facts: Facts;
@@ -344,7 +350,16 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
     values = applyDerivations(derivations, values, facts, first.data);
   }
   checkAllParams(o.steps, values, facts);
-  const record = (entries: JournalEntry[]) => o.journal.append(entries);
+  // What this run wrote to the local copy: entries read back from the target after a lost connection are
+  // added only when the copy does not hold them yet (the same entry is the same JSON line on both sides).
+  const recorded = new Set<string>();
+  const record: Recorder = Object.assign(
+    (entries: JournalEntry[]) => {
+      for (const e of entries) recorded.add(JSON.stringify(e));
+      o.journal.append(entries);
+    },
+    {has: (e: JournalEntry) => recorded.has(JSON.stringify(e))},
+  );
   const begin: JournalEntry = {
     run: o.runId,
     kind: 'run.begin',
@@ -620,7 +635,7 @@ function touchedPaths(actions: readonly Action[]): Touched[] {
 async function executeStep(
   o: ApplyOptions,
   planned: PlannedStep,
-  record: (e: JournalEntry[]) => void,
+  record: Recorder,
   tailScript?: string,
   /** The run's begin entry, for the target's journal with this step's first change. */
   runBegin?: JournalEntry,
@@ -910,7 +925,7 @@ const utc = (epochS: number) => `${new Date(epochS * 1000).toISOString().slice(1
 async function afterLostConnection(
   o: ApplyOptions,
   planned: PlannedStep,
-  record: (e: JournalEntry[]) => void,
+  record: Recorder,
   reason: string,
   w: Window,
   lost: 'segment' | 'rollback',
@@ -924,7 +939,7 @@ async function afterLostConnection(
     onRetry: (attempt, waitMs, why) =>
       o.events({type: 'reconnecting', id: planned.id, attempt, waitMs, reason: why, until}),
   });
-  o.journal.appendMissing(rec.entries);
+  record(rec.entries.filter((e) => !record.has(e)));
   const v = rec.verdict;
   switch (v.kind) {
     case 'done':
@@ -966,7 +981,7 @@ async function rollBack(
   o: ApplyOptions,
   planned: PlannedStep,
   reason: string,
-  record: (e: JournalEntry[]) => void,
+  record: Recorder,
   /** Set while the step is under its timer: an unreachable target is then reconnected to (see above). */
   w?: Window,
 ): Promise<never> {
