@@ -338,7 +338,8 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
       expect(stderr).toMatch(
         /connection to the target was lost.*the target's journal says its dead-man timer rolled it back/,
       );
-      expect(stderr).toMatch(/trying again in \d+ s \(attempt 1/);
+      // Reconnecting may take several attempts (each line says when the next is) or none: a proof login that
+      // waits out its keepalive grace can outlast most of the cut.
       const target = await journal(vps);
       const armed = target.filter((e) => e.kind === 'timer.armed' && e.step === 'ssh-hardening').at(-1);
       const run = armed?.run ?? '';
