@@ -1,4 +1,4 @@
-import type {Target} from '../target/types.js';
+import type {ProofRoute, Target} from '../target/types.js';
 import {quote} from '../util/shell.js';
 import {type JournalEntry, parseJournal} from './journal.js';
 import {JOURNAL, stepDir} from './paths.js';
@@ -138,19 +138,38 @@ export async function reconcile(o: {
   runId: string;
   stepId: string;
   until: number;
+  /**
+   * Other ways in to try when the target's own does not answer: the routes the step proves (close-ports
+   * closes the public address the run came in on and proves the tunnel, the way that remains).
+   */
+  alternates?: readonly ProofRoute[];
   /** Told before each wait, to show it: the attempt number and the wait. */
   onRetry?: (attempt: number, waitMs: number, reason: string) => void;
   sleep?: (ms: number) => Promise<void>;
 }): Promise<Reconciled> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let reason = 'the target did not answer';
+  const ask = async (t: Target) => {
+    const r = await t.run(reconcileScript(o.runId, o.stepId), {timeoutMs: 30_000});
+    if (r.code !== 0) throw new Error(r.stderr.trim() || `exit ${r.code}`);
+    return r.stdout;
+  };
   for (let attempt = 1; ; attempt++) {
     try {
-      const r = await o.target.run(reconcileScript(o.runId, o.stepId), {timeoutMs: 30_000});
-      if (r.code === 0) return {...verdictOf(r.stdout, o.runId, o.stepId), attempts: attempt};
-      reason = r.stderr.trim() || `exit ${r.code}`;
+      return {...verdictOf(await ask(o.target), o.runId, o.stepId), attempts: attempt};
     } catch (e) {
       reason = (e as Error).message;
+    }
+    for (const route of o.target.reroute ? (o.alternates ?? []) : []) {
+      const t = await o.target.reroute?.(route).catch(() => undefined);
+      if (!t) continue;
+      try {
+        return {...verdictOf(await ask(t), o.runId, o.stepId), attempts: attempt};
+      } catch {
+        // Not that way either; the backoff goes on.
+      } finally {
+        await t.close().catch(() => undefined);
+      }
     }
     const wait = backoffMs(attempt);
     if (Date.now() + wait > o.until) return {verdict: {kind: 'unreachable', reason}, entries: [], attempts: attempt};

@@ -936,6 +936,9 @@ async function afterLostConnection(
     runId: o.runId,
     stepId: planned.id,
     until,
+    alternates: planned.plan.actions.flatMap((a) =>
+      a.kind === 'proof' && a.route.host && a.route.host !== o.target.host ? [a.route] : [],
+    ),
     onRetry: (attempt, waitMs, why) =>
       o.events({type: 'reconnecting', id: planned.id, attempt, waitMs, reason: why, until}),
   });

@@ -178,3 +178,36 @@ describe('apply: a connection lost with a step under its timer', () => {
     expect(scripts.some((s) => /rollback\.sh failure/.test(s))).toBe(true);
   });
 });
+
+describe('reconnecting when the way the run came in is gone', () => {
+  it("asks the step's proven route (the tunnel after close-ports) when the target's own does not answer", async () => {
+    const {target: tunnel, scripts} = fakeTarget({
+      answer: (s) =>
+        s.includes('@@STATE')
+          ? {code: 0, stdout: `@@STATE committed\n${entry({kind: 'step.done', step: 's', changed: 1})}\n`, stderr: ''}
+          : undefined,
+    });
+    const rerouted: object[] = [];
+    const gone: Target = {
+      ...fakeTarget().target,
+      run: async () => {
+        throw new RunError('admin@192.0.2.10:2222 is unreachable from here (timed out)');
+      },
+      reroute: async (route) => {
+        rerouted.push(route);
+        return tunnel;
+      },
+    };
+    const r = await reconcile({
+      target: gone,
+      runId: 'RUN',
+      stepId: 's',
+      until: Date.now() + 60_000,
+      alternates: [{host: '10.66.0.1', user: 'admin', port: 2222}],
+      sleep: async () => {},
+    });
+    expect(r.verdict).toEqual({kind: 'done'});
+    expect(rerouted).toEqual([{host: '10.66.0.1', user: 'admin', port: 2222}]);
+    expect(scripts.some((s) => s.includes('@@STATE'))).toBe(true);
+  });
+});
