@@ -1,6 +1,7 @@
 // Benchmarks on the sandbox VPS, side by side in one run, medians, as ratios (not timed tests).
 //   node --import tsx bench/sandbox.ts apply [runs]     full fresh-vps apply vs the floor (plan --format sh, one ssh)
-//   node --import tsx bench/sandbox.ts rollback [runs]  failed proof -> access restored; timer expiry -> access restored
+//   node --import tsx bench/sandbox.ts rollback [runs]  failed proof -> access restored; timer expiry -> access
+//                                                      restored from the arming, quiet and with packages installing ahead
 //   node --import tsx bench/sandbox.ts peers            250 peers: configs + QR here; the server applies them live
 // Needs root and the sandbox (bash .ci/sandbox-deps.sh) and `npm run build`.
 import {writeFileSync} from 'node:fs';
@@ -91,9 +92,52 @@ async function applyBench(runs: number) {
   );
 }
 
+/**
+ * A run of `args` killed (every process of the operator's machine) on the line `killOn`, inside the window
+ * of the step that armed last; resolves with ms from that arming to root logging in on 22 again, and what
+ * the packages-ahead job was doing at the kill.
+ */
+async function killedInWindow(
+  vps: Sandbox,
+  args: readonly string[],
+  killOn: RegExp,
+  window: number,
+): Promise<{ms: number; ahead: string}> {
+  const child = spawnPortcullis(vps, args);
+  let stderr = '';
+  let armedAt = 0;
+  let armings = 0;
+  let killed = false;
+  child.process.stderr?.on('data', (b: Buffer) => {
+    if (killed) return;
+    stderr += b.toString();
+    const n = stderr.match(/dead-man timer armed/g)?.length ?? 0;
+    if (n > armings) {
+      armings = n;
+      armedAt = performance.now();
+    }
+    if (killOn.test(stderr)) {
+      killed = true;
+      vps.laptop.killAll();
+    }
+  });
+  await child.result;
+  if (!killed || !armedAt) throw new Error(`never reached ${killOn}: ${stderr.slice(-500)}`);
+  const ahead = (
+    await vps.exec(
+      'd=$(ls -dt /var/lib/portcullis/runs/*/ahead 2>/dev/null | head -n 1); if [ -z "$d" ]; then echo none; elif [ -f "$d/rc" ]; then echo finished; else echo installing; fi',
+    )
+  ).stdout.trim();
+  await waitFor('root on 22 after the timer', () => canLogin(vps, 'root', 22), (window + 30) * 1000, 50);
+  return {ms: performance.now() - armedAt, ahead};
+}
+
 async function rollbackBench(runs: number) {
   const failed: number[] = [];
-  const expiry: number[] = [];
+  const quiet: number[] = [];
+  const busy: number[] = [];
+  const window = 15;
+  const phaseB = /proving admin still logs in on port 2222 with port 22 closed/;
   await withSandbox(async (vps) => {
     await vps.laptop.run('iptables -A OUTPUT -p tcp --dport 2222 -j DROP');
     for (let i = 0; i < runs; i++) {
@@ -109,39 +153,41 @@ async function rollbackBench(runs: number) {
       if (!failedAt) throw new Error(`no failed proof seen: ${stderr.slice(-500)}`);
       await waitFor('root on 22', () => canLogin(vps, 'root', 22), 30_000, 50);
       failed.push(performance.now() - failedAt);
-
-      // Timer expiry -> access restored: killed inside the window; measured against the window's end.
-      const window = 15;
-      const c2 = spawnPortcullis(vps, [...HARDEN, '--confirm-timeout', String(window)]);
-      let e2 = '';
-      let armedAt = 0;
-      c2.process.stderr?.on('data', (b: Buffer) => {
-        e2 += b.toString();
-        if (!armedAt && /armed/.test(e2)) armedAt = performance.now();
-      });
-      await waitFor('proving', async () => /proving/.test(e2), 60_000, 50);
-      c2.kill('SIGKILL');
-      await c2.result;
-      await waitFor('root on 22 after the timer', () => canLogin(vps, 'root', 22), (window + 20) * 1000, 100);
-      expiry.push(performance.now() - armedAt - window * 1000);
-      await waitFor(
-        'timer done',
-        async () =>
-          (await vps.execOk(
-            'systemctl list-units --all --plain --no-legend "portcullis-*.timer" | grep -c " active " || true',
-          )) === '0',
-        10_000,
-      );
-      await new Promise((r) => setTimeout(r, 1500));
     }
     await vps.laptop.run('iptables -D OUTPUT -p tcp --dport 2222 -j DROP');
+    // Timer expiry on a quiet server: killed inside the window (port 22 closed), measured from the arming.
+    for (let i = 0; i < runs; i++) {
+      const r = await killedInWindow(vps, [...HARDEN, '--confirm-timeout', String(window)], phaseB, window);
+      quiet.push(r.ms);
+    }
   });
+  // The same with the run's packages installing ahead (dpkg's maintainer scripts reload systemd): the whole
+  // fresh-vps recipe from a fresh VPS, killed inside ssh-hardening's window.
+  for (let i = 0; i < runs; i++) {
+    await withSandbox(async (vps) => {
+      const r = await killedInWindow(
+        vps,
+        ['apply', 'root@192.0.2.10', '--recipe', 'fresh-vps', '--yes', ...VALUES, '--confirm-timeout', String(window)],
+        phaseB,
+        window,
+      );
+      if (r.ahead !== 'installing')
+        throw new Error(`the packages-ahead job was ${r.ahead} at the kill, not installing`);
+      busy.push(r.ms);
+    });
+  }
   console.log(
     `| rollback: failed proof -> sshd restored | ${fmt(median(failed))} | | < 3 s ${median(failed) < 3000 ? 'ok' : 'MISSED'} |`,
   );
-  console.log(
-    `| rollback: timer expiry -> access restored, after the window | ${fmt(median(expiry))} | | < 5 s ${median(expiry) < 5000 ? 'ok' : 'MISSED'} |`,
-  );
+  for (const [what, xs] of [
+    ['quiet server', quiet],
+    ["the run's packages installing ahead", busy],
+  ] as const) {
+    const over = median(xs) - window * 1000;
+    console.log(
+      `| rollback: timer expiry -> access restored, from the arming (${window} s window), ${what} | ${fmt(median(xs))} | window + ${fmt(over)} (max ${fmt(Math.max(...xs) - window * 1000)}) | < window + 5 s ${over < 5000 ? 'ok' : 'MISSED'} |`,
+    );
+  }
 }
 
 async function peersBench() {

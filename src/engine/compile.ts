@@ -3,8 +3,8 @@ import {assertNever} from '../util/errors.js';
 import {base64Literal, cmd, quote} from '../util/shell.js';
 import {isPrintable} from '../util/terminal.js';
 import {asUser, writeAsUserLine} from './as-user.js';
-import {stepDir, timerUnit} from './paths.js';
-import {aheadWaitLine, claimLine} from './scripts.js';
+import {armLines, commitLine} from './dead-man.js';
+import {aheadWaitLine} from './scripts.js';
 import type {Action, ServiceOp} from './types.js';
 
 export interface CompileContext {
@@ -36,11 +36,7 @@ export function compileAction(a: Action, ctx: CompileContext): string[] {
     case 'timer.arm':
       return armLines(ctx.runId, ctx.stepId, a.seconds);
     case 'timer.disarm':
-      return [
-        claimLine(ctx.runId, ctx.stepId),
-        `systemctl stop ${quote(`${timerUnit(ctx.runId, ctx.stepId)}.timer`)} 2>/dev/null || true`,
-        disarmDetached(ctx),
-      ];
+      return [commitLine(ctx.runId, ctx.stepId)];
     case 'proof':
       return [`# prove from the operator's side: a fresh connection, ${a.what}`];
     default:
@@ -164,26 +160,6 @@ function aptExecLines(ctx: CompileContext, packages: readonly string[]): string[
     aheadWaitLine(ctx.runId, ctx.stepId),
     `if ${installed}; then echo ${quote(`already installed (ahead of this step): ${packages.join(', ')}`)}; else ${packageLines('apt', packages)[0]}; fi`,
   ];
-}
-
-/**
- * The dead-man timer: a rollback that runs on the target whether or not the wizard or its SSH session
- * survive. systemd hosts get a transient timer (gone after a reboot, so nothing is persisted before the
- * proof); others a detached sleeper.
- */
-function armLines(runId: string, stepId: string, seconds: number): string[] {
-  const script = `${stepDir(runId, stepId)}/rollback.sh`;
-  const unit = timerUnit(runId, stepId);
-  return [
-    `if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then ` +
-      `${cmd(['systemd-run', '--quiet', `--unit=${unit}`, `--on-active=${seconds}`, '--timer-property=AccuracySec=100ms', '/bin/sh', script, 'timer'])}; ` +
-      `else (setsid sh -c ${quote(`sleep ${seconds}; exec /bin/sh ${script} timer`)} </dev/null >/dev/null 2>&1 & echo $! > ${quote(`${stepDir(runId, stepId)}/timer.pid`)}); fi`,
-  ];
-}
-
-function disarmDetached(ctx: CompileContext): string {
-  const pid = `${stepDir(ctx.runId, ctx.stepId)}/timer.pid`;
-  return `[ -f ${quote(pid)} ] && kill "$(cat ${quote(pid)})" 2>/dev/null; rm -f ${quote(pid)}`;
 }
 
 /** One line an operator reads in a plan: what the action does, without the bytes. */

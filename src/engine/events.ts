@@ -11,6 +11,16 @@ export type EngineEvent =
   | {type: 'action.start'; id: string; index: number; summary: string}
   | {type: 'output'; id: string; line: string}
   | {type: 'timer.armed'; id: string; seconds: number; deadline: number}
+  /**
+   * The deadline as the target fixed it (`server`, epoch seconds UTC) and that moment on this machine's
+   * clock (`deadline`, epoch ms): the countdown runs to it, not to this machine's own estimate.
+   */
+  | {type: 'timer.deadline'; id: string; deadline: number; server: number}
+  /**
+   * The connection to the target was lost with a step armed: reconnecting, attempt `attempt`, next try in
+   * `waitMs`; `until` (epoch ms) is when it gives up (the window's end plus time to learn what happened).
+   */
+  | {type: 'reconnecting'; id: string; attempt: number; waitMs: number; reason: string; until: number}
   | {type: 'proof.start'; id: string; what: string; command: string; deadline?: number; tunnel?: ProofTunnel}
   /** A proof under way reached a stage the operator acts on (the tunnel's handshake came through). */
   | {type: 'proof.progress'; id: string; what: string; stage: 'handshake'; message: string}

@@ -13,7 +13,8 @@ export type JournalEntry = {at?: string; run: string} & (
   | {kind: 'action.begin'; step: string; i: number; summary: string}
   | {kind: 'action.done'; step: string; i: number}
   | {kind: 'action.failed'; step: string; i: number; code: number}
-  | {kind: 'timer.armed'; step: string; seconds: number}
+  /** `deadline`: when the window ends, epoch seconds (UTC), fixed by the target as it armed the timer. */
+  | {kind: 'timer.armed'; step: string; seconds: number; deadline?: number}
   | {kind: 'proof.ok'; step: string; route: string}
   | {kind: 'proof.failed'; step: string; route: string; reason: string}
   | {kind: 'timer.disarmed'; step: string}

@@ -15,3 +15,19 @@ export function timerUnit(runId: string, stepId: string): string {
 export function aheadDir(runId: string): string {
   return `${STATE_DIR}/runs/${runId}/ahead`;
 }
+
+/**
+ * The boot path of a step's dead-man timer, per init system (dead-man.ts): present only while the step
+ * is armed and undecided.
+ */
+export function bootHook(runId: string, stepId: string) {
+  const unit = `portcullis-boot-rollback-${runId}-${stepId}.service`;
+  const launchdLabel = `org.portcullis.boot-rollback.${runId}.${stepId}`;
+  return {
+    systemdUnit: `/etc/systemd/system/${unit}`,
+    systemdWants: `/etc/systemd/system/multi-user.target.wants/${unit}`,
+    openrcScript: `/etc/local.d/portcullis-rollback-${runId}-${stepId}.start`,
+    launchdLabel,
+    launchdPlist: `/Library/LaunchDaemons/${launchdLabel}.plist`,
+  };
+}

@@ -1,18 +1,20 @@
 import {detectFacts, detectScript, factsFrom} from '../platform/detect.js';
 import type {Facts} from '../platform/facts.js';
-import type {ProofRoute, Target} from '../target/types.js';
-import {RunError} from '../util/errors.js';
+import type {ExecResult, ProofRoute, Target} from '../target/types.js';
+import {assertNever, RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {printable} from '../util/terminal.js';
 import {type AheadGroup, type AheadMode, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
 import type {Touched} from './as-user.js';
 import {compileAction, summarize} from './compile.js';
+import {armedJournalLine, armScript} from './dead-man.js';
 import {applyDerivations, checkAllParams, derivationReads, pendingDerivations} from './derive.js';
 import {diffsFor} from './diffs.js';
 import {type EventSink, escapedEvents} from './events.js';
 import type {JournalEntry, LocalJournal} from './journal.js';
 import {acquireLock} from './lock.js';
 import {stepDir, timerUnit} from './paths.js';
+import {reconcile} from './reconnect.js';
 import {
   aheadWaitLine,
   EXPIRED_EXIT,
@@ -22,6 +24,7 @@ import {
   rollbackScript,
   rolledBackEntry,
   SEGMENT_PRELUDE,
+  serverDeadline,
   snapshotLines,
   splitOutput,
   stillArmedLine,
@@ -269,6 +272,12 @@ export class RolledBackError extends RunError {
   }
 }
 
+/** Appends to the run's local journal copy; `has`: whether this run already wrote that very entry. */
+interface Recorder {
+  (entries: JournalEntry[]): void;
+  has(e: JournalEntry): boolean;
+}
+
 export interface ApplyOptions {
   target: Target;
   facts: Facts;
@@ -360,7 +369,16 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
     values = applyDerivations(derivations, values, facts, first.data);
   }
   checkAllParams(o.steps, values, facts);
-  const record = (entries: JournalEntry[]) => o.journal.append(entries);
+  // What this run wrote to the local copy: entries read back from the target after a lost connection are
+  // added only when the copy does not hold them yet (the same entry is the same JSON line on both sides).
+  const recorded = new Set<string>();
+  const record: Recorder = Object.assign(
+    (entries: JournalEntry[]) => {
+      for (const e of entries) recorded.add(JSON.stringify(e));
+      o.journal.append(entries);
+    },
+    {has: (e: JournalEntry) => recorded.has(JSON.stringify(e))},
+  );
   const begin: JournalEntry = {
     run: o.runId,
     kind: 'run.begin',
@@ -636,7 +654,7 @@ function touchedPaths(actions: readonly Action[]): Touched[] {
 async function executeStep(
   o: ApplyOptions,
   planned: PlannedStep,
-  record: (e: JournalEntry[]) => void,
+  record: Recorder,
   tailScript?: string,
   /** The run's begin entry, for the target's journal with this step's first change. */
   runBegin?: JournalEntry,
@@ -649,6 +667,11 @@ async function executeStep(
   const touches = touchedPaths(actions);
   const ctx = {runId: run, stepId: id, style: 'exec' as const};
   let armedSeconds = 0;
+  // When the window ends, on this machine's clock: estimated at the arming, then mapped from the deadline
+  // the target fixed (its journal line arrives as it is written).
+  let deadline: number | undefined;
+  let serverAt: number | undefined;
+  const window = () => ({end: deadline ?? Date.now() + armedSeconds * 1000, server: serverAt});
   // Once a segment has armed the timer on the target, every later segment first checks the step is still
   // armed: one delayed past the window (a stalled connection) finds it rolled back and changes nothing.
   let arming = false;
@@ -660,6 +683,9 @@ async function executeStep(
     ...(runBegin ? [journalLine(runBegin)] : []),
     ...snapshotLines(run, id, touches),
     `printf '%s' ${quote(rollbackScript(run, id, touches, planned.plan.onRollback))} > ${quote(`${d}/rollback.sh`)}`,
+    ...(actions.some((a) => a.kind === 'timer.arm')
+      ? [`printf '%s' ${quote(armScript(run, id))} > ${quote(`${d}/arm.sh`)}`]
+      : []),
     `echo applying > ${quote(`${d}/state`)}`,
     journalLine({run, kind: 'step.begin', step: id, touches: touches.map((t) => t.path)}),
   ];
@@ -685,12 +711,27 @@ async function executeStep(
       ...lines,
     ].join('\n');
     lines = [];
-    const r = await o.target.run(script, {
-      onLine: (line) => {
-        if (line === TAIL) inTail = true;
-        if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line});
-      },
-    });
+    let r: ExecResult;
+    try {
+      r = await o.target.run(script, {
+        onLine: (line) => {
+          if (line === TAIL) inTail = true;
+          if (!inTail && !line.startsWith('@@PCJ ')) o.events({type: 'output', id, line});
+          const dl = serverDeadline(line, Date.now());
+          if (dl) {
+            deadline = dl.local;
+            serverAt = dl.server;
+            o.events({type: 'timer.deadline', id, deadline: dl.local, server: dl.server});
+          }
+        },
+      });
+    } catch (e) {
+      // Lost mid-segment with the step under its timer: what happened is the target's to say.
+      if (!armedSeconds || !(arming || armedOnTarget)) throw e;
+      await afterLostConnection(o, planned, record, (e as Error).message, window(), 'segment');
+      tailOut = undefined;
+      return;
+    }
     const at = withTail ? lineAt(r.stdout, TAIL) : -1;
     if (at >= 0) tailOut = r.stdout.slice(at + TAIL.length + 1);
     const out = splitOutput(at >= 0 ? r.stdout.slice(0, at) : r.stdout);
@@ -706,6 +747,7 @@ async function executeStep(
           planned,
           `the ${armedSeconds} s dead-man window ran out before the new way in was confirmed (the connection to the target stalled), and the timer rolled this step back`,
           record,
+          window(),
         );
       }
       const what = failed && 'i' in failed ? summarize(actions[failed.i] as Action) : 'preparing the step';
@@ -715,6 +757,7 @@ async function executeStep(
         planned,
         `${what} failed (exit ${failed && 'code' in failed ? failed.code : r.code})${tail ? `: ${tail}` : ''}`,
         record,
+        armedSeconds && armedOnTarget ? window() : undefined,
       );
     }
   };
@@ -743,7 +786,7 @@ async function executeStep(
         id,
         what: a.what,
         command,
-        deadline: armedSeconds ? Date.now() + armedSeconds * 1000 : undefined,
+        deadline: armedSeconds ? (deadline ?? Date.now() + armedSeconds * 1000) : undefined,
         tunnel: a.tunnel && {
           confPath: a.tunnel.confPath,
           localIface: a.tunnel.localIface,
@@ -761,7 +804,13 @@ async function executeStep(
         // Never waited for: it may be waiting for packages, and a rollback does not wait for anything.
         record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
         o.events({type: 'proof.failed', id, what: a.what, reason: res.reason});
-        await rollBack(o, planned, `could not prove ${a.what}: ${res.reason}`, record);
+        await rollBack(
+          o,
+          planned,
+          `could not prove ${a.what}: ${res.reason}`,
+          record,
+          armedSeconds && armedOnTarget ? window() : undefined,
+        );
       }
       o.events({type: 'proof.ok', id, what: a.what, ms: res.ms});
       lines.push(journalLine({run, kind: 'proof.ok', step: id, route: command}));
@@ -773,11 +822,9 @@ async function executeStep(
     if (a.kind === 'timer.arm') {
       armedSeconds = a.seconds;
       arming = true;
-      lines.push(
-        `echo armed > ${quote(`${d}/state`)}`,
-        journalLine({run, kind: 'timer.armed', step: id, seconds: a.seconds}),
-      );
-      o.events({type: 'timer.armed', id, seconds: a.seconds, deadline: Date.now() + a.seconds * 1000});
+      lines.push(`echo armed > ${quote(`${d}/state`)}`, armedJournalLine(run, id, a.seconds));
+      deadline = Date.now() + a.seconds * 1000;
+      o.events({type: 'timer.armed', id, seconds: a.seconds, deadline});
     }
     lines.push(journalLine({run, kind: 'action.done', step: id, i}));
     if (a.kind === 'timer.disarm') lines.push(journalLine({run, kind: 'timer.disarmed', step: id}));
@@ -876,11 +923,89 @@ async function proveTunnel(
   };
 }
 
+/** How long the wizard keeps reconnecting after the window's end, only to learn what the target decided. */
+export const RECONNECT_GRACE_MS = 90_000;
+
+interface Window {
+  /** When the window ends, on this machine's clock (epoch ms). */
+  end: number;
+  /** The deadline the target fixed (epoch seconds UTC), once known. */
+  server?: number;
+}
+
+const utc = (epochS: number) => `${new Date(epochS * 1000).toISOString().slice(11, 19)} UTC`;
+
+/**
+ * The connection was lost with the step under its timer: reconnects with backoff until the window's end
+ * (plus RECONNECT_GRACE_MS to learn the outcome), copies the target's journal entries of this run that the
+ * local copy lacks, and reports what the target says. Returns only when the step was committed and the
+ * lost segment was the commit (`segment`); otherwise rolls back now if it can, or throws with the outcome.
+ */
+async function afterLostConnection(
+  o: ApplyOptions,
+  planned: PlannedStep,
+  record: Recorder,
+  reason: string,
+  w: Window,
+  lost: 'segment' | 'rollback',
+): Promise<void> {
+  const until = w.end + RECONNECT_GRACE_MS;
+  const rec = await reconcile({
+    target: o.target,
+    runId: o.runId,
+    stepId: planned.id,
+    until,
+    alternates: planned.plan.actions.flatMap((a) =>
+      a.kind === 'proof' && a.route.host && a.route.host !== o.target.host ? [a.route] : [],
+    ),
+    onRetry: (attempt, waitMs, why) =>
+      o.events({type: 'reconnecting', id: planned.id, attempt, waitMs, reason: why, until}),
+  });
+  record(rec.entries.filter((e) => !record.has(e)));
+  const v = rec.verdict;
+  switch (v.kind) {
+    case 'done':
+      if (lost === 'segment') return;
+      return rollBack(o, planned, `the connection to the target was lost (${reason})`, record);
+    case 'armed':
+      return rollBack(
+        o,
+        planned,
+        `the connection to the target was lost (${reason}) while this step was under its dead-man timer`,
+        record,
+      );
+    case 'rolled-back': {
+      record([{run: o.runId, kind: 'run.end', status: 'rolled-back'}]);
+      const who =
+        v.by === 'boot'
+          ? 'it was rolled back at boot'
+          : v.by === 'timer'
+            ? 'its dead-man timer rolled it back'
+            : 'it was rolled back';
+      const how = `the connection to the target was lost (${reason}); back in touch, the target's journal says ${who}${v.at ? ` (${v.at})` : ''}`;
+      o.events({type: 'step.rolled-back', id: planned.id, reason: how});
+      throw new RunError(`${planned.title}: ${how}`);
+    }
+    case 'unreachable': {
+      record([{run: o.runId, kind: 'step.rolled-back', step: planned.id, by: 'pending-timer'}]);
+      record([{run: o.runId, kind: 'run.end', status: 'rolled-back'}]);
+      const when = w.server ? ` at ${utc(w.server)}` : '';
+      const how = `the connection to the target was lost (${reason}) and did not come back in time; its dead-man timer restores this step${when}, whether or not this machine is connected (\`portcullis status\` shows it later)`;
+      o.events({type: 'step.rolled-back', id: planned.id, reason: how});
+      throw new RunError(`${planned.title}: ${how}`);
+    }
+    default:
+      return assertNever(v, 'verdict');
+  }
+}
+
 async function rollBack(
   o: ApplyOptions,
   planned: PlannedStep,
   reason: string,
-  record: (e: JournalEntry[]) => void,
+  record: Recorder,
+  /** Set while the step is under its timer: an unreachable target is then reconnected to (see above). */
+  w?: Window,
 ): Promise<never> {
   const d = stepDir(o.runId, planned.id);
   let restored = false;
@@ -893,7 +1018,11 @@ async function rollBack(
       {timeoutMs: 60_000},
     );
     restored = r.code === 0;
-  } catch {
+  } catch (e) {
+    if (w) {
+      await afterLostConnection(o, planned, record, `${reason}; then ${(e as Error).message}`, w, 'rollback');
+      throw new RunError(`${planned.title}: ${reason}`);
+    }
     restored = false;
   }
   record([{run: o.runId, kind: 'step.rolled-back', step: planned.id, by: restored ? 'failure' : 'pending-timer'}]);

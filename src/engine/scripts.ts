@@ -1,7 +1,8 @@
 import {quote} from '../util/shell.js';
 import {AS_USER_FN, restoreAsUserLine, snapshotAsUserLine, type Touched} from './as-user.js';
+import {afterTimerLines, commitLine, decisionLines, EXPIRED_EXIT, unhookFunction} from './dead-man.js';
 import type {JournalEntry} from './journal.js';
-import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir, timerUnit} from './paths.js';
+import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from './paths.js';
 import type {ProbeData, ProbeRequest} from './types.js';
 
 const JOURNAL_MARK = '@@PCJ ';
@@ -10,7 +11,7 @@ const JOURNAL_MARK = '@@PCJ ';
  * Exit code of a segment that finds its step no longer armed: the dead-man timer ran out (the connection
  * stalled past the window) and rolled the step back, so nothing of the step may go on.
  */
-export const EXPIRED_EXIT = 4;
+export {EXPIRED_EXIT};
 
 /**
  * Shell prelude of every apply segment: pcj appends a journal entry on the target and echoes it for the
@@ -46,6 +47,25 @@ export function splitOutput(stdout: string): {journal: JournalEntry[]; lines: st
 }
 
 /**
+ * The deadline the target fixed when it armed a step's timer, from its journal line as it streams in:
+ * `server` in epoch seconds (UTC), `local` the same moment on this machine's clock (the line is printed
+ * as it is written, so the window left is measured on the target's clock). Undefined for any other line.
+ */
+export function serverDeadline(line: string, receivedAt: number): {server: number; local: number} | undefined {
+  if (!line.startsWith(JOURNAL_MARK) || !line.includes('"timer.armed"')) return undefined;
+  try {
+    const e = JSON.parse(line.slice(JOURNAL_MARK.length)) as JournalEntry;
+    if (e.kind !== 'timer.armed' || typeof e.deadline !== 'number' || !Number.isSafeInteger(e.deadline))
+      return undefined;
+    const at = Date.parse(e.at ?? '') / 1000;
+    const left = Number.isFinite(at) ? Math.min(Math.max(e.deadline - at, 0), e.seconds) : e.seconds;
+    return {server: e.deadline, local: receivedAt + left * 1000};
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Copies every path a step may touch into the step's directory (cp -p: bytes, mode, owner), or notes its
  * absence. A path in a user's directory is read as that user (as-user.ts), never followed by root.
  */
@@ -73,19 +93,21 @@ export function stillArmedLine(runId: string, stepId: string): string {
 }
 
 /**
- * The commit and the dead-man timer race for one claim (mkdir is atomic): whichever takes it decides the
- * step. The disarm takes it before it stops the timer; a timer that finds it taken does nothing.
+ * The commit (the disarm): the step's rollback script decides for it, once, against the dead-man timer
+ * and the boot path (dead-man.ts). A commit past the deadline rolls the step back and exits EXPIRED_EXIT.
  */
 export function claimLine(runId: string, stepId: string): string {
-  return `mkdir ${quote(`${stepDir(runId, stepId)}/decided`)} 2>/dev/null || { echo 'the dead-man timer ran out first and rolled this step back' >&2; exit ${EXPIRED_EXIT}; }`;
+  return commitLine(runId, stepId);
 }
 
 /**
- * The self-contained rollback for one step, run by the dead-man timer, after a failed proof, or by
- * `portcullis rollback`. Restores every touched path byte for byte, then runs the step's reloads.
- * Idempotent: once rolled back the timer and the operator do nothing; the timer does nothing once the
- * step is committed (or its commit has claimed the step). After a failure it always restores (again): a
- * segment that overlapped the timer's rollback may have changed files after it.
+ * The self-contained rollback for one step, run by the dead-man timer or its backstop (`timer`), at boot
+ * (`boot`), after a failed proof (`failure`) or by `portcullis rollback` (`operator`); `commit` is the
+ * proven step's disarm (see dead-man.ts for who decides when). Restores every touched path byte for byte,
+ * then runs the step's reloads. Idempotent: once rolled back the timer and the operator do nothing; the
+ * timer and the boot path do nothing once the step is committed (or its commit has claimed the step).
+ * After a failure it always restores (again): a segment that overlapped the timer's rollback may have
+ * changed files after it.
  */
 export function rollbackScript(
   runId: string,
@@ -94,7 +116,6 @@ export function rollbackScript(
   onRollback: readonly string[],
 ): string {
   const d = stepDir(runId, stepId);
-  const unit = timerUnit(runId, stepId);
   const all = touched(paths).map((t, i) => ({...t, src: `${d}/before/${i}`}));
   // Users' paths first, while the accounts they belong to still exist (the account files come back after).
   const restore = [
@@ -115,17 +136,18 @@ export function rollbackScript(
     `D=${quote(d)}`,
     'by=${1:-operator}',
     'state=$(cat "$D/state" 2>/dev/null)',
-    '[ "$state" = rolled-back ] && [ "$by" != failure ] && exit 0',
-    '[ "$by" = timer ] && [ "$state" != armed ] && exit 0',
-    '[ "$by" = timer ] && ! mkdir "$D/decided" 2>/dev/null && exit 0',
-    `[ "$by" = timer ] || systemctl stop ${quote(`${unit}.timer`)} 2>/dev/null`,
-    '[ "$by" != timer ] && [ -f "$D/timer.pid" ] && kill "$(cat "$D/timer.pid")" 2>/dev/null',
+    unhookFunction(runId, stepId),
+    ...decisionLines(runId, stepId),
     'echo rolling-back > "$D/state"',
     ...restore,
     ...onRollback.map((l) => `{ ${l}; } >>"$D/rollback.log" 2>&1`),
     'echo rolled-back > "$D/state"',
     rolledBackEntry(runId, stepId, '"$by"'),
-    `[ "$by" = timer ] && rm -f ${LOCK}`,
+    'pcunhook',
+    'case "$by" in timer|boot)',
+    `  rm -f ${LOCK}`,
+    ...afterTimerLines(runId, stepId).map((l) => `  ${l}`),
+    'esac',
     'exit 0',
     '',
   ].join('\n');

@@ -1,7 +1,7 @@
 import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {Style} from '../render/plan-text.js';
-import {artifactLine, tunnelLine} from './task-updates.js';
+import {artifactLine, deadlineLine, reconnectLine, tunnelLine} from './task-updates.js';
 
 /**
  * Plain progress lines on stderr for --yes, CI and pipes: one line per event that matters, command
@@ -33,6 +33,12 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
         write(
           `  ${st.yellow('⏱')} dead-man timer armed: rolls back in ${e.seconds} s unless the new way in is proven\n`,
         );
+        break;
+      case 'reconnecting':
+        write(`  ${st.yellow('↻')} ${reconnectLine(e)}\n`);
+        break;
+      case 'timer.deadline':
+        write(`  ${st.yellow('⏱')} ${deadlineLine(e.server)}\n`);
         break;
       case 'proof.start':
         write(`  ${st.cyan('?')} proving ${e.what} (${e.command})\n`);

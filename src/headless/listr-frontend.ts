@@ -143,7 +143,8 @@ export function listrFrontend(o: {
     const slot = id ? slots.get(id) : undefined;
     if (!slot) return;
     if (e.type === 'proof.start') lastProof = e.command;
-    if (o.renderer === 'default' && e.type === 'timer.armed') slot.countdown(e.deadline, undefined);
+    if (o.renderer === 'default' && (e.type === 'timer.armed' || e.type === 'timer.deadline'))
+      slot.countdown(e.deadline, undefined);
     if (o.renderer === 'default' && e.type === 'proof.start' && e.deadline) slot.countdown(e.deadline, lastProof);
     for (const u of taskUpdates(e, slot.title)) slot.push(u);
   };

@@ -56,6 +56,10 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
           text: `⏱ dead-man timer armed: everything in this step rolls back in ${e.seconds} s unless the new way in is proven`,
         },
       ];
+    case 'reconnecting':
+      return [{kind: 'output', text: reconnectLine(e)}];
+    case 'timer.deadline':
+      return [{kind: 'output', text: `⏱ ${deadlineLine(e.server)}`}];
     case 'proof.start':
       return [
         {kind: 'output', text: `proving ${e.what} (${e.command})`},
@@ -86,4 +90,16 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
 export function stepOf(e: EngineEvent): string | undefined {
   if (e.type === 'facts' || e.type === 'packages.ahead') return undefined;
   return e.type === 'step.planned' ? e.step.id : e.id;
+}
+
+/** The deadline the target fixed for an armed step, as its own clock has it (UTC). */
+export function deadlineLine(server: number): string {
+  const t = new Date(server * 1000).toISOString().slice(11, 19);
+  return `the target rolls this step back at ${t} UTC (its own clock) unless the new way in is proven first`;
+}
+
+/** A lost connection under an armed step, as the operator reads it. */
+export function reconnectLine(e: Extract<EngineEvent, {type: 'reconnecting'}>): string {
+  const until = new Date(e.until).toISOString().slice(11, 19);
+  return `connection to the target lost (${e.reason.slice(0, 120)}); trying again in ${Math.round(e.waitMs / 1000)} s (attempt ${e.attempt}, until ${until} UTC) to learn what the dead-man timer did`;
 }

@@ -139,3 +139,18 @@ export async function passwordLogin(
     {timeout: 30_000},
   );
 }
+
+/**
+ * docs/reliability.md is written by the fault matrix (test/e2e/fault-matrix.test.ts) as a whole; the
+ * dead-man rows (test/e2e/dead-man.test.ts) own the section between these markers, which the fault matrix
+ * carries over as it is.
+ */
+export const DEAD_MAN_BEGIN = '<!-- dead-man rows: test/e2e/dead-man.test.ts -->';
+export const DEAD_MAN_END = '<!-- end of dead-man rows -->';
+
+/** The dead-man section of a reliability doc, markers included, or '' when it has none. */
+export function deadManSection(doc: string): string {
+  const a = doc.indexOf(DEAD_MAN_BEGIN);
+  const b = doc.indexOf(DEAD_MAN_END);
+  return a >= 0 && b > a ? doc.slice(a, b + DEAD_MAN_END.length) : '';
+}

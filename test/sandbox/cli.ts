@@ -27,6 +27,7 @@ const USAGE = `usage: npm run sandbox -- <command>
   shell laptop|attacker|vps   interactive shell on that host (laptop: HOME etc. set for portcullis)
   exec <command>          run a command as root inside the VPS, out of band
   reboot                  reboot the VPS and wait until it is back
+  power-cycle             cut its power (SIGKILL of its PID 1) and boot it again on the same disk
   status                  this machine's sandboxes and their state
   build                   build (or find) the cached base image
   reap                    remove leftovers of crashed runs (owner dead)
@@ -138,6 +139,12 @@ async function main(argv: string[]): Promise<number> {
       const t0 = Date.now();
       await vps.reboot();
       console.log(`rebooted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return 0;
+    }
+    case 'power-cycle': {
+      const vps = current();
+      const down = await vps.powerCycle();
+      console.log(`back ${((Date.now() - down) / 1000).toFixed(1)} s after the power cut`);
       return 0;
     }
     case 'status': {

@@ -1,6 +1,14 @@
 import {mkdirSync} from 'node:fs';
 import {join} from 'node:path';
-import {type RunOptions, type RunResult, run, type SandboxChild, type StartChildOptions, startChild} from './run.js';
+import {
+  type RunOptions,
+  type RunResult,
+  run,
+  runSync,
+  type SandboxChild,
+  type StartChildOptions,
+  startChild,
+} from './run.js';
 
 /** HOME and XDG dirs of a host, all inside the instance directory. */
 export interface HostEnv {
@@ -60,6 +68,27 @@ export class NetHost {
    * the pid is the program's), simulating a crash; `killGroup()` also hits its children.
    * stdin stays open (`child.process.stdin`) unless `input` is given, to answer prompts.
    */
+  /**
+   * SIGKILL to every process in this host's namespace (the tool, its ssh children, a ControlMaster
+   * that daemonized, wireguard-go): the operator's machine dies at once. Returns how many were hit.
+   */
+  killAll(): number {
+    const pids = runSync('ip', ['netns', 'pids', this.netns])
+      .stdout.split('\n')
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number);
+    let hit = 0;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        hit++;
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return hit;
+  }
+
   spawn(file: string, args: readonly string[] = [], opts: StartChildOptions = {}): SandboxChild {
     return startChild('ip', ['netns', 'exec', this.netns, file, ...args], {
       stdin: 'pipe',

@@ -188,6 +188,45 @@ export class Sandbox {
     await this.waitReady(timeoutMs, since);
   }
 
+  /**
+   * A power cut, then power on, on the same disk: the container's PID 1 is SIGKILLed from the host, so
+   * nothing of a shutdown runs (no unit is stopped, nothing is cleaned up), as a provider's hard reset or
+   * a kernel panic would leave it; then the VPS boots again on the same overlay (same keys, same files)
+   * in the same network namespace. Resolves once it is ready again; returns when it went down (epoch ms).
+   */
+  async powerCycle(timeoutMs = 60_000): Promise<number> {
+    const since = Date.now();
+    const pid = this.leaderPid();
+    if (pid === undefined) throw new Error(`vps ${this.name} is not running`);
+    const launcher = this.state.launcherPid;
+    process.kill(pid, 'SIGKILL');
+    const down = Date.now();
+    // nspawn exits (not 133: no reboot was asked for), and with it the launcher and its overlay mount.
+    while (isAlive(launcher) || this.leaderPid() !== undefined) {
+      if (Date.now() - since > timeoutMs)
+        throw new Error(`vps ${this.name}: still up ${timeoutMs} ms after the power cut`);
+      await sleep(20);
+    }
+    const p = paths(this.state.dir);
+    this.state.launcherPid = await launchContainer({
+      name: this.name,
+      dir: this.state.dir,
+      lowerDir: this.state.lowerDir,
+      rootKeys: p.rootKeys,
+      adminKeys: '',
+      noAdmin: this.state.noAdmin === true,
+      bootLog: p.bootLog,
+    });
+    // A detached instance (`npm run sandbox -- up`) is owned by its launcher: by the new one now.
+    if (this.state.ownerPid === launcher) {
+      this.state.ownerPid = this.state.launcherPid;
+      this.state.ownerStart = processStartTime(this.state.launcherPid) ?? '';
+    }
+    writeState(this.state);
+    await this.waitReady(timeoutMs, since);
+    return down;
+  }
+
   /** Removes every process, namespace, mount, socket and file of this instance. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;

@@ -60,7 +60,13 @@ export function ApplyProgress({
         <OutputTail lines={step.output} rows={layout.output} width={width} />
       </Box>
       {step.timer ? (
-        <Countdown proof={proof} deadline={step.timer.deadline} seconds={step.timer.seconds} width={width} />
+        <Countdown
+          proof={proof}
+          deadline={step.timer.deadline}
+          server={step.timer.server}
+          seconds={step.timer.seconds}
+          width={width}
+        />
       ) : proving && proof ? (
         <Box flexDirection="column">
           <Box height={1} gap={1}>

@@ -16,11 +16,14 @@ export const COUNTDOWN_ROWS = 3;
 export function Countdown({
   proof,
   deadline,
+  server,
   seconds,
   width,
 }: {
   proof?: ProofView;
   deadline: number;
+  /** The deadline the target fixed (epoch seconds UTC); shown once known. */
+  server?: number;
   seconds: number;
   width: number;
 }) {
@@ -46,7 +49,12 @@ export function Countdown({
         <Box width={Math.min(30, Math.max(10, width - 50))}>
           <ProgressBar value={seconds > 0 ? (100 * left) / seconds : 0} />
         </Box>
-        <T tone="dim">{clip(command ? 'try that command from another terminal' : 'time left', width - 32)}</T>
+        <T tone="dim">
+          {clip(
+            `${command ? 'try that command from another terminal' : 'time left'}${server ? `; the server rolls back at ${new Date(server * 1000).toISOString().slice(11, 19)} UTC` : ''}`,
+            width - 32,
+          )}
+        </T>
       </Box>
     </Box>
   );

@@ -97,6 +97,15 @@ export function runReducer(steps: StepView[], e: EngineEvent): StepView[] {
     }
     case 'timer.armed':
       return update(steps, e.id, (s) => ({...s, timer: {seconds: e.seconds, deadline: e.deadline}}));
+    case 'reconnecting': {
+      const line = `connection lost (${e.reason.slice(0, 80)}): trying again in ${Math.round(e.waitMs / 1000)} s, attempt ${e.attempt}`;
+      return update(steps, e.id, (s) => ({...s, output: [...s.output, line].slice(-OUTPUT_TAIL)}));
+    }
+    case 'timer.deadline':
+      return update(steps, e.id, (s) => ({
+        ...s,
+        timer: {seconds: s.timer?.seconds ?? 0, deadline: e.deadline, server: e.server},
+      }));
     case 'proof.start':
       return update(steps, e.id, (s) => {
         // The segment before a proof has run to its end when the proof starts.

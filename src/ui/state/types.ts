@@ -68,7 +68,8 @@ export interface StepView {
   /** Last lines of command output, bounded (OUTPUT_TAIL). */
   output: string[];
   /** The dead-man timer while it is armed: epoch ms when it rolls everything back. */
-  timer?: {seconds: number; deadline: number};
+  /** `server`: the deadline the target fixed (epoch seconds UTC), once its arming line came back. */
+  timer?: {seconds: number; deadline: number; server?: number};
   proofs: ProofView[];
   /** Files written on this machine after the step (client configs, evidence bundles); paths only. */
   artifacts: ArtifactView[];

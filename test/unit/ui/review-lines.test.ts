@@ -40,7 +40,7 @@ describe('reviewLines', () => {
   it('lists every action with the diff of a file and the exact commands of the others', () => {
     const all = lines.map((l) => l.text).join('\n');
     expect(all).toMatch(/1\. arm the dead-man timer/);
-    expect(all).toMatch(/\$ if \[ -d \/run\/systemd\/system \]/);
+    expect(all).toMatch(/\$ pcdl=\$\(\/bin\/sh \/var\/lib\/portcullis\/runs\/RUN\/ssh-hardening\/arm\.sh 120\)/);
     expect(all).toMatch(/\+Port 2222/);
     expect(all).toMatch(/\$ sshd -t/);
     expect(all).toMatch(/\$ systemctl reload ssh/);

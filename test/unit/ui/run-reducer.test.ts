@@ -10,6 +10,19 @@ const fold = (events: EngineEvent[], steps = fresh()) => events.reduce(runReduce
 const byId = (steps: StepView[], id: string) => steps.find((s) => s.id === id) as StepView;
 
 describe('runReducer', () => {
+  it("the countdown runs to the target's deadline once its arming line is back; a lost connection shows in the tail", () => {
+    const s = fold([
+      {type: 'step.planned', step: SSH},
+      {type: 'step.start', id: 'ssh-hardening'},
+      {type: 'timer.armed', id: 'ssh-hardening', seconds: 120, deadline: 1_000_000},
+      {type: 'timer.deadline', id: 'ssh-hardening', deadline: 999_000, server: 1_796_284_000},
+      {type: 'reconnecting', id: 'ssh-hardening', attempt: 2, waitMs: 2000, reason: 'timed out', until: 1},
+    ]);
+    const x = byId(s, 'ssh-hardening');
+    expect(x.timer).toEqual({seconds: 120, deadline: 999_000, server: 1_796_284_000});
+    expect(x.output.at(-1)).toMatch(/connection lost \(timed out\): trying again in 2 s, attempt 2/);
+  });
+
   it('facts start planning the first step; a compliant step hands over to the next', () => {
     const s = fold([
       {type: 'facts', summary: 'Debian 12'},

@@ -54,11 +54,9 @@ describe('StepReview', () => {
     expect(r.frame()).toMatch(/── lines 1–9 of \d+ · ↓\/PgDn for more ──/);
     expect(r.frame()).not.toMatch(/\+Port 2222/);
     await r.press('pageDown');
-    await r.press('pageDown');
     expect(r.frame()).toMatch(/\+Port 2222/);
     expect(r.frame()).toMatch(/↑\/PgUp back/);
     await r.press('up');
-    await r.press('pageUp');
     await r.press('pageUp');
     expect(r.frame()).toMatch(/── lines 1–9 of/);
   });

@@ -1,0 +1,179 @@
+import type {ProofRoute, Target} from '../target/types.js';
+import {quote} from '../util/shell.js';
+import {type JournalEntry, parseJournal} from './journal.js';
+import {JOURNAL, stepDir} from './paths.js';
+
+/** What the target says about an armed step once it answers again after the connection was lost. */
+export type Verdict =
+  | {kind: 'rolled-back'; by: string; at?: string}
+  | {kind: 'done'}
+  /** Still armed and undecided: the window has not ended and nothing decided yet. */
+  | {kind: 'armed'}
+  /** Not reached again before `until`. */
+  | {kind: 'unreachable'; reason: string};
+
+export interface Reconciled {
+  verdict: Verdict;
+  /** The target's journal entries of this run (all of them: the caller appends what its copy lacks). */
+  entries: JournalEntry[];
+  /** Reconnection attempts made. */
+  attempts: number;
+}
+
+/** Backoff between reconnection attempts: 1, 2, 4 s, then every 5 s (each attempt also waits for ssh). */
+export function backoffMs(attempt: number): number {
+  return Math.min(5000, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** Reads the step's state and the run's journal entries in one round trip (read-only). */
+export function reconcileScript(runId: string, stepId: string): string {
+  const d = stepDir(runId, stepId);
+  return [
+    `printf '@@STATE %s\\n' "$(cat ${quote(`${d}/state`)} 2>/dev/null)"`,
+    `[ -d ${quote(`${d}/decided`)} ] && echo '@@DECIDED'`,
+    `grep -F ${quote(`"run":"${runId}"`)} ${JOURNAL} 2>/dev/null`,
+    'exit 0',
+  ].join('\n');
+}
+
+const STEP = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+const BY = /^[a-z][a-z-]{0,31}$/;
+const PACKAGE = /^[a-z0-9][a-z0-9+.-]{0,99}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refuses control characters in server text
+const TEXT = /^[^\u0000-\u001f\u007f-\u009f]{0,500}$/;
+const int = (v: unknown): v is number => Number.isSafeInteger(v);
+const text = (v: unknown): v is string => typeof v === 'string' && TEXT.test(v);
+
+/**
+ * One journal entry as the target wrote it, checked field by field before it may enter the operator's
+ * journal copy (the server's text is data: a compromised server must not plant lines there). Returns
+ * the entry rebuilt from the fields its kind has, or undefined when anything does not fit.
+ */
+export function checkedEntry(raw: unknown, runId: string): JournalEntry | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const e = raw as Record<string, unknown>;
+  if (e.run !== runId || (e.at !== undefined && !(typeof e.at === 'string' && AT.test(e.at)))) return undefined;
+  const base = {...(e.at ? {at: e.at as string} : {}), run: runId};
+  const step = typeof e.step === 'string' && STEP.test(e.step) ? e.step : undefined;
+  switch (e.kind) {
+    case 'run.begin':
+      return text(e.target) && text(e.recipe) && text(e.tool)
+        ? {...base, kind: e.kind, target: e.target, recipe: e.recipe, tool: e.tool}
+        : undefined;
+    case 'step.begin':
+      return step && Array.isArray(e.touches) && e.touches.length <= 200 && e.touches.every(text)
+        ? {...base, kind: e.kind, step, touches: e.touches}
+        : undefined;
+    case 'action.begin':
+      return step && int(e.i) && text(e.summary)
+        ? {...base, kind: e.kind, step, i: e.i, summary: e.summary}
+        : undefined;
+    case 'action.done':
+      return step && int(e.i) ? {...base, kind: e.kind, step, i: e.i} : undefined;
+    case 'action.failed':
+      return step && int(e.i) && int(e.code) ? {...base, kind: e.kind, step, i: e.i, code: e.code} : undefined;
+    case 'timer.armed':
+      return step && int(e.seconds) && (e.deadline === undefined || int(e.deadline))
+        ? {...base, kind: e.kind, step, seconds: e.seconds, ...(int(e.deadline) ? {deadline: e.deadline} : {})}
+        : undefined;
+    case 'proof.ok':
+      return step && text(e.route) ? {...base, kind: e.kind, step, route: e.route} : undefined;
+    case 'proof.failed':
+      return step && text(e.route) && text(e.reason)
+        ? {...base, kind: e.kind, step, route: e.route, reason: e.reason}
+        : undefined;
+    case 'timer.disarmed':
+      return step ? {...base, kind: e.kind, step} : undefined;
+    case 'step.done':
+      return step && int(e.changed) ? {...base, kind: e.kind, step, changed: e.changed} : undefined;
+    case 'step.rolled-back':
+      return step && typeof e.by === 'string' && BY.test(e.by) ? {...base, kind: e.kind, step, by: e.by} : undefined;
+    case 'run.end':
+      return e.status === 'applied' || e.status === 'failed' || e.status === 'rolled-back'
+        ? {...base, kind: e.kind, status: e.status}
+        : undefined;
+    case 'packages.ahead':
+      return (e.mode === 'install' || e.mode === 'download') &&
+        Array.isArray(e.packages) &&
+        e.packages.every((x) => typeof x === 'string' && PACKAGE.test(x))
+        ? {...base, kind: e.kind, mode: e.mode, packages: e.packages}
+        : undefined;
+    case 'packages.ahead.done':
+      return int(e.code) ? {...base, kind: e.kind, code: e.code} : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function verdictOf(stdout: string, runId: string, stepId: string): {verdict: Verdict; entries: JournalEntry[]} {
+  const state = /^@@STATE (.*)$/m.exec(stdout)?.[1]?.trim() ?? '';
+  const entries = parseJournal(
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .join('\n'),
+  ).flatMap((e) => {
+    const ok = checkedEntry(e, runId);
+    return ok ? [ok] : [];
+  });
+  const last = entries.filter(
+    (e) => 'step' in e && e.step === stepId && (e.kind === 'step.done' || e.kind === 'step.rolled-back'),
+  );
+  const end = last.at(-1);
+  if (end?.kind === 'step.rolled-back') return {verdict: {kind: 'rolled-back', by: end.by, at: end.at}, entries};
+  if (end?.kind === 'step.done' || state === 'committed') return {verdict: {kind: 'done'}, entries};
+  if (state === 'rolled-back' || state === 'rolling-back')
+    return {verdict: {kind: 'rolled-back', by: 'timer'}, entries};
+  return {verdict: {kind: 'armed'}, entries};
+}
+
+/**
+ * After the connection to the target was lost with a step armed: reconnects with backoff until the target
+ * answers or `until` (epoch ms) passes, and reads what the target's journal says became of the step. Never
+ * changes anything on the target.
+ */
+export async function reconcile(o: {
+  target: Target;
+  runId: string;
+  stepId: string;
+  until: number;
+  /**
+   * Other ways in to try when the target's own does not answer: the routes the step proves (close-ports
+   * closes the public address the run came in on and proves the tunnel, the way that remains).
+   */
+  alternates?: readonly ProofRoute[];
+  /** Told before each wait, to show it: the attempt number and the wait. */
+  onRetry?: (attempt: number, waitMs: number, reason: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+}): Promise<Reconciled> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let reason = 'the target did not answer';
+  const ask = async (t: Target) => {
+    const r = await t.run(reconcileScript(o.runId, o.stepId), {timeoutMs: 30_000});
+    if (r.code !== 0) throw new Error(r.stderr.trim() || `exit ${r.code}`);
+    return r.stdout;
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return {...verdictOf(await ask(o.target), o.runId, o.stepId), attempts: attempt};
+    } catch (e) {
+      reason = (e as Error).message;
+    }
+    for (const route of o.target.reroute ? (o.alternates ?? []) : []) {
+      const t = await o.target.reroute?.(route).catch(() => undefined);
+      if (!t) continue;
+      try {
+        return {...verdictOf(await ask(t), o.runId, o.stepId), attempts: attempt};
+      } catch {
+        // Not that way either; the backoff goes on.
+      } finally {
+        await t.close().catch(() => undefined);
+      }
+    }
+    const wait = backoffMs(attempt);
+    if (Date.now() + wait > o.until) return {verdict: {kind: 'unreachable', reason}, entries: [], attempts: attempt};
+    o.onRetry?.(attempt, wait, reason);
+    await sleep(wait);
+  }
+}
