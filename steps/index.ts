@@ -8,8 +8,11 @@ import {firewall} from './firewall.js';
 import {lockdown} from './lockdown.js';
 import {preflight} from './preflight.js';
 import {sshHardening} from './ssh-hardening.js';
+import {sysctl} from './sysctl.js';
 import {team} from './team.js';
+import {updates} from './updates.js';
 import {verifyTunnel} from './verify-tunnel.js';
+import {watch} from './watch.js';
 import {wireguard} from './wireguard.js';
 
 /** Every step, in runbook order. A recipe lists a subset; the order here is the order they run in. */
@@ -21,10 +24,13 @@ export const STEPS: readonly Step<unknown>[] = [
   sshHardening,
   firewall,
   fail2ban,
+  sysctl,
+  updates,
   wireguard,
   team,
   verifyTunnel,
   closePorts,
+  watch,
 ] as Step<unknown>[];
 
 export function stepsFor(ids: readonly string[]): Step<unknown>[] {

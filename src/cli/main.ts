@@ -53,6 +53,12 @@ Examples:
   $ portcullis rollback admin@10.66.0.1:2222
   # undo every step after preflight
   $ portcullis rollback admin@10.66.0.1:2222 --to preflight`,
+  check: `
+Examples:
+  # exit 0: the server is as the last apply left it
+  $ portcullis check admin@10.66.0.1:2222
+  # exit 3: drift, each finding in words
+  $ portcullis check admin@10.66.0.1:2222 --json`,
   status: `
 Examples:
   $ portcullis status admin@10.66.0.1:2222 --json   # after fresh-vps
@@ -165,6 +171,15 @@ export function buildProgram(): Command {
     .action(async (target: string | undefined, o) => {
       const {runRollback} = await import('./commands/rollback.js');
       await runRollback(target, o);
+    });
+
+  recipeOptions(targetOptions(program.command('check')))
+    .description('compare the server with the posture the last apply left, and plan the recipe (exit 3: drift)')
+    .argument('[target]', 'user@host[:port]; omit with --local')
+    .addHelpText('after', EXAMPLES.check)
+    .action(async (target: string | undefined, o) => {
+      const {runCheck} = await import('./commands/check.js');
+      await runCheck(target, o);
     });
 
   targetOptions(program.command('status'))

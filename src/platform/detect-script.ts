@@ -37,7 +37,7 @@ if [ -d /run/systemd/system ]; then
   if systemctl cat ssh.service >/dev/null 2>&1; then kv ssh_unit ssh; else kv ssh_unit sshd; fi
   kv ssh_socket_enabled "$(systemctl is-enabled ssh.socket 2>/dev/null)"
   kv ssh_socket_active "$(systemctl is-active ssh.socket 2>/dev/null)"
-  kv armed_timers "$(systemctl list-units --all --plain --no-legend 'portcullis-*.timer' 2>/dev/null | awk '$3 == "active" {print $1}' | tr '\n' ' ')"
+  kv armed_timers "$(systemctl list-units --all --plain --no-legend 'portcullis-rollback-*.timer' 2>/dev/null | awk '$3 == "active" {print $1}' | tr '\n' ' ')"
 fi
 [ "$(uname -s)" = Darwin ] && kv ssh_unit com.openssh.sshd
 grep -qiE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config.d' /etc/ssh/sshd_config 2>/dev/null && kv ssh_include yes

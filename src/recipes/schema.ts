@@ -143,6 +143,22 @@ export const valuesSchema = z
     fail2ban_findtime: f2bTime.optional().describe('sshd jail window: 24h (default)'),
     fail2ban_bantime: f2bTime.optional().describe('sshd jail ban: 24h (default)'),
     fail2ban_recidive: z.boolean().optional().describe('true (default): 2 bans in 7d ban for 30d'),
+    updates_reboot: z
+      .boolean()
+      .optional()
+      .describe('false (default): automatic security updates never reboot; true: when an update needs it'),
+    watch: z.boolean().optional().describe('false (default): true installs the posture watch on the server'),
+    watch_interval: z
+      .string()
+      .regex(/^[1-9][0-9]{0,4}[smh]$/, 'like 30s, 15m or 1h')
+      .optional()
+      .describe('how often the watch compares the posture: 15m (default)'),
+    watch_webhook: z
+      .string()
+      .max(500)
+      .regex(/^https?:\/\/[A-Za-z0-9._~:/?#[\]@!$&()*+,;=%-]+$/, 'one http(s) URL without spaces or quotes')
+      .optional()
+      .describe('where the watch POSTs drift as JSON (default: the journal only)'),
     // incident-lockdown: evidence first, then SSH only from the operator (and the tunnel), passwords off.
     evidence_dir: lineText
       .refine((s) => s.startsWith('/'), 'an absolute directory path')

@@ -54,7 +54,7 @@ export async function spawnUntilProving(vps: Sandbox, args: readonly string[], w
 
 function withConfig(vps: Sandbox, args: readonly string[]): string[] {
   const [cmd, ...rest] = args;
-  return cmd && ['plan', 'apply', 'rollback', 'status'].includes(cmd)
+  return cmd && ['plan', 'apply', 'rollback', 'status', 'check'].includes(cmd)
     ? [cmd, '--ssh-config', vps.sshConfigPath, ...rest]
     : [...args];
 }

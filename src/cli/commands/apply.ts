@@ -1,3 +1,4 @@
+import {recordPostureScript} from '../../drift/posture.js';
 import {LocalJournal, localJournalPath} from '../../engine/journal.js';
 import {applyRunbook} from '../../engine/runbook.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
@@ -89,6 +90,8 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
       recover: ui.recover?.bind(ui),
     });
     outcome = result;
+    // What check and the on-server watch compare with: the posture this apply left.
+    await target.run(recordPostureScript());
     const after = exposures(result.facts, meantPublic(setup.values));
     await ui.finish({result, before, after, journal: journal.path});
     if (o.json) {
