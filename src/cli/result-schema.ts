@@ -15,6 +15,7 @@ export const EXIT_CODES = {
   0: 'success (plan: the plan was printed and no step is refused; apply: every step applied or already compliant)',
   1: 'a run failed or was stopped; what it had started was rolled back (or the error says what was not); plan: a step would be refused (the plan is still printed)',
   2: 'bad input (arguments, recipe values, files): nothing was changed, nothing was connected to',
+  3: 'check: the server drifted from the posture the last apply recorded, or the recipe still plans a change',
   130: 'interrupted twice (Ctrl-C): left at once; a step under its dead-man timer is restored by the timer',
 } as const;
 
@@ -147,6 +148,24 @@ export const statusResultSchema = z
   })
   .meta({id: 'status', title: 'portcullis status --json'});
 
+export const checkResultSchema = z
+  .strictObject({
+    ...common,
+    command: z.literal('check'),
+    target,
+    recipe: text,
+    status: z.enum(['ok', 'drift']).describe('ok: exit 0; drift: exit 3'),
+    drift: z
+      .array(
+        z.strictObject({
+          kind: z.enum(['listen', 'sshd', 'firewall', 'wg', 'jail', 'other', 'plan']),
+          message: text.describe('the finding in words, e.g. "python3 now listens on 0.0.0.0:9999/tcp"'),
+        }),
+      )
+      .describe('each difference from the posture the last apply recorded, and each change the recipe still plans'),
+  })
+  .meta({id: 'check', title: 'portcullis check --json'});
+
 export const peersAddResultSchema = z
   .strictObject({
     ...common,
@@ -267,6 +286,7 @@ export const resultSchema = z.union([
   applyResultSchema,
   rollbackResultSchema,
   statusResultSchema,
+  checkResultSchema,
   peersAddResultSchema,
   peersRemoveResultSchema,
   peersListResultSchema,

@@ -75,7 +75,7 @@ export function driftScript(): string {
 }
 
 export interface Drift {
-  kind: string;
+  kind: 'listen' | 'sshd' | 'firewall' | 'wg' | 'jail' | 'other' | 'plan';
   message: string;
 }
 
@@ -84,10 +84,10 @@ export function parseDrift(out: string): {baseline: boolean; drift: Drift[]} {
   if (/^NOBASELINE$/m.test(out)) return {baseline: false, drift: []};
   const drift: Drift[] = [];
   for (const line of out.split('\n')) {
-    const m = /^DRIFT\t([a-z]+)\t(.*)$/.exec(line);
+    const m = /^DRIFT\t(listen|sshd|firewall|wg|jail|other)\t(.*)$/.exec(line);
     // Never a raw control character from the server on the operator's terminal.
     if (m?.[1] && m[2] !== undefined)
-      drift.push({kind: m[1], message: m[2].replace(new RegExp(CONTROL.source, 'g'), '?')});
+      drift.push({kind: m[1] as Drift['kind'], message: m[2].replace(new RegExp(CONTROL.source, 'g'), '?')});
   }
   return {baseline: true, drift};
 }

@@ -5,6 +5,7 @@ import {detectFacts} from '../../platform/detect.js';
 import {exposures} from '../../platform/exposure.js';
 import {RunError} from '../../util/errors.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
+import {printJson} from '../json.js';
 import {setupRun} from '../run-setup.js';
 
 /** Exit status of a check that found the server drifted from what the last apply left (0: it matches). */
@@ -57,9 +58,12 @@ export async function runCheck(spec: string | undefined, o: CheckOptions): Promi
         });
     }
     if (o.json) {
-      process.stdout.write(
-        `${JSON.stringify({target: target.label, recipe: setup.recipeName, status: findings.length ? 'drift' : 'ok', drift: findings}, null, 2)}\n`,
-      );
+      printJson('check', {
+        target: target.label,
+        recipe: setup.recipeName,
+        status: findings.length ? 'drift' : 'ok',
+        drift: findings,
+      });
     } else {
       const w = (s: string) => process.stdout.write(`${s}\n`);
       if (!findings.length)
