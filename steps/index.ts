@@ -28,9 +28,9 @@ export const STEPS: readonly Step<unknown>[] = [
   updates,
   wireguard,
   team,
+  watch,
   verifyTunnel,
   closePorts,
-  watch,
 ] as Step<unknown>[];
 
 export function stepsFor(ids: readonly string[]): Step<unknown>[] {
