@@ -3,8 +3,10 @@
 //   node --import tsx bench/sandbox.ts rollback [runs]  failed proof -> access restored; timer expiry -> access
 //                                                      restored from the arming, quiet and with packages installing ahead
 //   node --import tsx bench/sandbox.ts peers            250 peers: configs + QR here; the server applies them live
+//   node --import tsx bench/sandbox.ts check [runs]     check vs plan of the same recipe on a compliant server
 // Needs root and the sandbox (bash .ci/sandbox-deps.sh) and `npm run build`.
-import {writeFileSync} from 'node:fs';
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {renderClientConf} from '../src/render/wireguard.js';
@@ -256,10 +258,44 @@ async function peersBench() {
   });
 }
 
+/** `check` against a compliant server next to `plan` of the same recipe, alternating, medians. */
+async function checkBench(runs: number) {
+  await withSandbox(async (vps) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-bench-'));
+    const recipe = join(dir, 'baseline.yaml');
+    writeFileSync(
+      recipe,
+      'name: baseline\ndescription: bench\nsteps: [preflight, admin-user, ssh-hardening, firewall, fail2ban, sysctl, updates]\n',
+    );
+    const values = ['--recipe', recipe, '--set', 'admin_user=admin', '--set', 'ssh_port=2222'];
+    const sudo = {env: {PORTCULLIS_SUDO_PASSWORD: 'admin-pw'}};
+    const r = await portcullis(vps, ['apply', 'root@192.0.2.10', '--yes', ...values], {timeout: 600_000});
+    if (r.code !== 0) throw new Error(`apply failed: ${r.stderr.slice(-800)}`);
+    const plan: number[] = [];
+    const check: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      for (const [cmd, into] of [
+        ['plan', plan],
+        ['check', check],
+      ] as const) {
+        const t0 = performance.now();
+        const c = await portcullis(vps, [cmd, 'admin@192.0.2.10:2222', ...values], sudo);
+        into.push(performance.now() - t0);
+        if (c.code !== 0) throw new Error(`${cmd} exited ${c.code}: ${c.stdout.slice(-400)} ${c.stderr.slice(-400)}`);
+      }
+    }
+    const ratio = median(check) / median(plan);
+    console.log(
+      `| check vs plan, compliant server (incl. node start) | ${fmt(median(check))} | ${ratio.toFixed(2)}x plan (${fmt(median(plan))}) | <= 1.0x ${ratio <= 1.05 ? 'ok' : 'MISSED'} |`,
+    );
+  });
+}
+
 const [what = 'apply', n = '3'] = process.argv.slice(2);
 console.log('| benchmark | median | ratio / detail | target |');
 console.log('|---|---:|---:|---|');
 if (what === 'apply') await applyBench(Number(n));
 else if (what === 'rollback') await rollbackBench(Number(n));
 else if (what === 'peers') await peersBench();
+else if (what === 'check') await checkBench(Number(n));
 else throw new Error(`unknown benchmark ${what}`);

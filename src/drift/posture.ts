@@ -5,9 +5,10 @@ import {CONTROL} from '../util/validate.js';
  * The server's security posture as sorted lines, one fact a line, the same for `check` (over SSH) and the
  * on-server watch (offline): what listens beyond loopback, sshd's effective settings, the firewall's
  * rules, WireGuard peers and fail2ban jails. Read only. Runs as root (POSIX sh, Linux tools; a tool that
- * is missing contributes nothing). fail2ban's own ban rules are left out: bans come and go.
+ * is missing contributes nothing). fail2ban's own ban rules are left out: bans come and go. The five
+ * reads run side by side (ufw and fail2ban-client are Python, slow to start).
  */
-export const POSTURE_FN = String.raw`pc_posture() {
+export const POSTURE_FN = String.raw`pc_listen() {
   ss -Hlntup 2>/dev/null | awk '{
     proc = "-"
     if (match($0, /users:\(\("[^"]*"/)) proc = substr($0, RSTART + 9, RLENGTH - 10)
@@ -16,7 +17,8 @@ export const POSTURE_FN = String.raw`pc_posture() {
     if (addr ~ /^(127\.|\[::1\]$|::1$|\[::ffff:127\.)/) next
     print "listen " $1 " " addr ":" port " " proc
   }' | sort -u
-  sshd -T 2>/dev/null | sort | sed 's/^/sshd /'
+}
+pc_firewall() {
   if command -v ufw >/dev/null 2>&1; then
     ufw status verbose 2>/dev/null | grep -v 'by Fail2Ban' | sed '/^[[:space:]]*$/d; s/[[:space:]][[:space:]]*/ /g; s/^/firewall ufw /'
   fi
@@ -26,8 +28,21 @@ export const POSTURE_FN = String.raw`pc_posture() {
   if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
     firewall-cmd --list-all 2>/dev/null | sed 's/^[[:space:]]*//; /^$/d; s/^/firewall firewalld /'
   fi
-  wg show all allowed-ips 2>/dev/null | sed 's/[[:space:]][[:space:]]*/ /g; s/^/wg /' | sort
-  fail2ban-client status 2>/dev/null | sed -n 's/.*Jail list:[[:space:]]*//p' | tr ',' '\n' | sed 's/^[[:space:]]*//; /^$/d; s/^/jail /' | sort
+}
+pc_jails() {
+  fail2ban-client status 2>/dev/null | sed -n 's/.*Jail list:[[:space:]]*//p' | tr ',' '
+' | sed 's/^[[:space:]]*//; /^$/d; s/^/jail /' | sort
+}
+pc_posture() {
+  pcd=$(mktemp -d) || return 1
+  pc_listen > "$pcd/1" &
+  sshd -T 2>/dev/null | sort | sed 's/^/sshd /' > "$pcd/2" &
+  pc_firewall > "$pcd/3" &
+  wg show all allowed-ips 2>/dev/null | sed 's/[[:space:]][[:space:]]*/ /g; s/^/wg /' | sort > "$pcd/4" &
+  pc_jails > "$pcd/5" &
+  wait
+  cat "$pcd/1" "$pcd/2" "$pcd/3" "$pcd/4" "$pcd/5"
+  rm -rf "$pcd"
 }`;
 
 /**

@@ -18,15 +18,19 @@ interface CheckOptions extends ConnectOptions {
 }
 
 /**
- * Plans the recipe against the server and compares its posture with the one the last apply recorded: one
- * facts round trip and one probe round trip, with the posture read beside them. Changes nothing.
+ * Plans the recipe against the server and compares its posture with the one the last apply recorded: the
+ * plan's facts and probe round trips, with the posture read beside them. Changes nothing.
  */
 export async function runCheck(spec: string | undefined, o: CheckOptions): Promise<void> {
   const setup = setupRun(o);
   const target = await openTarget(spec, o);
   try {
-    const [facts, driftOut] = await Promise.all([detectFacts(target), target.run(driftScript())]);
+    // The posture is read beside the plan's own two round trips (facts, then the steps' probe).
+    const reading = target.run(driftScript());
+    reading.catch(() => undefined);
+    const facts = await detectFacts(target);
     const steps = await planRunbook(target, facts, setup.steps, setup.values);
+    const driftOut = await reading;
     const posture = parseDrift(driftOut.stdout);
     if (driftOut.code !== 0) throw new RunError(`could not read the posture on ${target.label}: exit ${driftOut.code}`);
     if (!posture.baseline)
