@@ -70,7 +70,10 @@ describe.skipIf(e2eSkipReason())('fresh-vps on the sandbox VPS: verify, then clo
       'ssh-hardening',
       'firewall',
       'fail2ban',
+      'sysctl',
+      'updates',
       'wireguard',
+      'watch',
       'verify-tunnel',
       'close-ports',
     ]);

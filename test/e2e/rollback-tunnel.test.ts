@@ -67,6 +67,8 @@ describe.skipIf(e2eSkipReason())('rollback through the tunnel on the sandbox VPS
       'close-ports',
       'verify-tunnel',
       'wireguard',
+      'updates',
+      'sysctl',
       'fail2ban',
       'firewall',
       'ssh-hardening',
