@@ -412,9 +412,10 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
 
   /** Waits for the review of a step, then approves it as it asks: a keypress, or the host name typed. */
   async function approve(title: string, timeoutMs = 120_000): Promise<string> {
+    const t = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const screen = await term.waitFor(
       new RegExp(
-        `\\d/8 ${title} waiting for you[\\s\\S]*(Apply "${title}"\\?|Type 192\\.0\\.2\\.10 \\+ Enter to apply)`,
+        `\\d+/11 ${t} waiting for you[\\s\\S]*(Apply "${t}"\\?|Type 192\\.0\\.2\\.10 \\+ Enter to apply)`,
       ),
       timeoutMs,
     );
@@ -436,7 +437,7 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
 
     // The admin's name, with a default (Enter takes it).
     const name = await term.waitFor(/Name the admin user who stays/);
-    expect(name).toMatch(/2\/8 Admin user waiting for you/);
+    expect(name).toMatch(/2\/11 Admin user waiting for you/);
     expect(name).toMatch(/admin_user › admin█/);
     await term.keys('Enter');
 
@@ -460,7 +461,7 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
 
     const admin = await approve('Admin user');
     expect(admin).toMatch(/sudo=password · password=\(hidden\)/);
-    await term.waitFor(/3\/8 SSH hardening waiting for you/, 60_000);
+    await term.waitFor(/3\/11 SSH hardening waiting for you/, 60_000);
     // A sandbox artefact, not the product's: under nspawn here, once a package install has reloaded
     // systemd, stopping a user's manager (10 s after their last logout) hangs in final-sigkill, and a
     // login of that user waits for it (the next proof, 20+ s after the last one, then times out). A
@@ -469,6 +470,8 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
     await approve('SSH hardening');
     await approve('Host firewall');
     await approve('fail2ban');
+    await approve('Kernel baseline (sysctl)');
+    await approve('Automatic security updates');
     const wg = await approve('WireGuard');
     // Values as the operator reads them: the tunnel network as CIDR, no internals.
     expect(wg).toMatch(/subnet=10\.66\.0\.0\/24/);
@@ -498,7 +501,7 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
     const end = await term.waitFor(/\[exit \d+\]/, 180_000);
     const all = await term.history();
     expect(end, all).toMatch(/\[exit 0\]/);
-    expect(all).toMatch(/Done: 7 step\(s\) applied/);
+    expect(all).toMatch(/Done: 9 step\(s\) applied/);
     // What the operator copies is whole on its row: no glyph cuts it.
     const joined = await term.joined();
     expect(joined).toMatch(/\nUndo +portcullis rollback admin@10\.66\.0\.1 --ssh-config \S+\/\.ssh\/config\n/);
