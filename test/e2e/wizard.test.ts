@@ -414,9 +414,7 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
   async function approve(title: string, timeoutMs = 120_000): Promise<string> {
     const t = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const screen = await term.waitFor(
-      new RegExp(
-        `\\d+/11 ${t} waiting for you[\\s\\S]*(Apply "${t}"\\?|Type 192\\.0\\.2\\.10 \\+ Enter to apply)`,
-      ),
+      new RegExp(`\\d+/11 ${t} waiting for you[\\s\\S]*(Apply "${t}"\\?|Type 192\\.0\\.2\\.10 \\+ Enter to apply)`),
       timeoutMs,
     );
     if (/Type 192\.0\.2\.10 \+ Enter to apply/.test(screen)) {
