@@ -9,24 +9,41 @@ export function sudoGroup(f: Facts): string {
 }
 
 /**
- * Reloading sshd the right way for the platform. Ubuntu's socket activation needs the generator to run
- * and the socket restarted, or a Port change never reaches the listener.
+ * Reloading sshd the right way for the platform. Under socket activation the socket owns the listening
+ * ports: daemon-reload (Ubuntu's generator re-reads Port; our socket drop-in is read), the running sshd
+ * stopped (it holds the old sockets; sessions survive) and the socket restarted. The next connection
+ * starts sshd with the new configuration, so there is nothing left to reload.
  */
-export function sshReload(f: Facts, portChanged: boolean): Action[] {
-  if (f.ssh.socketActivated) {
+export function sshReload(f: Facts, _portChanged: boolean): Action[] {
+  if (socketActivation(f)) {
     return [
-      {kind: 'service', op: 'daemon-reload', unit: 'ssh', init: f.init},
-      {kind: 'service', op: 'restart-socket', unit: 'ssh', init: f.init},
-      ...(portChanged ? [] : [{kind: 'service' as const, op: 'reload' as const, unit: f.ssh.unit, init: f.init}]),
+      {kind: 'service', op: 'daemon-reload', unit: f.ssh.unit, init: f.init},
+      {kind: 'service', op: 'restart-socket', unit: f.ssh.unit, init: f.init},
     ];
   }
   return [{kind: 'service', op: 'reload', unit: f.ssh.unit, init: f.init}];
 }
 
+const socketActivation = (f: Facts) => f.ssh.socketActivated && f.init === 'systemd';
+
+/**
+ * The drop-in that moves ssh.socket's ports where no generator does it from sshd_config (Debian with
+ * ssh.socket enabled); undefined where sshd listens itself or Ubuntu's generator follows Port.
+ */
+export function sshSocketDropin(f: Facts): string | undefined {
+  return socketActivation(f) && !f.ssh.socketGenerator
+    ? `/etc/systemd/system/${f.ssh.unit}.socket.d/00-portcullis.conf`
+    : undefined;
+}
+
 /** Shell lines that bring sshd back to its restored files (rollback side; must not depend on the wizard). */
 export function sshReloadLines(f: Facts): string[] {
   if (f.init === 'launchd') return [];
-  if (f.ssh.socketActivated) return ['sshd -t && systemctl daemon-reload && systemctl restart ssh.socket'];
+  // Stopping the service removes its RuntimeDirectory, /run/sshd, without which `sshd -t` fails: made first.
+  if (socketActivation(f))
+    return [
+      `mkdir -p /run/sshd && sshd -t && systemctl daemon-reload && systemctl stop ${f.ssh.unit}.service && systemctl restart ${f.ssh.unit}.socket`,
+    ];
   if (f.init === 'openrc') return [`sshd -t && rc-service ${f.ssh.unit} reload`];
   return [`sshd -t && systemctl reload ${f.ssh.unit}`];
 }

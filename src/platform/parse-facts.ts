@@ -112,6 +112,7 @@ export function parseFacts(stdout: string): Facts {
       versionText: vt,
       unit: one('ssh_unit') || 'sshd',
       socketActivated: one('ssh_socket_enabled') === 'enabled' || one('ssh_socket_active') === 'active',
+      socketGenerator: one('ssh_socket_generator') === 'yes',
       mainHasInclude: one('ssh_include') === 'yes',
       dropinDir: '/etc/ssh/sshd_config.d',
       dropins: many('ssh_dropin').sort(),

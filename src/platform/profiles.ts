@@ -157,6 +157,7 @@ export function profileFacts(platform: PlatformId): Facts {
       versionText: p.ssh,
       unit: p.unit,
       socketActivated: p.socket ?? false,
+      socketGenerator: p.socket ?? false,
       mainHasInclude: p.include ?? true,
       dropinDir: '/etc/ssh/sshd_config.d',
       dropins: p.dropins ?? [],
