@@ -7,6 +7,7 @@ import {STEPS} from '../../steps/index.js';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {ADMIN_PASSWORD, type Sandbox, type SandboxChild, start, VPS_TRAPS} from '../sandbox/index.js';
 import {canLogin, hashTree, portcullis, spawnPortcullis, waitFor} from './helpers.js';
+import {platformsSection} from './reliability-doc.js';
 
 /**
  * The fault-injection matrix (issue 9): for each risky step, faults injected on real parts (a sandbox
@@ -894,8 +895,10 @@ Three bugs, fixed in the engine (\`src/engine/scripts.ts\`, \`compile.ts\`, \`ru
 
 - A reboot of the VPS inside the window: the transient systemd timer does not survive it (a known limit,
   see the README); not injected here.
-- Other platforms (RHEL/firewalld, Alpine/OpenRC with the detached sleeper, nftables, macOS): plan only.
-  The incident-lockdown step uses the same timer and commit but has no rows here.
+- This matrix runs on the plain Debian 12 image (ufw, \`ssh.service\`). The platform variants (socket-activated
+  sshd, nftables, firewalld) get the two rows that matter most in the platforms section below; Alpine/OpenRC
+  (the detached sleeper) and macOS: plan only. The incident-lockdown step uses the same timer and commit
+  but has no rows here.
 - firewall rows run with ufw installed but off (the clean run installs it, rollbacks keep the package);
   the install path is exercised by row 4 and the resume after it. A kill during the install itself is
   not a row (the segment goes on to arm the timer, as in 3a).
@@ -913,7 +916,7 @@ describe.skipIf(e2eSkipReason())('fault-injection matrix on the sandbox VPS', ()
     const t = table();
     console.log(`\nfault-injection matrix (${((Date.now() - started) / 1000).toFixed(0)} s):\n\n${t}\n`);
     const complete = expected.every((e) => rows.some((r) => `${r.step} / ${r.fault}` === e));
-    if (failures.length === 0 && complete) writeFileSync(DOC, doc((Date.now() - started) / 1000));
+    if (failures.length === 0 && complete) writeFileSync(DOC, doc((Date.now() - started) / 1000) + platformsSection());
   });
   // Siblings marked concurrent run side by side; the rows of one chain run in order. The longest chain
   // registers first, so it takes the first setup turn.

@@ -95,8 +95,10 @@ export async function ensureImage(log: (line: string) => void = () => {}): Promi
  * overlay layer over the cached Debian 12 base (a few installs, seconds to a minute) and cached the
  * same way, keyed by the base hash plus its own recipe files (variants/build-layer.sh and NAME.sh).
  */
-export const VARIANTS = ['ssh-socket', 'nftables', 'firewalld'] as const;
+export const VARIANTS = ['ssh-socket', 'nftables', 'firewalld', 'trixie'] as const;
 export type Variant = (typeof VARIANTS)[number];
+/** Variants that are a whole image of another Debian suite (built by variants/build-suite.sh), not a layer. */
+const SUITES: Partial<Record<Variant, string>> = {trixie: 'trixie'};
 
 export interface VariantImage {
   /** Cache key: `<base hash>-<variant>-<layer hash>`. */
@@ -109,7 +111,9 @@ export interface VariantImage {
 
 export function variantKey(variant: Variant, baseHash: string): string {
   const h = createHash('sha256');
-  for (const f of ['build-layer.sh', `${variant}.sh`]) {
+  const suite = SUITES[variant];
+  if (suite) h.update(`suite ${suite}\0`);
+  for (const f of suite ? ['build-suite.sh'] : ['build-layer.sh', `${variant}.sh`]) {
     h.update(`${f}\0`);
     h.update(readFileSync(join(VARIANTS_DIR, f)));
     h.update('\0');
@@ -122,10 +126,14 @@ export async function ensureVariant(variant: Variant, log: (line: string) => voi
   if (!(VARIANTS as readonly string[]).includes(variant)) throw new Error(`no sandbox variant ${variant}`);
   const base = await ensureImage(log);
   const hash = variantKey(variant, base.hash);
-  const lowerDir = `${join(imageDir(hash), 'layer')}:${base.rootfs}`;
+  const suite = SUITES[variant];
+  // A suite variant's key includes the base recipe's hash, so it is rebuilt whenever the base recipe changes.
+  const lowerDir = suite ? join(imageDir(hash), 'rootfs') : `${join(imageDir(hash), 'layer')}:${base.rootfs}`;
   if (isImageReady(hash)) return {hash, lowerDir, built: false, ms: base.ms};
   const mirrors = debianMirrors();
-  log(`building sandbox variant ${variant} (${hash}) over the base image (first run only)`);
+  log(
+    `building sandbox variant ${variant} (${hash}) ${suite ? `from Debian ${suite}, ~1-3 min` : 'over the base image'} (first run only)`,
+  );
   const started = Date.now();
   const logFile = join(CACHE_ROOT, `${hash}.log`);
   const r = await execa(
@@ -138,11 +146,9 @@ export async function ensureVariant(variant: Variant, log: (line: string) => voi
       '--propagation',
       'private',
       'bash',
-      join(VARIANTS_DIR, 'build-layer.sh'),
-      CACHE_ROOT,
-      hash,
-      base.rootfs,
-      join(VARIANTS_DIR, `${variant}.sh`),
+      ...(suite
+        ? [join(VARIANTS_DIR, 'build-suite.sh'), CACHE_ROOT, hash, suite]
+        : [join(VARIANTS_DIR, 'build-layer.sh'), CACHE_ROOT, hash, base.rootfs, join(VARIANTS_DIR, `${variant}.sh`)]),
       mirrors.debian,
       mirrors.security,
     ],
