@@ -99,6 +99,8 @@ export const VARIANTS = ['ssh-socket', 'nftables', 'firewalld', 'trixie'] as con
 export type Variant = (typeof VARIANTS)[number];
 /** Variants that are a whole image of another Debian suite (built by variants/build-suite.sh), not a layer. */
 const SUITES: Partial<Record<Variant, string>> = {trixie: 'trixie'};
+/** The variants that are layers over the base (seconds to build): what the e2e global setup builds ahead. */
+export const LAYER_VARIANTS: readonly Variant[] = VARIANTS.filter((v) => !SUITES[v]);
 
 export interface VariantImage {
   /** Cache key: `<base hash>-<variant>-<layer hash>`. */
