@@ -25,7 +25,7 @@ import {platformsSection} from './reliability-doc.js';
  * are printed before the segment is sent, and the whole segment runs in one round trip. "After" is set
  * from stderr, as the step's last proof line appears.
  *
- * Reproduce: npx vitest run --project e2e test/e2e/fault-matrix.test.ts (root, Linux, systemd-nspawn;
+ * Reproduce: npx vitest run --project e2e-solo test/e2e/fault-matrix.test.ts (root, Linux, systemd-nspawn;
  * `npm run build` first). It writes docs/reliability.md.
  */
 
@@ -823,7 +823,7 @@ sandbox laptop against a sandbox VPS (Debian 12, systemd-nspawn), with the fault
 
 \`\`\`sh
 npm run build
-npx vitest run --project e2e test/e2e/fault-matrix.test.ts   # root, Linux, systemd-nspawn; rewrites this file
+npx vitest run --project e2e-solo test/e2e/fault-matrix.test.ts   # root, Linux, systemd-nspawn; rewrites this file
 \`\`\`
 
 The three chains run side by side, one sandbox each; this run took ${elapsedS.toFixed(0)} s.

@@ -145,8 +145,8 @@ ${table}
 
 Reproduce: \`npx vitest run --project e2e test/e2e/platforms.test.ts\` (root, Linux, systemd-nspawn; \`npm run build\` first).
 Not covered here: Debian 13 (the \`trixie\` variant image exists, but its fresh-vps run does not pass yet: the
-firewall step's proof login fails after \`ufw --force enable\` and the step rolls back), Alpine/OpenRC (no systemd)
-and a password-only root without an admin: see the README's platforms table.`);
+firewall step's proof login hangs after \`New session\` and the step rolls back), Alpine/OpenRC (no systemd) and
+a password-only root without an admin: see the README's platforms table.`);
 });
 
 type Step = {id: string; status: string};
