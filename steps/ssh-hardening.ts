@@ -154,11 +154,13 @@ export const sshHardening: Step<SshParams> = {
     }
 
     const onRollback = sshReloadLines(facts);
+    const persist: Action[] = [];
     actions.push({kind: 'timer.arm', seconds: p.timeout});
     if (moving && p.port !== undefined) {
       const fw = openPortInActiveFirewall(facts, p.port, 'ssh (new port)');
       actions.push(...fw.actions);
       onRollback.push(...fw.undo);
+      persist.push(...fw.persist);
       if (facts.selinux === 'enforcing') {
         actions.push({
           kind: 'run',
@@ -207,7 +209,7 @@ export const sshHardening: Step<SshParams> = {
         what: `${proofUser} still logs in on port ${p.port} with port ${current.join(', ')} closed`,
       });
     }
-    actions.push({kind: 'timer.disarm'});
+    actions.push(...persist, {kind: 'timer.disarm'});
     return {actions, findings, onRollback};
   },
 };

@@ -48,8 +48,15 @@ export function sshReloadLines(f: Facts): string[] {
   return [`sshd -t && systemctl reload ${f.ssh.unit}`];
 }
 
-/** Opens a TCP port in the firewall that is already active (none: nothing to open). Returns the action and its undo. */
-export function openPortInActiveFirewall(f: Facts, port: number, why: string): {actions: Action[]; undo: string[]} {
+/**
+ * Opens a TCP port in the firewall that is already active (none: nothing to open). Returns the actions (taking
+ * effect now), their undo, and what makes them survive a reload or a reboot (`persist`, run once proven).
+ */
+export function openPortInActiveFirewall(
+  f: Facts,
+  port: number,
+  why: string,
+): {actions: Action[]; undo: string[]; persist: Action[]} {
   const spec = `${port}/tcp`;
   switch (f.firewall.active) {
     case 'ufw':
@@ -63,6 +70,7 @@ export function openPortInActiveFirewall(f: Facts, port: number, why: string): {
           },
         ],
         undo: [`ufw delete allow ${spec}`],
+        persist: [],
       };
     case 'firewalld':
       return {
@@ -75,6 +83,20 @@ export function openPortInActiveFirewall(f: Facts, port: number, why: string): {
           },
         ],
         undo: [`firewall-cmd --remove-port=${spec}`],
+        // A runtime-only port is gone at the next `firewall-cmd --reload` (a later step's rollback, fail2ban)
+        // or reboot, with sshd listening there alone: persisted once proven, in the zone file the before-image
+        // restores byte for byte.
+        persist: f.firewall.firewalldZone
+          ? [
+              {
+                kind: 'firewall.rule',
+                backend: 'firewalld',
+                rule: `persist: add port ${spec} to zone ${f.firewall.firewalldZone} (${why})`,
+                argv: ['firewall-cmd', '--permanent', `--zone=${f.firewall.firewalldZone}`, `--add-port=${spec}`],
+                touches: [`/etc/firewalld/zones/${f.firewall.firewalldZone}.xml`],
+              },
+            ]
+          : [],
       };
     case 'nftables':
       return {
@@ -94,8 +116,9 @@ export function openPortInActiveFirewall(f: Facts, port: number, why: string): {
           },
         ],
         undo: [],
+        persist: [],
       };
     default:
-      return {actions: [], undo: []};
+      return {actions: [], undo: [], persist: []};
   }
 }

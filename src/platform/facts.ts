@@ -73,6 +73,8 @@ export interface Facts {
     active: FirewallKind;
     ufw: 'active' | 'inactive' | 'absent';
     firewalld: 'running' | 'stopped' | 'absent';
+    /** firewalld's default zone while it runs (the first line of its `--list-all`), if it is a plain name. */
+    firewalldZone?: string;
     nftTables: string[];
     pf: 'enabled' | 'disabled' | 'absent';
     /** What the active firewall lets in from anywhere, per address family; a family left out is not filtered (or not known to be). */
