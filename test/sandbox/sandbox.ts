@@ -28,6 +28,7 @@ export interface StartOptions {
    * Stop it before or after `lan`, either way nothing is left.
    */
   lan?: {of: Sandbox; ip: string; ip6: string};
+  /**
    * A platform variant instead of the plain Debian 12 image (issue 17): `ssh-socket` (sshd socket-activated,
    * the Ubuntu 24.04 stand-in), `nftables` (Debian's stock nftables.service ruleset, no ufw: the Arch stand-in),
    * `firewalld` (the RHEL stand-in), all overlay layers over the cached base; `trixie` (Debian 13, a whole image
