@@ -1,7 +1,13 @@
 import type {Action, Finding, Step} from '../src/engine/types.js';
-import {openPortInActiveFirewall, sshReload, sshReloadLines} from '../src/platform/adapters.js';
+import {openPortInActiveFirewall, sshReload, sshReloadLines, sshSocketDropin} from '../src/platform/adapters.js';
 import {type Facts, sshPorts} from '../src/platform/facts.js';
-import {adjustMainConfig, expectedEffective, renderSshdDropin, type SshdSettings} from '../src/render/sshd.js';
+import {
+  adjustMainConfig,
+  expectedEffective,
+  renderSshdDropin,
+  renderSshSocketDropin,
+  type SshdSettings,
+} from '../src/render/sshd.js';
 import {port as checkPort} from '../src/util/validate.js';
 import {adminUserOf} from './admin-user.js';
 
@@ -62,7 +68,7 @@ export const sshHardening: Step<SshParams> = {
     };
   },
   probe: (f) => ({
-    files: [MAIN, `${f.ssh.dropinDir}/${dropinName(f)}`],
+    files: [MAIN, `${f.ssh.dropinDir}/${dropinName(f)}`, ...(sshSocketDropin(f) ? [sshSocketDropin(f) as string] : [])],
     queries: {
       port_lines: `grep -HiE '^[[:space:]]*(Port|ListenAddress)[[:space:]]' ${f.ssh.dropinDir}/* 2>/dev/null; true`,
     },
@@ -149,7 +155,11 @@ export const sshHardening: Step<SshParams> = {
     const effectiveNow = new Set(
       Object.entries(facts.ssh.effective).flatMap(([k, vals]) => vals.map((x) => `${k} ${x}`.toLowerCase())),
     );
-    const fileSame = probe.files[path]?.exists && probe.files[path]?.content === finalText;
+    // Under socket activation without Ubuntu's generator, the socket's own drop-in carries the ports.
+    const socketPath = p.port !== undefined ? sshSocketDropin(facts) : undefined;
+    const socketSame =
+      socketPath === undefined || probe.files[socketPath]?.content === renderSshSocketDropin(finalPorts);
+    const fileSame = probe.files[path]?.exists && probe.files[path]?.content === finalText && socketSame;
     if (fileSame && !needInclude && !(p.port !== undefined && mainHasPort) && !moving) {
       const missing = expectedFinal.filter((l) => !effectiveNow.has(l.toLowerCase()));
       if (missing.length)
@@ -161,11 +171,13 @@ export const sshHardening: Step<SshParams> = {
     }
 
     const onRollback = sshReloadLines(facts);
+    const persist: Action[] = [];
     actions.push({kind: 'timer.arm', seconds: p.timeout});
     if (moving && p.port !== undefined) {
       const fw = openPortInActiveFirewall(facts, p.port, 'ssh (new port)');
       actions.push(...fw.actions);
       onRollback.push(...fw.undo);
+      persist.push(...fw.persist);
       if (facts.selinux === 'enforcing') {
         actions.push({
           kind: 'run',
@@ -184,6 +196,8 @@ export const sshHardening: Step<SshParams> = {
     const phaseAPorts = moving && p.port !== undefined ? [...new Set([...current, p.port])] : finalPorts;
     const phaseA = {...p.settings, ports: phaseAPorts};
     actions.push({kind: 'file.write', path, content: renderSshdDropin(phaseA, v), mode: 0o600});
+    if (socketPath)
+      actions.push({kind: 'file.write', path: socketPath, content: renderSshSocketDropin(phaseAPorts), mode: 0o644});
     if (needInclude || (p.port !== undefined && mainHasPort)) {
       actions.push({
         kind: 'file.write',
@@ -202,6 +216,8 @@ export const sshHardening: Step<SshParams> = {
     });
     if (moving) {
       actions.push({kind: 'file.write', path, content: finalText, mode: 0o600});
+      if (socketPath)
+        actions.push({kind: 'file.write', path: socketPath, content: renderSshSocketDropin(finalPorts), mode: 0o644});
       actions.push(...sshdChecks(expectedFinal));
       actions.push(...sshReload(facts, true));
       actions.push({
@@ -210,7 +226,7 @@ export const sshHardening: Step<SshParams> = {
         what: `${proofUser} still logs in on port ${p.port} with port ${current.join(', ')} closed`,
       });
     }
-    actions.push({kind: 'timer.disarm'});
+    actions.push(...persist, {kind: 'timer.disarm'});
     return {actions, findings, onRollback};
   },
 };

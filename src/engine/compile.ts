@@ -94,7 +94,9 @@ export function serviceLines(op: ServiceOp, unit: string, init: InitSystem): str
       case 'daemon-reload':
         return ['systemctl daemon-reload'];
       case 'restart-socket':
-        return [cmd(['systemctl', 'restart', `${unit}.socket`])];
+        // The running sshd holds the listening sockets it was handed: stopped first (KillMode=process keeps
+        // every session), or the socket cannot bind its ports again and ends up inactive.
+        return [cmd(['systemctl', 'stop', `${unit}.service`]), cmd(['systemctl', 'restart', `${unit}.socket`])];
       case 'enable-now':
         return [cmd(['systemctl', 'enable', '--now', unit])];
       case 'enable':

@@ -9,30 +9,54 @@ export function sudoGroup(f: Facts): string {
 }
 
 /**
- * Reloading sshd the right way for the platform. Ubuntu's socket activation needs the generator to run
- * and the socket restarted, or a Port change never reaches the listener.
+ * Reloading sshd the right way for the platform. Under socket activation the socket owns the listening
+ * ports: daemon-reload (Ubuntu's generator re-reads Port; our socket drop-in is read), the running sshd
+ * stopped (it holds the old sockets; sessions survive) and the socket restarted. The next connection
+ * starts sshd with the new configuration, so there is nothing left to reload.
  */
-export function sshReload(f: Facts, portChanged: boolean): Action[] {
-  if (f.ssh.socketActivated) {
+export function sshReload(f: Facts, _portChanged: boolean): Action[] {
+  if (socketActivation(f)) {
     return [
-      {kind: 'service', op: 'daemon-reload', unit: 'ssh', init: f.init},
-      {kind: 'service', op: 'restart-socket', unit: 'ssh', init: f.init},
-      ...(portChanged ? [] : [{kind: 'service' as const, op: 'reload' as const, unit: f.ssh.unit, init: f.init}]),
+      {kind: 'service', op: 'daemon-reload', unit: f.ssh.unit, init: f.init},
+      {kind: 'service', op: 'restart-socket', unit: f.ssh.unit, init: f.init},
     ];
   }
   return [{kind: 'service', op: 'reload', unit: f.ssh.unit, init: f.init}];
 }
 
+const socketActivation = (f: Facts) => f.ssh.socketActivated && f.init === 'systemd';
+
+/**
+ * The drop-in that moves ssh.socket's ports where no generator does it from sshd_config (Debian with
+ * ssh.socket enabled); undefined where sshd listens itself or Ubuntu's generator follows Port.
+ */
+export function sshSocketDropin(f: Facts): string | undefined {
+  return socketActivation(f) && !f.ssh.socketGenerator
+    ? `/etc/systemd/system/${f.ssh.unit}.socket.d/00-portcullis.conf`
+    : undefined;
+}
+
 /** Shell lines that bring sshd back to its restored files (rollback side; must not depend on the wizard). */
 export function sshReloadLines(f: Facts): string[] {
   if (f.init === 'launchd') return [];
-  if (f.ssh.socketActivated) return ['sshd -t && systemctl daemon-reload && systemctl restart ssh.socket'];
+  // Stopping the service removes its RuntimeDirectory, /run/sshd, without which `sshd -t` fails: made first.
+  if (socketActivation(f))
+    return [
+      `mkdir -p /run/sshd && sshd -t && systemctl daemon-reload && systemctl stop ${f.ssh.unit}.service && systemctl restart ${f.ssh.unit}.socket`,
+    ];
   if (f.init === 'openrc') return [`sshd -t && rc-service ${f.ssh.unit} reload`];
   return [`sshd -t && systemctl reload ${f.ssh.unit}`];
 }
 
-/** Opens a TCP port in the firewall that is already active (none: nothing to open). Returns the action and its undo. */
-export function openPortInActiveFirewall(f: Facts, port: number, why: string): {actions: Action[]; undo: string[]} {
+/**
+ * Opens a TCP port in the firewall that is already active (none: nothing to open). Returns the actions (taking
+ * effect now), their undo, and what makes them survive a reload or a reboot (`persist`, run once proven).
+ */
+export function openPortInActiveFirewall(
+  f: Facts,
+  port: number,
+  why: string,
+): {actions: Action[]; undo: string[]; persist: Action[]} {
   const spec = `${port}/tcp`;
   switch (f.firewall.active) {
     case 'ufw':
@@ -46,6 +70,7 @@ export function openPortInActiveFirewall(f: Facts, port: number, why: string): {
           },
         ],
         undo: [`ufw delete allow ${spec}`],
+        persist: [],
       };
     case 'firewalld':
       return {
@@ -58,6 +83,20 @@ export function openPortInActiveFirewall(f: Facts, port: number, why: string): {
           },
         ],
         undo: [`firewall-cmd --remove-port=${spec}`],
+        // A runtime-only port is gone at the next `firewall-cmd --reload` (a later step's rollback, fail2ban)
+        // or reboot, with sshd listening there alone: persisted once proven, in the zone file the before-image
+        // restores byte for byte.
+        persist: f.firewall.firewalldZone
+          ? [
+              {
+                kind: 'firewall.rule',
+                backend: 'firewalld',
+                rule: `persist: add port ${spec} to zone ${f.firewall.firewalldZone} (${why})`,
+                argv: ['firewall-cmd', '--permanent', `--zone=${f.firewall.firewalldZone}`, `--add-port=${spec}`],
+                touches: [`/etc/firewalld/zones/${f.firewall.firewalldZone}.xml`],
+              },
+            ]
+          : [],
       };
     case 'nftables':
       return {
@@ -77,8 +116,9 @@ export function openPortInActiveFirewall(f: Facts, port: number, why: string): {
           },
         ],
         undo: [],
+        persist: [],
       };
     default:
-      return {actions: [], undo: []};
+      return {actions: [], undo: [], persist: []};
   }
 }

@@ -37,6 +37,9 @@ if [ -d /run/systemd/system ]; then
   if systemctl cat ssh.service >/dev/null 2>&1; then kv ssh_unit ssh; else kv ssh_unit sshd; fi
   kv ssh_socket_enabled "$(systemctl is-enabled ssh.socket 2>/dev/null)"
   kv ssh_socket_active "$(systemctl is-active ssh.socket 2>/dev/null)"
+  for g in /usr/lib/systemd/system-generators/sshd-socket-generator /lib/systemd/system-generators/sshd-socket-generator; do
+    [ -x "$g" ] && { kv ssh_socket_generator yes; break; }
+  done
   kv armed_timers "$(systemctl list-units --all --plain --no-legend 'portcullis-rollback-*.timer' 2>/dev/null | awk '$3 == "active" {print $1}' | tr '\n' ' ')"
 fi
 [ "$(uname -s)" = Darwin ] && kv ssh_unit com.openssh.sshd

@@ -54,6 +54,12 @@ export interface Facts {
     /** systemd unit (ssh/sshd), OpenRC service (sshd) or launchd label. */
     unit: string;
     socketActivated: boolean;
+    /**
+     * Ubuntu's sshd-socket-generator is installed: it turns sshd_config's Port lines into ssh.socket's
+     * ListenStream at daemon-reload. Without it (Debian with ssh.socket enabled) the socket unit needs a
+     * drop-in of its own, or a Port change never reaches the listener.
+     */
+    socketGenerator: boolean;
     mainHasInclude: boolean;
     dropinDir: string;
     /** File names in dropinDir, sorted as sshd reads them. */
@@ -67,6 +73,8 @@ export interface Facts {
     active: FirewallKind;
     ufw: 'active' | 'inactive' | 'absent';
     firewalld: 'running' | 'stopped' | 'absent';
+    /** firewalld's default zone while it runs (the first line of its `--list-all`), if it is a plain name. */
+    firewalldZone?: string;
     nftTables: string[];
     pf: 'enabled' | 'disabled' | 'absent';
     /** What the active firewall lets in from anywhere, per address family; a family left out is not filtered (or not known to be). */

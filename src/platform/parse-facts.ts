@@ -65,6 +65,12 @@ export function parseSsLine(line: string): Listener | undefined {
   return {proto, address, port, process: printable(proc)};
 }
 
+/** `public (active)` (the first line of `firewall-cmd --list-all`) to the zone name, if it is a plain one. */
+function zoneOf(line: string | undefined): {firewalldZone?: string} {
+  const z = line?.trim().split(/\s+/)[0];
+  return z && /^[A-Za-z0-9_-]{1,17}$/.test(z) ? {firewalldZone: z} : {};
+}
+
 export function parseFacts(stdout: string): Facts {
   const kv = collect(stdout);
   const one = (k: string) => kv.get(k)?.[0]?.trim() ?? '';
@@ -112,6 +118,7 @@ export function parseFacts(stdout: string): Facts {
       versionText: vt,
       unit: one('ssh_unit') || 'sshd',
       socketActivated: one('ssh_socket_enabled') === 'enabled' || one('ssh_socket_active') === 'active',
+      socketGenerator: one('ssh_socket_generator') === 'yes',
       mainHasInclude: one('ssh_include') === 'yes',
       dropinDir: '/etc/ssh/sshd_config.d',
       dropins: many('ssh_dropin').sort(),
@@ -123,6 +130,7 @@ export function parseFacts(stdout: string): Facts {
       active,
       ufw,
       firewalld,
+      ...zoneOf(many('fwd_line')[0]),
       nftTables,
       pf,
       inbound: inboundOf(active, {

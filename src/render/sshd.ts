@@ -82,6 +82,21 @@ export function renderSshdDropin(s: SshdSettings, v: OpenSshVersion | null): str
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * ssh.socket's ports where no generator derives them from sshd_config: the empty ListenStream= drops the
+ * unit's own (22), then one line per port (IPv4 and IPv6 alike).
+ */
+export function renderSshSocketDropin(ports: readonly number[]): string {
+  return [
+    '# Managed by portcullis (ssh-hardening): the ports ssh.socket listens on, as sshd_config says.',
+    '# Undo: `portcullis rollback`.',
+    '[Socket]',
+    'ListenStream=',
+    ...ports.map((p) => `ListenStream=${p}`),
+    '',
+  ].join('\n');
+}
+
 /** What `sshd -T` must show once the drop-in is read: checked on the target before any reload. */
 export function expectedEffective(s: SshdSettings, v: OpenSshVersion | null): string[] {
   const yn = (b: boolean) => (b ? 'yes' : 'no');

@@ -7,6 +7,7 @@ import {STEPS} from '../../steps/index.js';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {ADMIN_PASSWORD, type Sandbox, type SandboxChild, start, VPS_TRAPS} from '../sandbox/index.js';
 import {canLogin, deadManSection, hashTree, portcullis, spawnPortcullis, waitFor} from './helpers.js';
+import {platformsSection} from './reliability-doc.js';
 
 /**
  * The fault-injection matrix (issue 9): for each risky step, faults injected on real parts (a sandbox
@@ -24,7 +25,7 @@ import {canLogin, deadManSection, hashTree, portcullis, spawnPortcullis, waitFor
  * are printed before the segment is sent, and the whole segment runs in one round trip. "After" is set
  * from stderr, as the step's last proof line appears.
  *
- * Reproduce: npx vitest run --project e2e test/e2e/fault-matrix.test.ts (root, Linux, systemd-nspawn;
+ * Reproduce: npx vitest run --project e2e-solo test/e2e/fault-matrix.test.ts (root, Linux, systemd-nspawn;
  * `npm run build` first). It writes docs/reliability.md.
  */
 
@@ -822,7 +823,7 @@ sandbox laptop against a sandbox VPS (Debian 12, systemd-nspawn), with the fault
 
 \`\`\`sh
 npm run build
-npx vitest run --project e2e test/e2e/fault-matrix.test.ts   # root, Linux, systemd-nspawn; rewrites this file
+npx vitest run --project e2e-solo test/e2e/fault-matrix.test.ts   # root, Linux, systemd-nspawn; rewrites this file
 \`\`\`
 
 The three chains run side by side, one sandbox each; this run took ${elapsedS.toFixed(0)} s.
@@ -895,8 +896,10 @@ Three bugs, fixed in the engine (\`src/engine/scripts.ts\`, \`compile.ts\`, \`ru
 - A reboot (a power cut) of the VPS inside the window, a \`daemon-reload\` storm, packages installing
   ahead and a 60 s connection cut with the wizard alive: the dead-man rows below
   (\`test/e2e/dead-man.test.ts\`).
-- Other platforms (RHEL/firewalld, Alpine/OpenRC with the detached sleeper, nftables, macOS): plan only.
-  The incident-lockdown step uses the same timer and commit but has no rows here.
+- This matrix runs on the plain Debian 12 image (ufw, \`ssh.service\`). The platform variants (socket-activated
+  sshd, nftables, firewalld) get the two rows that matter most in the platforms section below; Alpine/OpenRC
+  (the detached sleeper) and macOS: plan only. The incident-lockdown step uses the same timer and commit
+  but has no rows here.
 - firewall rows run with ufw installed but off (the clean run installs it, rollbacks keep the package);
   the install path is exercised by row 4 and the resume after it. A kill during the install itself is
   not a row (the segment goes on to arm the timer, as in 3a).
@@ -914,9 +917,9 @@ describe.skipIf(e2eSkipReason())('fault-injection matrix on the sandbox VPS', ()
     console.log(`\nfault-injection matrix (${((Date.now() - started) / 1000).toFixed(0)} s):\n\n${t}\n`);
     const complete = expected.every((e) => rows.some((r) => `${r.step} / ${r.fault}` === e));
     if (failures.length === 0 && complete) {
-      // The dead-man rows (test/e2e/dead-man.test.ts) keep their section as it is.
+      // The dead-man rows (test/e2e/dead-man.test.ts) and the platforms section keep theirs as they are.
       const kept = existsSync(DOC) ? deadManSection(readFileSync(DOC, 'utf8')) : '';
-      writeFileSync(DOC, `${doc((Date.now() - started) / 1000)}${kept ? `\n${kept}\n` : ''}`);
+      writeFileSync(DOC, `${doc((Date.now() - started) / 1000)}${kept ? `\n${kept}\n` : ''}${platformsSection()}`);
     }
   });
   // Siblings marked concurrent run side by side; the rows of one chain run in order. The longest chain

@@ -1,5 +1,5 @@
 import type {TestProject} from 'vitest/node';
-import {ensureImage} from '../sandbox/image.js';
+import {ensureImage, ensureVariant, LAYER_VARIANTS} from '../sandbox/image.js';
 import {e2eBlocker} from '../sandbox/preflight.js';
 import {reapGarbage, reportIsEmpty, type TeardownReport} from '../sandbox/teardown.js';
 
@@ -18,8 +18,8 @@ function describeLeak(r: TeardownReport): string {
 
 /**
  * Once per e2e run: decide whether e2e can run (a skip is a failure when CI=true), reap
- * leftovers of crashed runs, and build the cached sandbox image so the first test does not
- * pay for it. Teardown fails the run if any test leaked a namespace, mount or process
+ * leftovers of crashed runs, and build the cached sandbox image and its platform variants so the
+ * first test does not pay for them. Teardown fails the run if any test leaked a namespace, mount or process
  * (after removing it).
  */
 // ProvidedContext['portcullisE2eSkip'] is declared in ../sandbox/e2e-skip.ts.
@@ -37,6 +37,13 @@ export default async function setup(project: TestProject): Promise<(() => void) 
   const started = Date.now();
   const image = await ensureImage(log);
   log(`sandbox image ${image.hash} ${image.built ? 'built' : 'cached'} (${Date.now() - started} ms)`);
+  // The platform variants (issue 17) that are overlay layers over the base: built once here, not inside a
+  // test's time. A whole-suite variant (trixie, ~5 min) is built by the first start() that asks for it.
+  for (const v of LAYER_VARIANTS) {
+    const t = Date.now();
+    const layer = await ensureVariant(v, log);
+    log(`sandbox variant ${v} ${layer.built ? 'built' : 'cached'} (${Date.now() - t} ms)`);
+  }
 
   return () => {
     // Test workers are gone by now, so every instance still here leaked; the main process

@@ -14,14 +14,15 @@ import {
   VPS_IP6,
 } from './constants.js';
 import {nsenterArgv} from './container.js';
-import {ensureImage, recipeHash} from './image.js';
+import {ensureImage, ensureVariant, recipeHash, VARIANTS, type Variant} from './image.js';
 import {attach, type Sandbox, start} from './sandbox.js';
 import {isOwnerAlive, listInstanceNames, readState} from './state.js';
 import {findGarbage, reapGarbage, teardownSync} from './teardown.js';
 
 const USAGE = `usage: npm run sandbox -- <command>
-  up [--admin-key|--no-admin]  boot a long-lived sandbox VPS (the operator key goes to root;
-                         --admin-key: admin too; --no-admin: no admin account, as at a provider)
+  up [--admin-key|--no-admin] [--variant=V]  boot a long-lived sandbox VPS (the operator key goes to
+                         root; --admin-key: admin too; --no-admin: no admin account, as at a provider;
+                         V: ${VARIANTS.join(', ')})
   down                    tear it down (everything: processes, netns, overlay, files)
   ssh [ssh args...]       ssh from the laptop namespace (default: root@${VPS_IP})
   shell laptop|attacker|vps   interactive shell on that host (laptop: HOME etc. set for portcullis)
@@ -29,7 +30,7 @@ const USAGE = `usage: npm run sandbox -- <command>
   reboot                  reboot the VPS and wait until it is back
   power-cycle             cut its power (SIGKILL of its PID 1) and boot it again on the same disk
   status                  this machine's sandboxes and their state
-  build                   build (or find) the cached base image
+  build [--variant=V]     build (or find) the cached base image, or a variant layer over it
   reap                    remove leftovers of crashed runs (owner dead)
   prune                   delete cached images of other recipe versions`;
 
@@ -87,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
           detached: true,
           adminKey: rest.includes('--admin-key'),
           noAdmin: rest.includes('--no-admin'),
+          ...variantArg(rest),
         });
         writeFileSync(CLI_STATE_FILE, `${JSON.stringify({name: vps.name, startedAt: new Date().toISOString()})}\n`);
         console.log(describe(vps));
@@ -164,6 +166,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'build': {
+      const v = variantArg(rest).variant;
+      if (v) {
+        const layer = await ensureVariant(v, (l) => console.log(l));
+        console.log(`${layer.lowerDir} (${layer.built ? `built in ${Math.round(layer.ms / 1000)} s` : 'cached'})`);
+        return 0;
+      }
       const image = await ensureImage((l) => console.log(l));
       console.log(`${image.rootfs} (${image.built ? `built in ${Math.round(image.ms / 1000)} s` : 'cached'})`);
       return 0;
@@ -188,6 +196,14 @@ async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 2;
   }
+}
+
+/** `--variant=NAME` among the arguments (a platform variant image), checked against VARIANTS. */
+function variantArg(args: readonly string[]): {variant?: Variant} {
+  const v = args.find((a) => a.startsWith('--variant='))?.slice('--variant='.length);
+  if (v === undefined) return {};
+  if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`--variant: one of ${VARIANTS.join(', ')}`);
+  return {variant: v as Variant};
 }
 
 main(process.argv.slice(2)).then(

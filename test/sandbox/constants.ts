@@ -10,6 +10,8 @@ export const CLI_STATE_FILE = '/run/portcullis-sandbox/current.json';
 
 export const SANDBOX_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const IMAGE_RECIPE_DIR = fileURLToPath(new URL('./image/', import.meta.url));
+/** Platform variants: overlay layers over the base image (image.ts ensureVariant). */
+export const VARIANTS_DIR = fileURLToPath(new URL('./variants/', import.meta.url));
 export const LAUNCH_SCRIPT = fileURLToPath(new URL('./launch.sh', import.meta.url));
 
 /** Instance names: `pc` + 6 hex. Netns, machine and WireGuard names all start with it. */

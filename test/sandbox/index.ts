@@ -14,7 +14,7 @@ export {
   VPS_IP6,
   VPS_TRAPS,
 } from './constants.js';
-export {type BaseImage, ensureImage, recipeHash} from './image.js';
+export {type BaseImage, ensureImage, ensureVariant, recipeHash, VARIANTS, type Variant} from './image.js';
 export {Laptop, laptopWgConf, stripWgGoBanner} from './laptop.js';
 export {type HostEnv, NetHost} from './net-host.js';
 export {e2eBlocker} from './preflight.js';

@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {ATTACKER_IP, ATTACKER_IP6, LAPTOP_IP, LAPTOP_IP6, NAME_PATTERN, VPS_IP, VPS_IP6} from './constants.js';
 import {findLeaderPid, isAlive, launchContainer, nsenterArgv} from './container.js';
 import {track, untrack} from './exit-hooks.js';
-import {ensureImage} from './image.js';
+import {ensureImage, ensureVariant, type Variant} from './image.js';
 import {createOperatorKeys, type OperatorKeys} from './keys.js';
 import {Laptop} from './laptop.js';
 import {createHome, NetHost} from './net-host.js';
@@ -28,6 +28,13 @@ export interface StartOptions {
    * Stop it before or after `lan`, either way nothing is left.
    */
   lan?: {of: Sandbox; ip: string; ip6: string};
+  /**
+   * A platform variant instead of the plain Debian 12 image (issue 17): `ssh-socket` (sshd socket-activated,
+   * the Ubuntu 24.04 stand-in), `nftables` (Debian's stock nftables.service ruleset, no ufw: the Arch stand-in),
+   * `firewalld` (the RHEL stand-in), all overlay layers over the cached base; `trixie` (Debian 13, a whole image
+   * of that suite from the base recipe). Built once and cached beside the base.
+   */
+  variant?: Variant;
   /** Outlive this process (for `npm run sandbox -- up`): no exit hooks, the launcher owns it. */
   detached?: boolean;
   /** Default 60 s; start() rejects (after tearing down) if the VPS is not ready by then. */
@@ -247,7 +254,9 @@ export async function start(opts: StartOptions = {}): Promise<Sandbox> {
   if (blocker) throw new Error(`sandbox cannot run here: ${blocker}`);
   const t0 = Date.now();
   for (const r of reapGarbage()) log(`[sandbox] reaped leftovers of ${r.name}`);
-  const image = await ensureImage((l) => log(`[sandbox] ${l}`));
+  const image = opts.variant
+    ? await ensureVariant(opts.variant, (l) => log(`[sandbox] ${l}`)).then((v) => ({...v, rootfs: v.lowerDir}))
+    : await ensureImage((l) => log(`[sandbox] ${l}`));
   const imageMs = Date.now() - t0;
 
   const name = `pc${randomBytes(3).toString('hex')}`;
@@ -261,6 +270,7 @@ export async function start(opts: StartOptions = {}): Promise<Sandbox> {
     ownerStart: processStartTime(process.pid) ?? '',
     adminKey: opts.adminKey ?? false,
     noAdmin: opts.noAdmin ?? false,
+    ...(opts.variant ? {variant: opts.variant} : {}),
     createdAt: new Date().toISOString(),
     ...(opts.lan ? {lan: opts.lan.of.name, ip: opts.lan.ip, ip6: opts.lan.ip6} : {}),
   };
@@ -299,7 +309,7 @@ export async function start(opts: StartOptions = {}): Promise<Sandbox> {
     const ready = await vps.waitReady(opts.bootTimeoutMs ?? 60_000, tBoot);
     vps.timings = {imageMs, networkMs, ...ready, totalMs: Date.now() - t0};
     log(
-      `[sandbox] ${name} up in ${(vps.timings.totalMs / 1000).toFixed(2)} s: sshd answered ${(ready.sshMs / 1000).toFixed(2)} s ` +
+      `[sandbox] ${name}${opts.variant ? ` (${opts.variant})` : ''} up in ${(vps.timings.totalMs / 1000).toFixed(2)} s: sshd answered ${(ready.sshMs / 1000).toFixed(2)} s ` +
         `after launch, boot ${ready.systemState} at ${(ready.systemMs / 1000).toFixed(2)} s` +
         (image.built ? ` (image built in ${(image.ms / 1000).toFixed(0)} s)` : ''),
     );

@@ -26,6 +26,8 @@ export interface InstanceState {
   lan?: string;
   ip?: string;
   ip6?: string;
+  /** The platform variant it was booted from (image.ts VARIANTS); absent: the plain base image. */
+  variant?: string;
   createdAt: string;
 }
 
