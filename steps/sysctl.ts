@@ -39,6 +39,9 @@ export const BASELINE: readonly (readonly [string, string])[] = [
   ['net.ipv6.conf.default.accept_source_route', '0'],
 ];
 
+/** Keys ufw's own sysctl.conf sets to another value than ours. */
+const UFW_OWNS = ['net.ipv4.conf.all.log_martians', 'net.ipv4.conf.default.log_martians'];
+
 const procPath = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
 
 /** One line per key: `KEY VALUE rw|ro`, or `KEY - absent`. Read only. */
@@ -89,9 +92,18 @@ export const sysctl: Step<SysctlParams> = {
       return {actions: [], findings, onRollback: []};
     }
     const keys = parseKeys(probe.queries.sysctl_keys?.out ?? '');
+    // ufw sets these from /etc/ufw/sysctl.conf at every start and reload (log_martians=0): a value of ours
+    // would be undone by the next reload and planned again by every run. Left to ufw, and said so.
+    const ufwOwns = facts.firewall.ufw !== 'absent' ? UFW_OWNS : [];
+    if (ufwOwns.length)
+      findings.push({
+        level: 'info',
+        message: `left to ufw, which sets them at every reload (/etc/ufw/sysctl.conf): ${ufwOwns.join(', ')}`,
+      });
     const set: (readonly [string, string])[] = [];
     const readOnly: string[] = [];
     for (const [k, v] of BASELINE) {
+      if (ufwOwns.includes(k)) continue;
       const s = keys.get(k);
       if (!s || s.value === undefined) continue;
       if (!s.writable) {

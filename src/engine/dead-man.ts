@@ -124,6 +124,8 @@ export function armScript(runId: string, stepId: string): string {
     'exec 3>&1 1>&2',
     'case "$1" in ""|*[!0-9]*) echo "arm.sh: seconds expected" >&2; exit 2 ;; esac',
     'dl=$(( $(date +%s) + $1 ))',
+    // A step retried in the same run (after its rollback) is armed anew: the last attempt's claim goes.
+    `rm -rf ${quote(`${d}/decided`)}`,
     `echo "$dl" > ${quote(`${d}/deadline`)}`,
     ...bootHookLines(runId, stepId),
     'if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then',

@@ -67,7 +67,7 @@ export async function hashTree(vps: Sandbox, ...dirs: string[]): Promise<string>
     if (r.code === 0) return r.stdout;
     // Read while a rollback replaces files (copy to NAME.pc-restore, then rename over NAME): a file that
     // find listed was renamed away before sha256sum read it. Read the tree again once that settled.
-    if (i < 20 && /\.pc-restore: No such file or directory/.test(r.stderr)) {
+    if (i < 20 && /: No such file or directory/.test(r.stderr)) {
       await new Promise((res) => setTimeout(res, 50));
       continue;
     }
