@@ -4,6 +4,7 @@ import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {armedWindows, parseJournal} from './journal.js';
 import {JOURNAL, LOCK, STATE_DIR} from './paths.js';
+import {settle} from './settle.js';
 
 /**
  * One run per server at a time. The lock file names the run and the pid of a session that lives exactly
@@ -59,7 +60,9 @@ export async function acquireLock(target: Target, runId: string, breakStale: boo
   }
   return async () => {
     try {
-      await target.run(
+      // A connection that dropped as the last step committed is waited for: a released lock is no stale one.
+      await settle(
+        target,
         `L=${LOCK}; read run pid rest < "$L" 2>/dev/null; [ "$run" = ${quote(runId)} ] && rm -f "$L"; exit 0`,
       );
     } finally {

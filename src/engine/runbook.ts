@@ -505,6 +505,8 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
           }
           beginOnTarget = undefined;
           result.changed += changed;
+          // The ways in this step proved stay open: if the run's connection drops, commands go that way.
+          for (const a of planned.plan.actions) if (a.kind === 'proof') o.target.follow?.(a.route);
           const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? {
             facts: await detectFacts(o.target),
             cache: undefined,

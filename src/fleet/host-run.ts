@@ -1,3 +1,4 @@
+import {recordPosture} from '../drift/record.js';
 import type {AheadMode} from '../engine/ahead.js';
 import type {EventSink} from '../engine/events.js';
 import {applyRunbook} from '../engine/runbook.js';
@@ -102,6 +103,9 @@ export async function runHost(
       // Consented as a whole with --yes, as for a single host.
       confirm: async () => true,
     });
+    const unrecorded = await recordPosture(target);
+    if (unrecorded)
+      sink({type: 'finding', id: r.steps.at(-1)?.id ?? 'preflight', finding: {level: 'warn', message: unrecorded}});
     const after = exposedPorts(exposures(r.facts, meant));
     return {
       ...base,

@@ -1,3 +1,27 @@
+import {RunError} from '../util/errors.js';
+
+/**
+ * ssh itself failed (exit 255). `beforeLogin`: it never got as far as a login (nothing listens, nothing
+ * answers, the login was refused), so no command of ours started and another way in may take it.
+ */
+export class SshFailure extends RunError {
+  constructor(
+    message: string,
+    readonly beforeLogin: boolean,
+  ) {
+    super(message);
+    this.name = 'SshFailure';
+  }
+}
+
+/** True when what ssh printed shows it stopped before any command ran (host key trouble excluded: never rerouted). */
+export function failedBeforeLogin(stderr: string): boolean {
+  if (/host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(stderr)) return false;
+  return /^ssh: connect to host .* port \d+: |connection timed out during banner exchange|kex_exchange_identification|^Permission denied \(|^Connection closed by \S+ port \d+|^Connection reset by \S+ port \d+/im.test(
+    stderr,
+  );
+}
+
 /** Turns what OpenSSH printed into what the operator needs to hear. */
 export function explainSshFailure(stderr: string, where: string): string {
   const s = stderr.toLowerCase();

@@ -5,7 +5,7 @@ import {execa} from 'execa';
 import {RunError} from '../util/errors.js';
 import {cmd} from '../util/shell.js';
 import type {Endpoint} from './endpoint.js';
-import {explainSshFailure} from './ssh-errors.js';
+import {explainSshFailure, failedBeforeLogin, SshFailure} from './ssh-errors.js';
 import {streamLines} from './stream.js';
 import {type ExecResult, type ProbeResult, type ProofRoute, type RunOptions, type Target, wrapScript} from './types.js';
 
@@ -51,6 +51,10 @@ export class SshTarget implements Target {
   private password: string | undefined;
   /** KexAlgorithms for proof logins (see probeKex), or undefined to leave ssh's own order. */
   private readonly probeKex: string | undefined;
+  /** Ways in this run's committed steps proved, newest first (see follow). */
+  private ways: ProofRoute[] = [];
+  /** The way in commands take since the target's own stopped answering. */
+  private followed: SshTarget | undefined;
 
   private constructor(
     private readonly opts: SshOptions,
@@ -95,7 +99,40 @@ export class SshTarget implements Target {
     return cmd(['sh', '-c', inner]);
   }
 
+  follow(route: ProofRoute): void {
+    const same = (r: ProofRoute) => r.user === route.user && r.host === route.host && r.port === route.port;
+    const own = (route.user ?? this.user) === this.user && (route.host ?? this.host) === this.host;
+    if (own && (route.port ?? this.port) === this.port) return;
+    this.ways = [{user: route.user, host: route.host, port: route.port}, ...this.ways.filter((r) => !same(r))];
+  }
+
   async run(script: string, opts: RunOptions = {}): Promise<ExecResult> {
+    if (this.followed) return this.followed.run(script, opts);
+    try {
+      return await this.runHere(script, opts);
+    } catch (e) {
+      if (!(e instanceof SshFailure && e.beforeLogin) || this.ways.length === 0) throw e;
+      // Nothing of the script started: the way a committed step proved takes it (sshd moved, root's login closed).
+      for (const route of this.ways) {
+        let t: SshTarget | undefined;
+        try {
+          t = await this.reroute(route);
+          const r = await t.run(script, opts);
+          this.followed = t;
+          return r;
+        } catch (e2) {
+          await t?.close().catch(() => undefined);
+          if (!(e2 instanceof SshFailure && e2.beforeLogin))
+            throw new RunError(
+              `${e.message}; by the way in this run proved (${this.describeRoute(route)}): ${(e2 as Error).message}`,
+            );
+        }
+      }
+      throw e;
+    }
+  }
+
+  private async runHere(script: string, opts: RunOptions): Promise<ExecResult> {
     let mode = this.sudo ?? 'nopasswd';
     let res = await this.exec(mode, script, opts);
     if (!this.sudo && mode === 'nopasswd' && /a password is required|a terminal is required/.test(res.stderr)) {
@@ -118,6 +155,7 @@ export class SshTarget implements Target {
   readonly stats = {roundTrips: 0, waitMs: 0};
 
   async hold(): Promise<{pid: number; release: () => Promise<void>}> {
+    if (this.followed) return this.followed.hold();
     if (!this.sudo) await this.run('true');
     const mode = this.sudo ?? 'nopasswd';
     const args = [
@@ -190,7 +228,8 @@ export class SshTarget implements Target {
     ) {
       return this.execOnce(mode, script, opts, false);
     }
-    if (code === 255) throw new RunError(explainSshFailure(String(r.stderr), this.label));
+    if (code === 255)
+      throw new SshFailure(explainSshFailure(String(r.stderr), this.label), failedBeforeLogin(String(r.stderr)));
     return {code, stdout: String(r.stdout), stderr: String(r.stderr)};
   }
 
@@ -248,7 +287,11 @@ export class SshTarget implements Target {
       ...this.opts,
       endpoint: {user: route.user ?? this.user, host: route.host ?? this.host, port: route.port ?? this.port},
       hostKeyAlias: this.knownHost,
-      sudoPassword: async () => this.password ?? (await this.opts.sudoPassword?.()),
+      // Another user's sudo is asked for its own password.
+      sudoPassword: async () =>
+        (route.user ?? this.user) === this.user && this.password !== undefined
+          ? this.password
+          : await this.opts.sudoPassword?.(),
     });
   }
 
@@ -258,6 +301,7 @@ export class SshTarget implements Target {
   }
 
   async close(): Promise<void> {
+    await this.followed?.close();
     await execa('ssh', [...baseArgs(this.opts), ...this.muxArgs(), '-O', 'exit', destination(this.opts.endpoint)], {
       reject: false,
       timeout: 5000,

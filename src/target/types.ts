@@ -48,6 +48,12 @@ export interface Target {
    * credentials. Absent where there is no other way (a local run).
    */
   reroute?(route: ProofRoute): Promise<Target>;
+  /**
+   * A way in a committed step of this run proved (admin on the new port, the tunnel). When the target's own
+   * way stops answering before a login (the step closed it and the run's connection dropped), commands go
+   * that way instead, newest first. Absent for a local run.
+   */
+  follow?(route: ProofRoute): void;
   /** Round trips made and the time spent waiting on them (benchmarks). */
   readonly stats: {roundTrips: number; waitMs: number};
   close(): Promise<void>;

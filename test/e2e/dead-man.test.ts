@@ -378,16 +378,12 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
   it.sequential('4b. ssh-hardening: the connection cut for 60 s as the commit leaves, the wizard alive', async () => {
     const row: Row = {step: 'ssh-hardening', fault: '', ahead: '-', reloads: '-', backIn: '', target: '', by: ''};
     try {
-      const child = spawnPortcullis(vps, [
-        'apply',
-        'root@192.0.2.10',
-        '--yes',
-        '--until',
-        'ssh-hardening',
-        ...VALUES,
-        '--confirm-timeout',
-        String(WINDOW),
-      ]);
+      // The admin's sudo password: when the commit landed, root's way in is closed and the run ends as admin.
+      const child = spawnPortcullis(
+        vps,
+        ['apply', 'root@192.0.2.10', '--yes', '--until', 'ssh-hardening', ...VALUES, '--confirm-timeout', String(WINDOW)],
+        SUDO,
+      );
       let stderr = '';
       child.process.stderr?.on('data', (b: Buffer) => {
         stderr += b.toString();
@@ -424,6 +420,10 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
         expect(ends(target)).toHaveLength(1);
         expect(await canLogin(vps, 'admin', 2222)).toBe(true);
         expect(await rootOn22()).toBe(false);
+        // Its end reached the target by the way in the step proved: the lock released, the posture recorded.
+        const left = await vps.exec('test -e /var/lib/portcullis/lock && cat /var/lib/portcullis/lock; test -s /var/lib/portcullis/posture && echo POSTURE');
+        expect(left.stdout.trim()).toBe('POSTURE');
+        expect(stderr).not.toMatch(/was not recorded/);
         // Back to the start of the next row: ssh-hardening undone over the new way in.
         const back = await portcullis(vps, ['rollback', 'admin@192.0.2.10:2222', '--to', 'admin-user', '--yes'], SUDO);
         expect(back.code, back.stderr).toBe(0);

@@ -1,4 +1,4 @@
-import {recordPostureScript} from '../../drift/posture.js';
+import {recordPosture} from '../../drift/record.js';
 import {LocalJournal, localJournalPath} from '../../engine/journal.js';
 import {applyRunbook} from '../../engine/runbook.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
@@ -91,7 +91,13 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
     });
     outcome = result;
     // What check and the on-server watch compare with: the posture this apply left.
-    await target.run(recordPostureScript());
+    const unrecorded = await recordPosture(target);
+    if (unrecorded)
+      ui.events({
+        type: 'finding',
+        id: result.steps.at(-1)?.id ?? 'preflight',
+        finding: {level: 'warn', message: unrecorded},
+      });
     const after = exposures(result.facts, meantPublic(setup.values));
     await ui.finish({result, before, after, journal: journal.path});
     if (o.json) {
