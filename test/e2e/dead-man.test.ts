@@ -381,7 +381,16 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
       // The admin's sudo password: when the commit landed, root's way in is closed and the run ends as admin.
       const child = spawnPortcullis(
         vps,
-        ['apply', 'root@192.0.2.10', '--yes', '--until', 'ssh-hardening', ...VALUES, '--confirm-timeout', String(WINDOW)],
+        [
+          'apply',
+          'root@192.0.2.10',
+          '--yes',
+          '--until',
+          'ssh-hardening',
+          ...VALUES,
+          '--confirm-timeout',
+          String(WINDOW),
+        ],
         SUDO,
       );
       let stderr = '';
@@ -421,7 +430,9 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
         expect(await canLogin(vps, 'admin', 2222)).toBe(true);
         expect(await rootOn22()).toBe(false);
         // Its end reached the target by the way in the step proved: the lock released, the posture recorded.
-        const left = await vps.exec('test -e /var/lib/portcullis/lock && cat /var/lib/portcullis/lock; test -s /var/lib/portcullis/posture && echo POSTURE');
+        const left = await vps.exec(
+          'test -e /var/lib/portcullis/lock && cat /var/lib/portcullis/lock; test -s /var/lib/portcullis/posture && echo POSTURE',
+        );
         expect(left.stdout.trim()).toBe('POSTURE');
         expect(stderr).not.toMatch(/was not recorded/);
         // Back to the start of the next row: ssh-hardening undone over the new way in.
