@@ -5,8 +5,10 @@ import {
   leftOut,
   NOT_TRIED,
   OUTBOUND_WHY,
+  type Outcome,
   parseExposure,
   recordedOutcome,
+  renderDropIn,
   SLOTS,
   type Slot,
 } from '../src/units/sandbox-drop-in.js';
@@ -35,6 +37,29 @@ export function slotsFor(p: HardenParams, tunnelSubnet: string | undefined): Slo
 
 const key = (i: number, what: string) => `harden_${what}_${i}`;
 
+/** The tunnel network for the estimate only (the probe is asked before the server's config is read). */
+const TUNNEL_GUESS = '10.66.0.0/24';
+
+const firstOfEach = (slots: readonly Slot[]): Outcome => ({
+  kept: slots.flatMap((s) => (s.alternatives[0] ? [s.alternatives[0]] : [])),
+  failed: [],
+});
+
+/**
+ * The exposure the unit would have if it kept every directive: systemd-analyze's offline review of a copy
+ * of the unit, its other drop-ins and the candidate, in a scratch root it removes (nothing else is written).
+ */
+function afterScore(unit: string, candidate: string): string {
+  const u = quote(unit);
+  return [
+    `d=$(mktemp -d) || exit 1; s="$d/etc/systemd/system"; mkdir -p "$s/"${u}.d`,
+    `cp -- "$(systemctl show -p FragmentPath --value ${u})" "$s/"${u} || { rm -rf "$d"; exit 1; }`,
+    `for f in $(systemctl show -p DropInPaths --value ${u}); do case "$f" in */70-portcullis-sandbox.conf) ;; *) cp -- "$f" "$s/"${u}.d/ ;; esac; done`,
+    `printf '%s' ${quote(candidate)} > "$s/"${u}.d/70-portcullis-sandbox.conf`,
+    `systemd-analyze security --offline=true --root="$d" --no-pager ${u} 2>&1 | tail -n 1; rm -rf "$d"`,
+  ].join('\n');
+}
+
 export const hardenUnits: Step<HardenParams> = {
   id: 'harden-units',
   title: "Sandbox the agent's units",
@@ -55,6 +80,10 @@ export const hardenUnits: Step<HardenParams> = {
     p.units.forEach((u, i) => {
       queries[key(i, 'show')] = `systemctl show -p LoadState,ActiveState,NeedDaemonReload ${quote(u)}`;
       queries[key(i, 'score')] = `systemd-analyze security --no-pager ${quote(u)} 2>&1 | tail -n 1`;
+      queries[key(i, 'after')] = afterScore(
+        u,
+        renderDropIn(firstOfEach(slotsFor(p, p.network === 'tunnel-only' ? TUNNEL_GUESS : undefined))),
+      );
     });
     return {files: [WG_CONF, ...p.units.map(sandboxDropIn)], queries};
   },
@@ -102,6 +131,7 @@ export const hardenUnits: Step<HardenParams> = {
       }
       const score = parseExposure(probe.queries[key(i, 'score')]?.out ?? '');
       const now = score ? `${score.score} ${score.level}` : 'unknown (systemd-analyze security did not say)';
+      const after = parseExposure(probe.queries[key(i, 'after')]?.out ?? '');
       const outcome = recordedOutcome(probe.files[sandboxDropIn(unit)]?.content, slots);
       const running = show.ActiveState === 'active' && show.NeedDaemonReload === 'no';
       if (outcome && running) {
@@ -114,7 +144,7 @@ export const hardenUnits: Step<HardenParams> = {
       }
       findings.push({
         level: 'info',
-        message: `${unit}: exposure now ${now}; after: what the directives it runs with leave (${slots.length} tried: ${slots.map((s) => s.name).join(', ')}), measured and shown once applied`,
+        message: `${unit}: exposure now ${now}; after: ${after ? `${after.score} ${after.level} if it runs with every directive (systemd-analyze --offline), less for each it fails with (printed when applied)` : 'printed when applied'}; ${slots.length} tried: ${slots.map((s) => s.name).join(', ')}`,
       });
       const health = unit === p.agent ? p.health : undefined;
       actions.push({

@@ -20,11 +20,14 @@ export const NOLOGIN = '/usr/sbin/nologin';
 export const userDropIn = (unit: string) => `/etc/systemd/system/${unit}.d/60-portcullis-user.conf`;
 export const sudoersFile = (user: string) => `/etc/sudoers.d/80-portcullis-service-${user}`;
 
-/** The agent's health check, shared with harden-units: service_port (and service_health_path). */
+/** The agent's health check, shared with harden-units: service_port (and service_health_path), and how long it waits. */
 export function healthOf(values: Record<string, unknown>): HealthParams {
   const port = typeof values.service_port === 'number' ? values.service_port : undefined;
   const path = typeof values.service_health_path === 'string' ? values.service_health_path : undefined;
-  return {port, path, timeoutS: 30};
+  // Well inside the dead-man window: a proof still waiting when the timer fires would pass on the
+  // rolled-back unit and be told apart only by the timer's own record.
+  const window = typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120;
+  return {port, path, timeoutS: Math.min(30, Math.floor(window / 2))};
 }
 
 export function renderUserDropIn(user: string): string {
@@ -68,10 +71,10 @@ export const serviceUser: Step<ServiceUserParams> = {
     if (user === 'root') throw new InputError('service_user root is no service account: name an account of its own');
     const unit = typeof values.service_unit === 'string' ? unitName(values.service_unit, 'service_unit') : undefined;
     const shell = typeof values.service_shell === 'string' ? shellPath(values.service_shell) : NOLOGIN;
+    checkSudoAll(values);
     let sudo: string[] | undefined;
     if (Array.isArray(values.sudo_commands)) {
       sudo = (values.sudo_commands as string[]).map((c) => sudoCommand(c));
-      checkSudoAll(values);
       if (sudo.includes(SUDO_ALL)) sudo = [SUDO_ALL];
       sudo = [...new Set(sudo)];
     }

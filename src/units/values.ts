@@ -46,11 +46,8 @@ export function httpPath(value: string, what = 'service_health_path'): string {
 
 /** sudo_commands ALL is root without a password for whoever steers the agent: only when said so explicitly. */
 export function checkSudoAll(values: Record<string, unknown>): void {
-  if (
-    Array.isArray(values.sudo_commands) &&
-    values.sudo_commands.includes(SUDO_ALL) &&
-    values.sudo_nopasswd_all !== true
-  )
+  const consented = values.sudo_nopasswd_all === true;
+  if (Array.isArray(values.sudo_commands) && values.sudo_commands.includes(SUDO_ALL) && !consented)
     throw new InputError(
       'sudo_commands ALL gives the service account root without a password: say so with sudo_nopasswd_all=true, or list the commands it needs',
     );

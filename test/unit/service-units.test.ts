@@ -243,6 +243,7 @@ describe('harden-units plans', () => {
       queries: {
         harden_show_0: {code: 0, out: 'LoadState=loaded\nActiveState=active\nNeedDaemonReload=no'},
         harden_score_0: {code: 0, out: `→ Overall exposure level for ${UNIT}: 9.6 UNSAFE 😨`},
+        harden_after_0: {code: 0, out: `→ Overall exposure level for ${UNIT}: 1.5 OK :-)`},
       },
     });
 
@@ -256,7 +257,9 @@ describe('harden-units plans', () => {
     expect(trial.argv.slice(3)).toEqual(['sh', UNIT, sandboxDropIn(UNIT), '8080']);
     expect(trial.argv[2]).toContain("'IPAddressDeny=any\nIPAddressAllow=localhost 10.66.0.0/24\n'");
     expect(trial.touches).toEqual([sandboxDropIn(UNIT)]);
-    expect(plan.findings.map((f) => f.message).join('\n')).toMatch(/agent-ui\.service: exposure now 9\.6 UNSAFE/);
+    expect(plan.findings.map((f) => f.message).join('\n')).toMatch(
+      /agent-ui\.service: exposure now 9\.6 UNSAFE; after: 1\.5 OK if it runs with every directive/,
+    );
     expect(plan.actions[0]?.kind).toBe('timer.arm');
   });
 
@@ -264,7 +267,7 @@ describe('harden-units plans', () => {
     const p = hardenUnits.params({harden_units: [UNIT]}, debian);
     const plan = hardenUnits.plan({facts: debian, params: p, probe: probe(), access});
     const trial = plan.actions.find((a) => a.kind === 'run') as Extract<Action, {kind: 'run'}>;
-    expect(trial.argv[2]).not.toContain('IPAddressDeny');
+    expect(trial.argv[2]).not.toContain('IPAddressAllow=');
     expect(plan.findings.map((f) => f.message).join('\n')).toMatch(
       /not tried: .*IPAddressDeny \(IPAddressDeny\/IPAddressAllow cut outbound connections too/,
     );
