@@ -97,7 +97,17 @@ systemctl daemon-reload && systemctl enable --now ${ETC_UNIT} && sleep 1 && syst
       join(dir, 'etc-as-agent.yaml'),
       `name: etc-as-agent\ndescription: x\nsteps: [preflight, wireguard, verify-tunnel, service-user]\nvalues:\n  wg_subnet: 10.66.0.0/24\n  service_unit: ${ETC_UNIT}\n  service_user: agent2\n  confirm_timeout: 30\n`,
     );
-    const state = () => hashTree(vps, '/etc/systemd/system', '/etc/sudoers.d');
+    // The unit's drop-ins, sudo and the account databases (the run's wireguard step changes other files).
+    const state = () =>
+      hashTree(
+        vps,
+        `/etc/systemd/system/${ETC_UNIT}.d`,
+        '/etc/sudoers.d',
+        '/etc/passwd',
+        '/etc/group',
+        '/etc/shadow',
+        '/etc/gshadow',
+      );
     const was = await state();
     const r = await portcullis(vps, [
       'apply',
