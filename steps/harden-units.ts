@@ -118,7 +118,7 @@ export const hardenUnits: Step<HardenParams> = {
       level: 'info',
       message: `not tried: ${notTried.map((n) => `${n.name} (${n.why})`).join('; ')}`,
     });
-    // Units running now are running again after a rollback; others are left stopped, as they were.
+    // Every unit tried is running now (others are refused), and running again after a rollback.
     const changed: string[] = [];
     p.units.forEach((unit, i) => {
       const show = unitShow(probe.queries[key(i, 'show')]?.out);
@@ -142,6 +142,14 @@ export const hardenUnits: Step<HardenParams> = {
         });
         return;
       }
+      if (show.ActiveState !== 'active') {
+        // Its sandbox is proven by running it: a stopped unit would be started by the trial.
+        findings.push({
+          level: 'error',
+          message: `${unit} is ${show.ActiveState || 'not running'}: start it first (each directive is proven by running the unit), or leave it out of harden_units`,
+        });
+        return;
+      }
       findings.push({
         level: 'info',
         message: `${unit}: exposure now ${now}; after: ${after ? `${after.score} ${after.level} if it runs with every directive (systemd-analyze --offline), less for each it fails with (printed when applied)` : 'printed when applied'}; ${slots.length} tried: ${slots.map((s) => s.name).join(', ')}`,
@@ -162,7 +170,7 @@ export const hardenUnits: Step<HardenParams> = {
         touches: [sandboxDropIn(unit)],
       });
       actions.push(serviceProof(unit, health, probe.files[WG_CONF], access.host));
-      if (show.ActiveState === 'active') changed.push(unit);
+      changed.push(unit);
     });
     if (findings.some((f) => f.level === 'error') || !actions.length) return {actions: [], findings, onRollback: []};
     actions.unshift({kind: 'timer.arm', seconds: p.timeout});

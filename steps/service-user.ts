@@ -130,6 +130,14 @@ export const serviceUser: Step<ServiceUserParams> = {
       });
       return {actions, findings, onRollback};
     }
+    if (show.ActiveState !== 'active' && show.User !== user) {
+      // Proven by running it: a stopped unit would be started by the restart.
+      findings.push({
+        level: 'error',
+        message: `${unit} is ${show.ActiveState || 'not running'}: start it first (the account is proven by running the unit under it)`,
+      });
+      return {actions, findings, onRollback};
+    }
     const pw = probe.queries.svc_passwd?.code === 0 ? passwdOf(probe.queries.svc_passwd.out) : undefined;
     if (pw && pw.uid === 0) {
       findings.push({level: 'error', message: `${user} has uid 0: it is root by another name, no service account`});

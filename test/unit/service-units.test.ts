@@ -219,6 +219,21 @@ describe('service-user plans', () => {
     expect(serviceUser.plan({facts: debian, params, probe: toor, access}).actions).toEqual([]);
   });
 
+  it('a stopped unit is refused: the restart would start it', () => {
+    const stopped = probeOf({
+      ...fresh,
+      queries: {
+        ...fresh.queries,
+        svc_unit: {code: 0, out: 'LoadState=loaded\nActiveState=inactive\nUser=\nNeedDaemonReload=no'},
+      },
+    });
+    const plan = serviceUser.plan({facts: debian, params, probe: stopped, access});
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings).toContainEqual(
+      expect.objectContaining({level: 'error', message: expect.stringMatching(/is inactive: start it first/)}),
+    );
+  });
+
   it('NOPASSWD: ALL only when said so, with the trade-off shown', () => {
     expect(() => serviceUser.params({...values, sudo_commands: ['ALL']}, debian)).toThrow(/sudo_nopasswd_all=true/);
     const all = serviceUser.params({...values, sudo_commands: ['ALL'], sudo_nopasswd_all: true}, debian);
@@ -261,6 +276,20 @@ describe('harden-units plans', () => {
       /agent-ui\.service: exposure now 9\.6 UNSAFE; after: 1\.5 OK if it runs with every directive/,
     );
     expect(plan.actions[0]?.kind).toBe('timer.arm');
+  });
+
+  it('a stopped unit is refused: the trial would start it', () => {
+    const p = hardenUnits.params({harden_units: [UNIT]}, debian);
+    const stopped = probe();
+    stopped.queries.harden_show_0 = {code: 0, out: 'LoadState=loaded\nActiveState=inactive\nNeedDaemonReload=no'};
+    const plan = hardenUnits.plan({facts: debian, params: p, probe: stopped, access});
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringMatching(/agent-ui\.service is inactive: start it first/),
+      }),
+    );
   });
 
   it('outbound (the default): no IP allow-list, and the plan says why', () => {
