@@ -89,9 +89,9 @@ export const hardenUnits: Step<HardenParams> = {
   },
   offline: (_facts, p) => {
     const queries: Record<string, {code: number; out: string}> = {};
-    p.units.forEach((u, i) => {
+    // The exposure is the server's to say: an offline plan says it does not know it.
+    p.units.forEach((_u, i) => {
       queries[key(i, 'show')] = {code: 0, out: 'LoadState=loaded\nActiveState=active\nNeedDaemonReload=no'};
-      queries[key(i, 'score')] = {code: 0, out: `→ Overall exposure level for ${u}: 9.6 UNSAFE 😨`};
     });
     return {queries};
   },
@@ -130,7 +130,9 @@ export const hardenUnits: Step<HardenParams> = {
         return;
       }
       const score = parseExposure(probe.queries[key(i, 'score')]?.out ?? '');
-      const now = score ? `${score.score} ${score.level}` : 'unknown (systemd-analyze security did not say)';
+      const now = score
+        ? `${score.score} ${score.level}`
+        : 'unknown (systemd-analyze security said nothing, or this plan is offline)';
       const after = parseExposure(probe.queries[key(i, 'after')]?.out ?? '');
       const outcome = recordedOutcome(probe.files[sandboxDropIn(unit)]?.content, slots);
       const running = show.ActiveState === 'active' && show.NeedDaemonReload === 'no';

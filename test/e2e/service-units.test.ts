@@ -185,7 +185,7 @@ systemctl daemon-reload && systemctl enable --now ${ETC_UNIT} && sleep 1 && syst
     expect(agent).toMatch(/^IPAddressAllow=localhost 10\.66\.0\.0\/24$/m);
   });
 
-  it('a re-run changes nothing, and its plan names what was left out', async () => {
+  it('a re-run changes nothing, through the tunnel too, and its plan names what was left out', async () => {
     first = await hashTree(vps, '/etc/systemd/system', '/etc/sudoers.d', '/etc/passwd', '/etc/shadow');
     const r = await portcullis(vps, args);
     expect(r.code, r.stderr).toBe(0);
@@ -193,6 +193,11 @@ systemctl daemon-reload && systemctl enable --now ${ETC_UNIT} && sleep 1 && syst
     expect(out.changed).toBe(0);
     for (const id of ['service-user', 'harden-units'])
       expect(out.steps.find((s: {id: string}) => s.id === id)?.status).toBe('compliant');
+    expect(await hashTree(vps, '/etc/systemd/system', '/etc/sudoers.d', '/etc/passwd', '/etc/shadow')).toBe(first);
+    // Day two, through the tunnel: the same, nothing changes.
+    const tunnel = await portcullis(vps, ['apply', 'root@10.66.0.1', ...args.slice(2)]);
+    expect(tunnel.code, tunnel.stderr).toBe(0);
+    expect(JSON.parse(tunnel.stdout).changed).toBe(0);
     expect(await hashTree(vps, '/etc/systemd/system', '/etc/sudoers.d', '/etc/passwd', '/etc/shadow')).toBe(first);
     const plan = await portcullis(vps, ['plan', 'root@192.0.2.10', '--recipe', join(dir, 'agent-services.yaml')]);
     expect(plan.code, plan.stderr).toBe(0);
