@@ -47,7 +47,8 @@ export function trialScript(slots: readonly Slot[]): string {
   return 1
 }`,
     'content() { c="$H$nl"; [ -z "$failed" ] || c="$c$FP$failed$nl"; c="$c[Service]$nl$kept$1"; }',
-    'try() { content "$1"; put "$c" && runs; }',
+    // `ran`: the content the unit last ran with (empty after a failed try).
+    'try() { content "$1"; ran=\'\'; put "$c" && runs && ran=$c; }',
     `note() {
   failed="\${failed:+$failed }$1"
   why=$(journalctl -u "$u" -n 1 -o cat --no-pager 2>/dev/null | tr -cd '[:print:]' | cut -c1-160)
@@ -72,8 +73,12 @@ while [ "$i" -lt "$S" ]; do
     i=$((i+1)); break
   done
 done`,
-    'content \'\'; put "$c" || exit 1',
-    'runs || { echo "$u does not run with the directives it passed one by one; the step rolls back" >&2; exit 1; }',
+    // The last try passing with these very bytes is the proof: no restart more.
+    `content ''
+if [ "$c" != "$ran" ]; then
+  put "$c" || exit 1
+  runs || { echo "$u does not run with the directives it passed one by one; the step rolls back" >&2; exit 1; }
+fi`,
     // systemd accepts IPAddressDeny where it cannot enforce it (no cgroup BPF firewall, as in many
     // containers) and says so only once in its log: knocked on from the server's own public address.
     `case "$kept" in *IPAddressDeny=any*)
