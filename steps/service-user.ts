@@ -182,6 +182,10 @@ export const serviceUser: Step<ServiceUserParams> = {
       });
       onRollback.push(`usermod --shell ${quote(pw.shell)} ${user} || true`);
     }
+    findings.push({
+      level: 'info',
+      message: `files ${unit} writes outside its StateDirectory= and friends must be ${user}'s: this step changes no ownership, and a health check that only connects cannot see a write that fails later (service_health_path can point at one that exercises them)`,
+    });
     const dropIn = renderUserDropIn(user);
     const dropInOk = probe.files[userDropIn(unit)]?.content === dropIn;
     if (!dropInOk) actions.push({kind: 'file.write', path: userDropIn(unit), content: dropIn, mode: 0o644});

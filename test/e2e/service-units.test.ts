@@ -159,7 +159,7 @@ systemctl daemon-reload && systemctl enable --now ${ETC_UNIT} && sleep 1 && syst
     expect(before.level).not.toBe('OK');
     expect(after.score).toBeLessThanOrEqual(4);
     expect(after.level).toBe('OK');
-    // Through the tunnel from the laptop it answers; the attacker's packets are dropped by the unit itself.
+    // Through the tunnel from the laptop it answers.
     const viaTunnel = await vps.laptop.runArgv(['curl', '-sS', '-m', '5', 'http://10.66.0.1:8080/']);
     expect(viaTunnel.stdout).toContain(INTERNAL_SERVICE.body);
     // IPAddressDeny needs systemd's cgroup BPF firewall, which this nspawn container lacks: systemd takes
@@ -170,6 +170,13 @@ systemctl daemon-reload && systemctl enable --now ${ETC_UNIT} && sleep 1 && syst
     expect(r.stderr).toMatch(
       /proving metrics-dashboard\.service is active after the restart, answering on 10\.66\.0\.1:8080\//,
     );
+    expect(r.stderr).toMatch(
+      /metrics-dashboard\.service runs with the drop-in: .*Overall exposure level for metrics-dashboard\.service: \d\.\d OK/,
+    );
+    // The unit that writes under /etc: each directive it fails with is named, with its own log line.
+    expect(r.stderr).toMatch(/left out ProtectSystem=strict: agent-etc\.service did not run with it/);
+    expect(r.stderr).toMatch(/left out ProtectSystem=full: agent-etc\.service did not run with it/);
+    expect(r.stderr).toMatch(/kept ProtectSystem=yes instead/);
   });
 
   it('a unit that writes under /etc keeps running: ProtectSystem=strict and full are rolled back and named', async () => {
