@@ -13,7 +13,7 @@ import {
   type Slot,
 } from '../src/units/sandbox-drop-in.js';
 import {trialScript} from '../src/units/trial-script.js';
-import {unitName} from '../src/units/values.js';
+import {agentUnit} from '../src/units/values.js';
 import {quote} from '../src/util/shell.js';
 import {healthOf, unitShow} from './service-user.js';
 import {WG_CONF} from './wireguard.js';
@@ -68,9 +68,9 @@ export const hardenUnits: Step<HardenParams> = {
   undo: 'Each unit’s sandboxing drop-in is restored (or removed) and the unit restarted as it was.',
   params(values) {
     const units = Array.isArray(values.harden_units)
-      ? [...new Set((values.harden_units as string[]).map((u) => unitName(u, 'harden_units entry')))]
+      ? [...new Set((values.harden_units as string[]).map((u) => agentUnit(u, 'harden_units entry')))]
       : [];
-    const agent = typeof values.service_unit === 'string' ? unitName(values.service_unit, 'service_unit') : undefined;
+    const agent = typeof values.service_unit === 'string' ? agentUnit(values.service_unit, 'service_unit') : undefined;
     const network = values.harden_network === 'tunnel-only' ? 'tunnel-only' : 'outbound';
     const timeout = typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120;
     return {units, network, agent, health: healthOf(values), timeout};

@@ -1,6 +1,6 @@
 import type {Action, Finding, Step} from '../src/engine/types.js';
 import {type HealthParams, serviceProof} from '../src/units/health.js';
-import {checkSudoAll, SUDO_ALL, shellPath, sudoCommand, unitName} from '../src/units/values.js';
+import {agentUnit, checkSudoAll, SUDO_ALL, shellPath, sudoCommand} from '../src/units/values.js';
 import {InputError} from '../src/util/errors.js';
 import {quote} from '../src/util/shell.js';
 import {userName} from '../src/util/validate.js';
@@ -69,7 +69,7 @@ export const serviceUser: Step<ServiceUserParams> = {
   params(values) {
     const user = typeof values.service_user === 'string' ? userName(values.service_user, 'service_user') : undefined;
     if (user === 'root') throw new InputError('service_user root is no service account: name an account of its own');
-    const unit = typeof values.service_unit === 'string' ? unitName(values.service_unit, 'service_unit') : undefined;
+    const unit = typeof values.service_unit === 'string' ? agentUnit(values.service_unit, 'service_unit') : undefined;
     const shell = typeof values.service_shell === 'string' ? shellPath(values.service_shell) : NOLOGIN;
     checkSudoAll(values);
     let sudo: string[] | undefined;

@@ -1,7 +1,7 @@
 import {z} from 'zod';
 import {parseNet, tooBroad} from '../lockdown/net.js';
 import {parsePortSpec, parseTunnelPort} from '../platform/firewall/policy.js';
-import {httpPath, shellPath, sudoCommand, unitName} from '../units/values.js';
+import {agentUnit, httpPath, shellPath, sudoCommand} from '../units/values.js';
 import {CONTROL, plainText, sshPublicKey} from '../util/validate.js';
 import {parseEndpoint} from '../wg/endpoint-value.js';
 import {parseSubnet} from '../wg/subnet.js';
@@ -161,7 +161,7 @@ export const valuesSchema = z
       .optional()
       .describe('where the watch POSTs drift as JSON (default: the journal only)'),
     // The agent's own service: its account, its sudo rules, its sandbox; each kept only if it still answers.
-    service_unit: checkedBy(z.string().max(130), (v) => unitName(v, 'service_unit'))
+    service_unit: checkedBy(z.string().max(130), (v) => agentUnit(v, 'service_unit'))
       .optional()
       .describe("the agent's systemd unit, like openclaw-gateway.service (service-user, harden-units)"),
     service_user: z
@@ -193,7 +193,7 @@ export const valuesSchema = z
       .optional()
       .describe('false (default): true lets sudo_commands be ALL, root without a password for the agent'),
     harden_units: z
-      .array(checkedBy(z.string().max(130), (v) => unitName(v, 'harden_units entry')))
+      .array(checkedBy(z.string().max(130), (v) => agentUnit(v, 'harden_units entry')))
       .max(20)
       .optional()
       .describe('units to sandbox with a drop-in of the systemd directives each still runs with (default: none)'),

@@ -14,6 +14,23 @@ export function unitName(value: string, what = 'unit'): string {
   return value;
 }
 
+/**
+ * Units that carry the way in or the machine itself: sandboxing them, or running them as a service account,
+ * can lock the operator out where the unit's health check (active, listening) still passes.
+ */
+const WAY_IN =
+  /^(ssh|sshd|sshd@.*|wg-quick@.*|systemd-.*|dbus|dbus-broker|networking|NetworkManager|ufw|nftables|firewalld|iptables|netfilter-persistent|fail2ban|user@.*|getty@.*|serial-getty@.*|cron|portcullis-.*)\.service$/;
+
+/** unitName, and not a unit the operator's way in depends on. */
+export function agentUnit(value: string, what: string): string {
+  unitName(value, what);
+  if (WAY_IN.test(value))
+    throw new InputError(
+      `${what} ${value}: a unit your way in or the system depends on is never sandboxed or moved to a service account by portcullis (its health check would pass while logins fail)`,
+    );
+  return value;
+}
+
 /** The sudo rule that gives everything: only with sudo_nopasswd_all=true. */
 export const SUDO_ALL = 'ALL';
 

@@ -198,6 +198,15 @@ function setCases(): HostileCase[] {
     ['service_unit=-x.service', /is not a service unit name/],
     ['service_unit=x.service;reboot', /is not a service unit name/],
     ['service_unit=x.socket', /is not a service unit name/],
+    [
+      'service_unit=ssh.service',
+      /--set service_unit=ssh\.service: service_unit ssh\.service: a unit your way in or the system depends on/,
+    ],
+    [
+      'harden_units=a.service,wg-quick@wg0.service',
+      /harden_units entry wg-quick@wg0\.service: a unit your way in or the system depends on/,
+    ],
+    ['harden_units=systemd-logind.service', /a unit your way in or the system depends on is never sandboxed/],
     ['service_user=root', /--set service_user=root: root is no service account/],
     ['service_user=Agent', /--set service_user=Agent: a login name/],
     ['service_user=a b', /a login name/],
