@@ -5,8 +5,10 @@ import {closePorts} from './close-ports.js';
 import {evidence} from './evidence.js';
 import {fail2ban} from './fail2ban.js';
 import {firewall} from './firewall.js';
+import {hardenUnits} from './harden-units.js';
 import {lockdown} from './lockdown.js';
 import {preflight} from './preflight.js';
+import {serviceUser} from './service-user.js';
 import {sshHardening} from './ssh-hardening.js';
 import {sysctl} from './sysctl.js';
 import {team} from './team.js';
@@ -30,6 +32,8 @@ export const STEPS: readonly Step<unknown>[] = [
   team,
   watch,
   verifyTunnel,
+  serviceUser,
+  hardenUnits,
   closePorts,
 ] as Step<unknown>[];
 

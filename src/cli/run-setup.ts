@@ -5,6 +5,7 @@ import type {Step} from '../engine/types.js';
 import {loadAnswers, loadRecipe, parseSets} from '../recipes/load.js';
 import {valuesSchema} from '../recipes/schema.js';
 import {checkTeamKeepsOperator, loadTeamFile} from '../team/team-file.js';
+import {checkSudoAll} from '../units/values.js';
 import {InputError} from '../util/errors.js';
 
 export interface RunSetup {
@@ -62,6 +63,7 @@ export function checkTogether(values: Record<string, unknown>, login: string | u
   const peers = (values.peers as string[] | undefined) ?? [];
   const both = ((values.peers_remove as string[] | undefined) ?? []).filter((p) => peers.includes(p));
   if (both.length) throw new InputError(`peer ${both[0]} is both in peers and in peers_remove: add it or revoke it`);
+  checkSudoAll(values);
   if (typeof values.team_file === 'string') {
     const team = loadTeamFile(values.team_file);
     const admin = typeof values.admin_user === 'string' ? values.admin_user : undefined;

@@ -29,6 +29,7 @@ import {
   splitOutput,
   stillArmedLine,
 } from './scripts.js';
+import {describeService, proveService} from './service-proof.js';
 import {
   type Action,
   isRefused,
@@ -506,7 +507,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
           beginOnTarget = undefined;
           result.changed += changed;
           // The ways in this step proved stay open: if the run's connection drops, commands go that way.
-          for (const a of planned.plan.actions) if (a.kind === 'proof') o.target.follow?.(a.route);
+          for (const a of planned.plan.actions) if (a.kind === 'proof' && !a.service) o.target.follow?.(a.route);
           const after = parseAfterStep(o.target, tailOut, reads, unchanged) ?? {
             facts: await detectFacts(o.target),
             cache: undefined,
@@ -782,7 +783,7 @@ async function executeStep(
         );
         tail = undefined;
       }
-      const command = o.target.describeRoute(a.route);
+      const command = a.service ? describeService(a.service) : o.target.describeRoute(a.route);
       o.events({
         type: 'proof.start',
         id,
@@ -799,9 +800,11 @@ async function executeStep(
       // Locally the operator proves it by logging in anew; give them the window, less time to disarm.
       const route =
         o.target.kind === 'local' ? {...a.route, timeoutS: Math.max(15, (armedSeconds || 120) - 10)} : a.route;
-      const res = a.tunnel
-        ? await proveTunnel(o, id, a.tunnel, route, a.what)
-        : await proveWithRetry(o.target, {...a, route});
+      const res = a.service
+        ? await proveService(o.target, a.service)
+        : a.tunnel
+          ? await proveTunnel(o, id, a.tunnel, route, a.what)
+          : await proveWithRetry(o.target, {...a, route});
       if (!res.ok) {
         // Never waited for: it may be waiting for packages, and a rollback does not wait for anything.
         record([{run, kind: 'proof.failed', step: id, route: command, reason: res.reason}]);
@@ -958,7 +961,7 @@ async function afterLostConnection(
     stepId: planned.id,
     until,
     alternates: planned.plan.actions.flatMap((a) =>
-      a.kind === 'proof' && a.route.host && a.route.host !== o.target.host ? [a.route] : [],
+      a.kind === 'proof' && !a.service && a.route.host && a.route.host !== o.target.host ? [a.route] : [],
     ),
     onRetry: (attempt, waitMs, why) =>
       o.events({type: 'reconnecting', id: planned.id, attempt, waitMs, reason: why, until}),

@@ -1,5 +1,6 @@
 import type {Facts, InitSystem, PackageManager} from '../platform/facts.js';
 import type {ProofRoute} from '../target/types.js';
+import type {ServiceProof} from './service-proof.js';
 
 /**
  * The closed vocabulary of changes. A plan is a list of these; apply executes exactly this list, and a
@@ -40,7 +41,7 @@ export type Action =
   | {kind: 'firewall.rule'; backend: string; rule: string; argv: readonly string[]; touches?: readonly string[]}
   | {kind: 'timer.arm'; seconds: number}
   | {kind: 'timer.disarm'}
-  | {kind: 'proof'; route: ProofRoute; what: string; tunnel?: TunnelProof};
+  | {kind: 'proof'; route: ProofRoute; what: string; tunnel?: TunnelProof; service?: ServiceProof};
 
 /** A proof through the WireGuard tunnel: a fresh handshake for the peer on the server, then a login through it. */
 export interface TunnelProof {

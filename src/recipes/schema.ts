@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {parseNet, tooBroad} from '../lockdown/net.js';
 import {parsePortSpec, parseTunnelPort} from '../platform/firewall/policy.js';
+import {agentUnit, httpPath, shellPath, sudoCommand} from '../units/values.js';
 import {CONTROL, plainText, sshPublicKey} from '../util/validate.js';
 import {parseEndpoint} from '../wg/endpoint-value.js';
 import {parseSubnet} from '../wg/subnet.js';
@@ -159,6 +160,49 @@ export const valuesSchema = z
       .regex(/^https?:\/\/[A-Za-z0-9._~:/?#[\]@!$&()*+,;=%-]+$/, 'one http(s) URL without spaces or quotes')
       .optional()
       .describe('where the watch POSTs drift as JSON (default: the journal only)'),
+    // The agent's own service: its account, its sudo rules, its sandbox; each kept only if it still answers.
+    service_unit: checkedBy(z.string().max(130), (v) => agentUnit(v, 'service_unit'))
+      .optional()
+      .describe("the agent's systemd unit, like openclaw-gateway.service (service-user, harden-units)"),
+    service_user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a login name: lowercase letters, digits, _ and -')
+      .refine((v) => v !== 'root', 'root is no service account')
+      .optional()
+      .describe('the account service_unit runs as: made when missing, with no password and no login shell'),
+    service_shell: checkedBy(z.string().max(110), (v) => shellPath(v))
+      .optional()
+      .describe('login shell of service_user: /usr/sbin/nologin (default)'),
+    service_port: portNumber
+      .optional()
+      .describe(
+        'the port service_unit answers on: its health check (a TCP connect through the tunnel) after every change',
+      ),
+    service_health_path: checkedBy(z.string().max(210), (v) => httpPath(v))
+      .optional()
+      .describe('with service_port: an HTTP GET of this path must answer below 400 instead (like /healthz)'),
+    sudo_commands: z
+      .array(checkedBy(z.string().max(4000), (v) => sudoCommand(v)))
+      .max(50)
+      .optional()
+      .describe(
+        'commands service_user may run as root without a password, like /usr/bin/systemctl restart x.service (default: no sudo rule; [] removes ours)',
+      ),
+    sudo_nopasswd_all: z
+      .boolean()
+      .optional()
+      .describe('false (default): true lets sudo_commands be ALL, root without a password for the agent'),
+    harden_units: z
+      .array(checkedBy(z.string().max(130), (v) => agentUnit(v, 'harden_units entry')))
+      .max(20)
+      .optional()
+      .describe('units to sandbox with a drop-in of the systemd directives each still runs with (default: none)'),
+    harden_network: z
+      .enum(['outbound', 'tunnel-only'])
+      .optional()
+      .describe(
+        'outbound (default): no IP allow-list; tunnel-only: harden_units talk to loopback and the tunnel only, both ways',
+      ),
     // incident-lockdown: evidence first, then SSH only from the operator (and the tunnel), passwords off.
     evidence_dir: lineText
       .refine((s) => s.startsWith('/'), 'an absolute directory path')

@@ -127,8 +127,15 @@ function nftIn(text: string, script: string) {
 }
 
 describe('close-ports: offline plans per firewall backend', () => {
-  it('runs last in the runbook, after verify-tunnel', () => {
-    expect(STEPS.map((s) => s.id).slice(-2)).toEqual(['verify-tunnel', 'close-ports']);
+  it('runs last in the runbook, after verify-tunnel and the agent-service steps (they touch neither SSH nor the firewall)', () => {
+    const ids = STEPS.map((s) => s.id);
+    expect(ids.at(-1)).toBe('close-ports');
+    expect(ids.slice(ids.indexOf('verify-tunnel'))).toEqual([
+      'verify-tunnel',
+      'service-user',
+      'harden-units',
+      'close-ports',
+    ]);
   });
 
   it('debian-12 (ufw): lets SSH in on wg0 first, then deletes the public rule; WireGuard stays public', async () => {
