@@ -1,0 +1,152 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {e2eSkipReason} from '../sandbox/e2e-skip.js';
+import {type Sandbox, start} from '../sandbox/index.js';
+import {runSync} from '../sandbox/run.js';
+import {hashTree, portcullis, waitFor} from './helpers.js';
+
+const VPS = 'root@192.0.2.10';
+const TUNNEL_IP = '10.66.0.1';
+/** What the step writes, and a rollback must give back byte for byte. */
+const DIRS = ['/etc/systemd/system', '/usr/local/sbin'];
+/**
+ * The stand-in image: no registry here, so an empty root whose /usr is the VPS's own (bind-mounted
+ * read-only), enough for python3's http.server. The container is a real one: runc, its own netns on
+ * docker0, Docker's DNAT and docker-proxy for the published port.
+ */
+const IMAGE = [
+  'set -e',
+  'd=$(mktemp -d)',
+  'cd "$d"',
+  'ln -s usr/bin bin; ln -s usr/lib lib; ln -s usr/lib64 lib64; ln -s usr/sbin sbin',
+  'mkdir -p usr etc proc sys dev tmp',
+  'tar -c . | docker import - portcullis/stand-in >/dev/null',
+  'docker run -d --name web --restart=always -v /usr:/usr:ro -p 0.0.0.0:8081:8000 portcullis/stand-in python3 -m http.server 8000 >/dev/null',
+].join('\n');
+
+/** Docker's and our rules as iptables prints them (no counters): equal strings mean the same rules. */
+const RULES = 'iptables -w -S; iptables -w -t nat -S';
+
+/**
+ * A VPS running Docker 20.10 (the `docker` sandbox variant) with a container publishing 0.0.0.0:8081.
+ * The firewall (ufw) and WireGuard go first, then docker-firewall; judged from the attacker (nmap) and
+ * from the operator through the tunnel, again after `systemctl restart docker` and a power cut.
+ */
+describe.skipIf(e2eSkipReason())("Docker's published ports on the sandbox VPS (real dockerd)", () => {
+  let vps: Sandbox;
+  let dir: string;
+  let recipe: string;
+  const attackerOpen = async () => {
+    const r = await vps.attacker.runArgv(['nmap', '-Pn', '-p', '8081', '--max-retries', '1', '-oG', '-', vps.ip], {
+      timeout: 30_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Ports: 8081\//);
+    return /8081\/open\/tcp/.test(r.stdout);
+  };
+  const operatorReaches = async (host: string) =>
+    (await vps.laptop.runArgv(['nc', '-z', '-w', '3', host, '8081'])).code === 0;
+  const containerUp = () =>
+    waitFor('the container answering through the tunnel', () => operatorReaches(TUNNEL_IP), 60_000, 500);
+  const apply = (...more: string[]) =>
+    portcullis(vps, ['apply', VPS, '--recipe', recipe, '--yes', '--connect-tunnel', '--json', ...more]);
+
+  beforeAll(async () => {
+    vps = await start({variant: 'docker', log: () => {}});
+    dir = mkdtempSync(join(tmpdir(), 'pc-docker-'));
+    recipe = join(dir, 'docker.yaml');
+    writeFileSync(
+      recipe,
+      [
+        'name: docker-e2e',
+        'description: firewall, WireGuard, then Docker behind the tunnel',
+        'steps: [preflight, firewall, wireguard, verify-tunnel, docker-firewall]',
+        'values:',
+        '  wg_subnet: 10.66.0.0/24',
+        '',
+      ].join('\n'),
+    );
+    await vps.execOk(`systemctl is-active docker`);
+    await vps.execOk(IMAGE);
+  }, 180_000);
+  afterAll(async () => {
+    await vps?.stop();
+    if (dir) rmSync(dir, {recursive: true, force: true});
+    // Docker in the VPS made its cgroups in the host's v1 hierarchies (see test/sandbox/README): empty now.
+    runSync('sh', ['-c', 'find /sys/fs/cgroup/*/docker -depth -type d -exec rmdir {} + 2>/dev/null; true']);
+  });
+
+  let before: {files: string; rules: string};
+
+  it('before: the host firewall is on, and the published port still answers the attacker', async () => {
+    const r = await apply('--until', 'verify-tunnel');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await vps.execOk('ufw status | head -1')).toBe('Status: active');
+    expect(r.stderr).toMatch(/Docker publishes 0\.0\.0\.0:8081->8000\/tcp.*bypass the host firewall/);
+    await containerUp();
+    expect(await attackerOpen()).toBe(true);
+    before = {files: await hashTree(vps, ...DIRS), rules: await vps.execOk(RULES)};
+  }, 300_000);
+
+  it('after apply: nmap from the attacker finds 8081 closed; the operator reaches it through the tunnel', async () => {
+    const r = await apply();
+    expect(r.code, r.stderr).toBe(0);
+    const step = JSON.parse(r.stdout).steps.find((s: {id: string}) => s.id === 'docker-firewall');
+    expect(step.status).toBe('applied');
+    expect(await attackerOpen()).toBe(false);
+    expect(await operatorReaches(TUNNEL_IP)).toBe(true);
+    // The operator's own public address is no tunnel: from there too the port stays closed.
+    expect(await operatorReaches(vps.ip)).toBe(false);
+    // Docker's DNAT happens before the firewall: the step's chain is what closes it.
+    expect(await vps.execOk('iptables -w -S DOCKER-USER | sed -n 2p')).toBe('-A DOCKER-USER -j PORTCULLIS-DOCKER');
+  }, 300_000);
+
+  it("the container's own outbound connections still work", async () => {
+    const out = await vps.exec(
+      `docker exec web python3 -c "import socket; socket.create_connection(('192.0.2.20', 9), 3)" 2>&1`,
+    );
+    // Port 9 on the laptop is closed: a refusal (RST) proves the packet went out and the reply came back.
+    expect(out.stdout).toMatch(/ConnectionRefusedError/);
+  });
+
+  it('a re-run changes nothing', async () => {
+    const r = await apply();
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).changed, r.stderr).toBe(0);
+  }, 300_000);
+
+  // `--to wireguard`: the newest steps are the re-runs' verify-tunnel proofs (nothing to undo on the server) and docker-firewall.
+  it('rollback of the step restores the files and the rules byte for byte, and 8081 answers the attacker again', async () => {
+    const r = await portcullis(vps, ['rollback', VPS, '--to', 'wireguard', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await hashTree(vps, ...DIRS)).toBe(before.files);
+    expect(await vps.execOk(RULES)).toBe(before.rules);
+    expect(await attackerOpen()).toBe(true);
+  }, 300_000);
+
+  it('applied again, 8081 stays closed after `systemctl restart docker`', async () => {
+    const r = await apply();
+    expect(r.code, r.stderr).toBe(0);
+    expect(await attackerOpen()).toBe(false);
+    await vps.execOk('systemctl restart docker');
+    await containerUp();
+    expect(await attackerOpen()).toBe(false);
+    expect(await vps.execOk('iptables -w -S DOCKER-USER | grep -c PORTCULLIS-DOCKER')).toBe('1');
+  }, 300_000);
+
+  it('and after a power cut of the VPS', async () => {
+    await vps.powerCycle();
+    await waitFor(
+      'docker after the boot',
+      async () => (await vps.exec('systemctl is-active docker')).code === 0,
+      60_000,
+    );
+    await containerUp();
+    expect(await attackerOpen()).toBe(false);
+    const r = await apply();
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).changed, r.stderr).toBe(0);
+  }, 300_000);
+});
