@@ -31,11 +31,11 @@ export const STEPS: readonly Step<unknown>[] = [
   updates,
   wireguard,
   team,
+  dockerFirewall,
   watch,
   verifyTunnel,
   serviceUser,
   hardenUnits,
-  dockerFirewall,
   closePorts,
 ] as Step<unknown>[];
 

@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {type Sandbox, start} from '../sandbox/index.js';
 import {runSync} from '../sandbox/run.js';
-import {hashTree, portcullis, waitFor} from './helpers.js';
+import {hashTree, portcullis, spawnPortcullis, waitFor} from './helpers.js';
 
 const VPS = 'root@192.0.2.10';
 const TUNNEL_IP = '10.66.0.1';
@@ -38,6 +38,8 @@ describe.skipIf(e2eSkipReason())("Docker's published ports on the sandbox VPS (r
   let vps: Sandbox;
   let dir: string;
   let recipe: string;
+  /** The same runbook without docker-firewall: the host firewall and the tunnel, Docker's port still open. */
+  let tunnelFirst: string;
   const attackerOpen = async () => {
     const r = await vps.attacker.runArgv(['nmap', '-Pn', '-p', '8081', '--max-retries', '1', '-oG', '-', vps.ip], {
       timeout: 30_000,
@@ -56,18 +58,23 @@ describe.skipIf(e2eSkipReason())("Docker's published ports on the sandbox VPS (r
   beforeAll(async () => {
     vps = await start({variant: 'docker', log: () => {}});
     dir = mkdtempSync(join(tmpdir(), 'pc-docker-'));
-    recipe = join(dir, 'docker.yaml');
-    writeFileSync(
-      recipe,
-      [
-        'name: docker-e2e',
-        'description: firewall, WireGuard, then Docker behind the tunnel',
-        'steps: [preflight, firewall, wireguard, verify-tunnel, docker-firewall]',
-        'values:',
-        '  wg_subnet: 10.66.0.0/24',
-        '',
-      ].join('\n'),
-    );
+    const write = (name: string, steps: string) => {
+      const f = join(dir, `${name}.yaml`);
+      writeFileSync(
+        f,
+        [
+          `name: ${name}`,
+          'description: the docker-firewall e2e',
+          `steps: [${steps}]`,
+          'values:',
+          '  wg_subnet: 10.66.0.0/24',
+          '',
+        ].join('\n'),
+      );
+      return f;
+    };
+    tunnelFirst = write('tunnel-first', 'preflight, firewall, wireguard, verify-tunnel');
+    recipe = write('docker-e2e', 'preflight, firewall, wireguard, docker-firewall, verify-tunnel');
     await vps.execOk(`systemctl is-active docker`);
     await vps.execOk(IMAGE);
   }, 180_000);
@@ -81,13 +88,45 @@ describe.skipIf(e2eSkipReason())("Docker's published ports on the sandbox VPS (r
   let before: {files: string; rules: string};
 
   it('before: the host firewall is on, and the published port still answers the attacker', async () => {
-    const r = await apply('--until', 'verify-tunnel');
+    const r = await portcullis(vps, ['apply', VPS, '--recipe', tunnelFirst, '--yes', '--connect-tunnel', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(await vps.execOk('ufw status | head -1')).toBe('Status: active');
     expect(r.stderr).toMatch(/Docker publishes 0\.0\.0\.0:8081->8000\/tcp.*bypass the host firewall/);
     await containerUp();
     expect(await attackerOpen()).toBe(true);
     before = {files: await hashTree(vps, ...DIRS), rules: await vps.execOk(RULES)};
+  }, 300_000);
+
+  it('a failed proof rolls the step back: files and rules as before, 8081 still open', async () => {
+    const BLOCK = 'OUTPUT -d 192.0.2.10 -p tcp --dport 22 --syn -j DROP';
+    const child = spawnPortcullis(vps, [
+      'apply',
+      VPS,
+      '--recipe',
+      recipe,
+      '--yes',
+      '--connect-tunnel',
+      '--confirm-timeout',
+      '15',
+      '--json',
+    ]);
+    let stderr = '';
+    child.process.stderr?.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    try {
+      await waitFor('the run to connect', async () => /^found /m.test(stderr), 60_000, 100);
+      // Fresh logins on the public address fail from here on; the run's own connection and the tunnel stay.
+      await vps.laptop.run(`iptables -I ${BLOCK}`);
+      const r = await child.result;
+      expect(r.code, stderr).toBe(1);
+      expect(stderr).toMatch(/docker-firewall|Docker's published ports/);
+    } finally {
+      await vps.laptop.run(`iptables -D ${BLOCK}`);
+    }
+    await waitFor('the rollback', async () => (await hashTree(vps, ...DIRS)) === before.files, 60_000, 500);
+    expect(await vps.execOk(RULES)).toBe(before.rules);
+    expect(await attackerOpen()).toBe(true);
   }, 300_000);
 
   it('after apply: nmap from the attacker finds 8081 closed; the operator reaches it through the tunnel', async () => {
@@ -99,6 +138,14 @@ describe.skipIf(e2eSkipReason())("Docker's published ports on the sandbox VPS (r
     expect(await operatorReaches(TUNNEL_IP)).toBe(true);
     // The operator's own public address is no tunnel: from there too the port stays closed.
     expect(await operatorReaches(vps.ip)).toBe(false);
+    // IPv6 goes through docker-proxy, a host process: the host firewall (ufw) filters it.
+    expect((await vps.attacker.runArgv(['nc', '-6', '-z', '-w', '3', vps.ip6, '8081'])).code).not.toBe(0);
+    // The run's own exposure table counts it closed now.
+    const on8081 = (list: {port: number; address: string}[]) =>
+      list.find((e) => e.port === 8081 && e.address === '0.0.0.0');
+    const out = JSON.parse(r.stdout);
+    expect(on8081(out.exposures.before)).toMatchObject({exposed: true, flag: true});
+    expect(on8081(out.exposures.after)).toMatchObject({blocked: true, exposed: false});
     // Docker's DNAT happens before the firewall: the step's chain is what closes it.
     expect(await vps.execOk('iptables -w -S DOCKER-USER | sed -n 2p')).toBe('-A DOCKER-USER -j PORTCULLIS-DOCKER');
   }, 300_000);
@@ -117,7 +164,7 @@ describe.skipIf(e2eSkipReason())("Docker's published ports on the sandbox VPS (r
     expect(JSON.parse(r.stdout).changed, r.stderr).toBe(0);
   }, 300_000);
 
-  // `--to wireguard`: the newest steps are the re-runs' verify-tunnel proofs (nothing to undo on the server) and docker-firewall.
+  // `--to wireguard`: the steps after it are docker-firewall and the runs' verify-tunnel proofs (nothing to undo on the server).
   it('rollback of the step restores the files and the rules byte for byte, and 8081 answers the attacker again', async () => {
     const r = await portcullis(vps, ['rollback', VPS, '--to', 'wireguard', '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
