@@ -177,7 +177,10 @@ describe.skipIf(!canIptables)('docker-firewall: the script under real iptables',
   const rules = {
     tunnel: {iface: 'wg0', subnet: '10.66.0.0/24'},
     allowFrom: ['198.51.100.7'],
-    publicPorts: [{port: 443, proto: 'tcp' as const}],
+    publicPorts: [
+      {port: 443, proto: 'tcp' as const},
+      {port: 5353, proto: 'udp' as const},
+    ],
   };
 
   it('run twice: one jump at the top of DOCKER-USER, and the chain exactly as a re-run compares it', () => {
