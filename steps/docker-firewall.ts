@@ -5,6 +5,7 @@ import {parsePortSpec} from '../src/platform/firewall/policy.js';
 import {guarded} from '../src/platform/firewall/types.js';
 import {
   DOCKER_CHAIN,
+  DOCKER_DAEMON_JSON,
   DOCKER_DROPIN,
   DOCKER_DROPIN_TEXT,
   DOCKER_SCRIPT,
@@ -12,6 +13,7 @@ import {
   dockerAllowEntry,
   dockerChainRules,
   dockerFirewallScript,
+  withLoopbackIp,
 } from '../src/render/docker-user.js';
 import {port as checkPort} from '../src/util/validate.js';
 import {chooseSubnet, formatSubnet, hostNetworks, parseSubnet} from '../src/wg/subnet.js';
@@ -29,6 +31,8 @@ export interface DockerFirewallParams {
   /** The recipe's tunnel network, used until wg0.conf says otherwise. */
   tunnelNet: string;
   timeout: number;
+  /** `docker_bind_localhost`: `"ip": "127.0.0.1"` in daemon.json, for containers created after Docker restarts. */
+  bindLocalhost: boolean;
 }
 
 const published = (f: Facts) => f.docker.publishedPorts.join(', ') || 'no port yet';
@@ -62,7 +66,7 @@ export const dockerFirewall: Step<DockerFirewallParams> = {
   title: "Docker's published ports",
   why: "A port Docker publishes (docker run -p 8081:80) answers the whole internet even behind a default-deny firewall: Docker's NAT runs before it. This step lets such ports in only through the tunnel and from the addresses you name.",
   risk: 'lockout',
-  undo: 'The script and the docker.service drop-in are restored to their previous bytes (removed if new), the PORTCULLIS-DOCKER chain and its jump leave DOCKER-USER, and Docker runs as before; the dead-man timer, a failed proof or `portcullis rollback` does it.',
+  undo: 'The script, the docker.service drop-in (and daemon.json, with docker_bind_localhost) are restored to their previous bytes (removed if new), the PORTCULLIS-DOCKER chain and its jump leave DOCKER-USER, and Docker runs as before; the dead-man timer, a failed proof or `portcullis rollback` does it.',
   params(values, facts) {
     const allow = Array.isArray(values.docker_allow_from) ? (values.docker_allow_from as string[]) : [];
     const ports = Array.isArray(values.public_ports) ? (values.public_ports as string[]) : [];
@@ -77,13 +81,14 @@ export const dockerFirewall: Step<DockerFirewallParams> = {
       publicPorts: ports.map((s) => parsePortSpec(s)),
       tunnelNet: formatSubnet(subnet),
       timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
+      bindLocalhost: values.docker_bind_localhost === true,
     };
   },
   // Nothing is read on a host without Docker: the step is a no-op there.
-  probe: (f) =>
+  probe: (f, p) =>
     f.docker.present && f.family !== 'macos' && f.init === 'systemd'
       ? {
-          files: [DOCKER_SCRIPT, DOCKER_DROPIN, WG_CONF],
+          files: [DOCKER_SCRIPT, DOCKER_DROPIN, WG_CONF, ...(p.bindLocalhost ? [DOCKER_DAEMON_JSON] : [])],
           queries: {
             docker_chain: `iptables -w -S ${DOCKER_CHAIN} 2>/dev/null`,
             docker_jump: `iptables -w -C DOCKER-USER -j ${DOCKER_CHAIN} 2>/dev/null && echo jump`,
@@ -118,6 +123,24 @@ export const dockerFirewall: Step<DockerFirewallParams> = {
       message: `Docker publishes ${published(facts)}: reachable through the tunnel (${WG_IFACE}, ${net.subnet})${p.allowFrom.length ? ` and from ${p.allowFrom.join(', ')}` : ''}${p.publicPorts.length ? `; ${p.publicPorts.map((x) => `${x.port}/${x.proto}`).join(', ')} from anywhere (public_ports)` : ''}; every other connection to a container is dropped`,
     });
     const changes: Action[] = [];
+    const daemon = probe.files[DOCKER_DAEMON_JSON];
+    const loopback = p.bindLocalhost ? withLoopbackIp(daemon?.exists ? daemon.content : undefined) : {};
+    if (loopback.error)
+      return none({level: 'error', message: loopback.error, fix: 'fix or remove it, then run this again'});
+    if (loopback.text !== undefined)
+      findings.push({
+        level: 'warn',
+        message:
+          'docker_bind_localhost: "ip": "127.0.0.1" in daemon.json changes only containers created after Docker next restarts; running containers keep their published addresses until recreated, and portcullis does not restart Docker (it would restart your containers)',
+        fix: 'systemctl restart docker when the containers may restart, then recreate the ones that publish on 0.0.0.0',
+      });
+    if (loopback.text !== undefined)
+      changes.push({
+        kind: 'file.write',
+        path: DOCKER_DAEMON_JSON,
+        content: loopback.text,
+        mode: daemon?.exists ? (daemon.mode ?? 0o644) : 0o644,
+      });
     if (probe.files[DOCKER_SCRIPT]?.content !== script)
       changes.push({kind: 'file.write', path: DOCKER_SCRIPT, content: script, mode: 0o755});
     const dropin = probe.files[DOCKER_DROPIN]?.content !== DOCKER_DROPIN_TEXT;

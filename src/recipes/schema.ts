@@ -233,6 +233,12 @@ export const valuesSchema = z
       .describe(
         'docker-firewall: IPv4 addresses or networks that reach ports Docker publishes, besides the tunnel (default: none)',
       ),
+    docker_bind_localhost: z
+      .boolean()
+      .optional()
+      .describe(
+        'docker-firewall: false (default); true writes "ip": "127.0.0.1" to /etc/docker/daemon.json (containers created after Docker restarts only)',
+      ),
     ban: z.array(ipOnly).max(1000).optional().describe('addresses to ban during a lockdown (default: none)'),
     terminate_sessions: z
       .boolean()

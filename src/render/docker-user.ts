@@ -16,6 +16,7 @@ import {InputError} from '../util/errors.js';
 export const DOCKER_CHAIN = 'PORTCULLIS-DOCKER';
 export const DOCKER_SCRIPT = '/usr/local/sbin/portcullis-docker-firewall';
 export const DOCKER_DROPIN = '/etc/systemd/system/docker.service.d/portcullis-firewall.conf';
+export const DOCKER_DAEMON_JSON = '/etc/docker/daemon.json';
 
 export interface DockerUserRules {
   /** The tunnel interface and network whose peers reach every published port. */
@@ -87,4 +88,25 @@ export function dockerAllowEntry(v: string): string {
   if (tooBroad(n))
     throw new InputError(`docker_allow_from ${v}: lets in (almost) everyone; leave the port in public_ports instead`);
   return v;
+}
+
+/**
+ * daemon.json with `"ip": "127.0.0.1"` (the default address of `-p PORT:PORT` for containers created after
+ * dockerd next starts), every other key kept. The file is the server's text: anything but a JSON object is
+ * refused (a reason, not a rewrite). Undefined: the file already says so.
+ */
+export function withLoopbackIp(current: string | undefined): {text?: string; was?: unknown; error?: string} {
+  let conf: unknown = {};
+  if (current !== undefined && current.trim() !== '') {
+    try {
+      conf = JSON.parse(current);
+    } catch {
+      return {error: `${DOCKER_DAEMON_JSON} is not valid JSON (dockerd would not start with it)`};
+    }
+  }
+  if (typeof conf !== 'object' || conf === null || Array.isArray(conf))
+    return {error: `${DOCKER_DAEMON_JSON} is not a JSON object`};
+  const was = (conf as Record<string, unknown>).ip;
+  if (was === '127.0.0.1') return {};
+  return {text: `${JSON.stringify({...conf, ip: '127.0.0.1'}, null, 2)}\n`, was};
 }

@@ -10,7 +10,7 @@ import {hashTree, portcullis, spawnPortcullis, waitFor} from './helpers.js';
 const VPS = 'root@192.0.2.10';
 const TUNNEL_IP = '10.66.0.1';
 /** What the step writes, and a rollback must give back byte for byte. */
-const DIRS = ['/etc/systemd/system', '/usr/local/sbin'];
+const DIRS = ['/etc/systemd/system', '/usr/local/sbin', '/etc/docker'];
 /**
  * The stand-in image: no registry here, so an empty root whose /usr is the VPS's own (bind-mounted
  * read-only), enough for python3's http.server. The container is a real one: runc, its own netns on
@@ -173,17 +173,25 @@ describe.skipIf(e2eSkipReason())("Docker's published ports on the sandbox VPS (r
     expect(await attackerOpen()).toBe(true);
   }, 300_000);
 
-  it('applied again, 8081 stays closed after `systemctl restart docker`', async () => {
-    const r = await apply();
+  it('applied again with docker_bind_localhost, 8081 stays closed after `systemctl restart docker`; only new containers bind 127.0.0.1', async () => {
+    const r = await apply('--set', 'docker_bind_localhost=true');
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/changes only containers created after Docker next restarts/);
+    expect(JSON.parse(await vps.readFile('/etc/docker/daemon.json'))).toEqual({ip: '127.0.0.1'});
     expect(await attackerOpen()).toBe(false);
     await vps.execOk('systemctl restart docker');
     await containerUp();
     expect(await attackerOpen()).toBe(false);
     expect(await vps.execOk('iptables -w -S DOCKER-USER | grep -c PORTCULLIS-DOCKER')).toBe('1');
+    // The warning, measured: the running container kept 0.0.0.0, a new one gets 127.0.0.1.
+    expect(await vps.execOk('docker port web 8000/tcp | head -1')).toBe('0.0.0.0:8081');
+    await vps.execOk(
+      'docker run -d --name web2 -v /usr:/usr:ro -p 8082:8000 portcullis/stand-in python3 -m http.server 8000',
+    );
+    expect(await vps.execOk('docker port web2 8000/tcp')).toBe('127.0.0.1:8082');
   }, 300_000);
 
-  it('and after a power cut of the VPS', async () => {
+  it('after a power cut of the VPS too; a re-run changes nothing', async () => {
     await vps.powerCycle();
     await waitFor(
       'docker after the boot',
@@ -192,8 +200,16 @@ describe.skipIf(e2eSkipReason())("Docker's published ports on the sandbox VPS (r
     );
     await containerUp();
     expect(await attackerOpen()).toBe(false);
-    const r = await apply();
+    const r = await apply('--set', 'docker_bind_localhost=true');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).changed, r.stderr).toBe(0);
+  }, 300_000);
+
+  it('a rollback after all that: the files as before the step (daemon.json gone), no chain left, 8081 open again', async () => {
+    const r = await portcullis(vps, ['rollback', VPS, '--to', 'wireguard', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await hashTree(vps, ...DIRS)).toBe(before.files);
+    expect((await vps.exec('iptables -w -S PORTCULLIS-DOCKER')).code).not.toBe(0);
+    expect(await attackerOpen()).toBe(true);
   }, 300_000);
 });

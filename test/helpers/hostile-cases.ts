@@ -182,6 +182,7 @@ function setCases(): HostileCase[] {
     ['evidence_days=0', /--set evidence_days=0: Too small/],
     ['evidence_days=91', /--set evidence_days=91: Too big/],
     ['lockdown_allow_from=0.0.0.0/0', /lets in \(almost\) everyone/],
+    ['docker_bind_localhost=yes', /--set docker_bind_localhost=yes: expected true or false/],
     ['docker_allow_from=0.0.0.0/0', /docker_allow_from 0\.0\.0\.0\/0: lets in \(almost\) everyone/],
     ['docker_allow_from=2001:db8::/64', /docker_allow_from 2001:db8::\/64: give an IPv4 address or network/],
     ['docker_allow_from=10.0.0.1;reboot', /an IPv4 or IPv6 address or network/],

@@ -8,12 +8,14 @@ import {exposures} from '../../src/platform/exposure.js';
 import type {Facts, PlatformId} from '../../src/platform/facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {
+  DOCKER_DAEMON_JSON,
   DOCKER_DROPIN,
   DOCKER_DROPIN_TEXT,
   DOCKER_SCRIPT,
   dockerAllowEntry,
   dockerChainRules,
   dockerFirewallScript,
+  withLoopbackIp,
 } from '../../src/render/docker-user.js';
 import {MANAGED_MARK} from '../../src/render/wireguard.js';
 import {type DockerFirewallParams, dockerFirewall} from '../../steps/docker-firewall.js';
@@ -143,6 +145,39 @@ describe('docker-firewall: the plan per firewall backend', () => {
     expect(() => dockerAllowEntry('2001:db8::/64')).toThrow(/IPv4/);
     expect(() => dockerAllowEntry('0.0.0.0/0')).toThrow(/lets in \(almost\) everyone/);
     expect(() => dockerAllowEntry('1.2.3.4;reboot')).toThrow();
+  });
+
+  it('docker_bind_localhost: "ip": "127.0.0.1" in daemon.json, every other key kept; anything but a JSON object refused', () => {
+    const f = withDocker('debian-12');
+    const values = {wg_subnet: '10.66.0.0/24', docker_bind_localhost: true};
+    const withFile = (content: string): ProbeData => ({
+      files: {[DOCKER_DAEMON_JSON]: {exists: true, mode: 0o600, content}},
+      queries: {},
+    });
+    const pl = plan(f, values, withFile('{"log-driver": "journald", "ip": "0.0.0.0"}')).plan;
+    const w = pl.actions.find(
+      (a): a is Extract<Action, {kind: 'file.write'}> => a.kind === 'file.write' && a.path === DOCKER_DAEMON_JSON,
+    );
+    expect(JSON.parse(w?.content ?? '')).toEqual({'log-driver': 'journald', ip: '127.0.0.1'});
+    expect(w?.mode).toBe(0o600);
+    expect(
+      pl.findings.some(
+        (x) => x.level === 'warn' && /only containers created after Docker next restarts/.test(x.message),
+      ),
+    ).toBe(true);
+    // A fresh install has no daemon.json: written new.
+    expect(written(plan(f, values).plan.actions, DOCKER_DAEMON_JSON)).toBe('{\n  "ip": "127.0.0.1"\n}\n');
+    // Already so: nothing to write for it, and no warning either.
+    const done = plan(f, values, withFile('{"ip": "127.0.0.1"}')).plan;
+    expect(written(done.actions, DOCKER_DAEMON_JSON)).toBeUndefined();
+    for (const bad of ['{"ip": ', '["ip"]', 'null']) {
+      const r = plan(f, values, withFile(bad)).plan;
+      expect(r.actions).toEqual([]);
+      expect(r.findings.at(-1)?.level).toBe('error');
+    }
+    // Without the value, daemon.json is neither read nor written.
+    expect(dockerFirewall.probe(f, dockerFirewall.params({}, f)).files).not.toContain(DOCKER_DAEMON_JSON);
+    expect(withLoopbackIp(undefined).text).toBe('{\n  "ip": "127.0.0.1"\n}\n');
   });
 
   it('exposures: Docker ports count as blocked only once the chain runs, and public_ports stay exposed', () => {
