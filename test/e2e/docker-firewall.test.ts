@@ -212,4 +212,19 @@ describe.skipIf(e2eSkipReason())("Docker's published ports on the sandbox VPS (r
     expect((await vps.exec('iptables -w -S PORTCULLIS-DOCKER')).code).not.toBe(0);
     expect(await attackerOpen()).toBe(true);
   }, 300_000);
+
+  it('docker_allow_from lets that address in; public_ports match the published port (8081), not the container port (8000)', async () => {
+    const applied = async (...set: string[]) => {
+      const r = await apply(...set.flatMap((v) => ['--set', v]));
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await applied(`docker_allow_from=${vps.attacker.ip}`);
+    expect(await attackerOpen()).toBe(true);
+    expect(await operatorReaches(vps.ip)).toBe(false);
+    await applied('public_ports=8000/tcp');
+    expect(await attackerOpen()).toBe(false);
+    await applied('public_ports=8081/tcp');
+    expect(await attackerOpen()).toBe(true);
+    expect(await operatorReaches(vps.ip)).toBe(true);
+  }, 300_000);
 });
