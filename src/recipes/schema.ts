@@ -1,8 +1,8 @@
 import {z} from 'zod';
 import {parseNet, tooBroad} from '../lockdown/net.js';
 import {parsePortSpec, parseTunnelPort} from '../platform/firewall/policy.js';
-import {agentUnit, httpPath, shellPath, sudoCommand} from '../units/values.js';
 import {dockerAllowEntry} from '../render/docker-user.js';
+import {agentUnit, httpPath, shellPath, sudoCommand} from '../units/values.js';
 import {CONTROL, plainText, sshPublicKey} from '../util/validate.js';
 import {parseEndpoint} from '../wg/endpoint-value.js';
 import {parseSubnet} from '../wg/subnet.js';
