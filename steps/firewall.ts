@@ -91,7 +91,8 @@ export function proofPort(facts: Facts, p: FirewallParams, accessPort: number): 
 }
 
 function dockerFindings(facts: Facts): Finding[] {
-  if (!facts.docker.present || !facts.docker.publishedPorts.length) return [];
+  // Closed by the docker-firewall step's chain already: nothing to warn about here.
+  if (!facts.docker.present || !facts.docker.publishedPorts.length || facts.docker.filtered) return [];
   const dev = facts.network.defaultInterface ?? 'eth0';
   const drops = facts.docker.publishedPorts
     .map((s) => /:([0-9]+)->[0-9]+\/(tcp|udp)$/.exec(s.trim()))
@@ -101,7 +102,7 @@ function dockerFindings(facts: Facts): Finding[] {
     {
       level: 'warn',
       message: `Docker publishes ${facts.docker.publishedPorts.join(', ')}: published ports bypass the host firewall (Docker's NAT runs before it), so this step does not close them`,
-      fix: `publish them on 127.0.0.1 only (-p 127.0.0.1:PORT:PORT), or drop outside traffic in the DOCKER-USER chain: ${drops.join('; ')}`,
+      fix: `the docker-firewall step lets them in only through the tunnel; or publish them on 127.0.0.1 only (-p 127.0.0.1:PORT:PORT), or drop outside traffic in the DOCKER-USER chain: ${drops.join('; ')}`,
     },
   ];
 }

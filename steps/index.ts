@@ -2,6 +2,7 @@ import type {Step} from '../src/engine/types.js';
 import {InputError} from '../src/util/errors.js';
 import {adminUser} from './admin-user.js';
 import {closePorts} from './close-ports.js';
+import {dockerFirewall} from './docker-firewall.js';
 import {evidence} from './evidence.js';
 import {fail2ban} from './fail2ban.js';
 import {firewall} from './firewall.js';
@@ -30,6 +31,7 @@ export const STEPS: readonly Step<unknown>[] = [
   updates,
   wireguard,
   team,
+  dockerFirewall,
   watch,
   verifyTunnel,
   serviceUser,

@@ -41,11 +41,11 @@ export const preflight: Step<{meantPublic: string[]}> = {
         message: `you logged in with ${facts.operator.authMethod}, not a key; password logins will be turned off, so a key for the admin user is needed`,
       });
     }
-    if (facts.docker.present && facts.docker.publishedPorts.length) {
+    if (facts.docker.present && facts.docker.publishedPorts.length && !facts.docker.filtered) {
       findings.push({
         level: 'warn',
         message: `Docker publishes ${facts.docker.publishedPorts.join(', ')}; published ports bypass ufw and firewalld`,
-        fix: 'publish on 127.0.0.1 (-p 127.0.0.1:8080:80) or add DOCKER-USER rules',
+        fix: 'the docker-firewall step (tunnel only), publish on 127.0.0.1 (-p 127.0.0.1:8080:80) or add DOCKER-USER rules',
       });
     }
     if (sshdValue(facts, 'permitrootlogin') === 'yes' && sshdValue(facts, 'passwordauthentication') === 'yes') {

@@ -77,6 +77,7 @@ fi
 if has docker; then
   kv docker yes
   docker ps --format '{{.Ports}}' 2>/dev/null | tr ',' '\n' | grep -- '->' | kvs docker_port
+  iptables -w -C DOCKER-USER -j PORTCULLIS-DOCKER 2>/dev/null && kv docker_fw yes
 fi
 if has getenforce; then kv selinux "$(getenforce 2>/dev/null)"; fi
 [ -d /sys/module/wireguard ] && kv wg_kernel yes

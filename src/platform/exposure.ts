@@ -56,7 +56,11 @@ export function exposures(facts: Facts, meant: readonly string[] = []): Exposure
     const viaDocker = l.process === 'docker-proxy' || l.process === 'docker' || docker.has(`${l.port}/${l.proto}`);
     const families: (Inbound | undefined)[] =
       l.address === '::' ? [inbound?.v4, inbound?.v6] : l.address.includes(':') ? [inbound?.v6] : [inbound?.v4];
-    const blocked = pub && !viaDocker && families.every((p) => p !== undefined && !lets(p, l.port, l.proto));
+    // The docker-firewall step's chain drops outside connections to Docker's IPv4 DNAT, but public_ports.
+    const dockerClosed =
+      facts.docker.filtered === true && !l.address.includes(':') && !meant.includes(`${l.port}/${l.proto}`);
+    const blocked =
+      pub && (viaDocker ? dockerClosed : families.every((p) => p !== undefined && !lets(p, l.port, l.proto)));
     const exposed = pub && !blocked;
     const isMeant = allowed.has(`${l.port}/${l.proto}`) || (l.proto === 'udp' && [68, 546].includes(l.port));
     const flag = exposed && !isMeant;
@@ -73,6 +77,6 @@ export function exposures(facts: Facts, meant: readonly string[] = []): Exposure
 
 function fixFor(l: Listener, viaDocker: boolean, filtered: boolean): string {
   if (viaDocker)
-    return `Docker publishes ${l.port}/${l.proto} past the host firewall: publish it on 127.0.0.1 (-p 127.0.0.1:${l.port}:...) or drop it in the DOCKER-USER chain`;
+    return `Docker publishes ${l.port}/${l.proto} past the host firewall: run the docker-firewall step (the tunnel only), publish it on 127.0.0.1 (-p 127.0.0.1:${l.port}:...) or drop it in the DOCKER-USER chain`;
   return `bind ${l.process} to 127.0.0.1:${l.port}, or let it in through the tunnel only (--set tunnel_ports=${l.port}/${l.proto}); ${filtered ? 'the firewall lets it in: remove its allow rule' : "the firewall's default deny closes it meanwhile"}`;
 }

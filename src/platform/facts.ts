@@ -80,7 +80,8 @@ export interface Facts {
     /** What the active firewall lets in from anywhere, per address family; a family left out is not filtered (or not known to be). */
     inbound?: {v4?: Inbound; v6?: Inbound};
   };
-  docker: {present: boolean; publishedPorts: string[]};
+  /** `filtered`: the docker-firewall step's chain runs from DOCKER-USER (published IPv4 ports closed but through the tunnel). */
+  docker: {present: boolean; publishedPorts: string[]; filtered?: boolean};
   selinux: 'enforcing' | 'permissive' | 'disabled' | 'absent';
   wireguard: {kernel: boolean; wireguardGo: boolean; tools: boolean};
   listeners: Listener[];

@@ -142,7 +142,11 @@ export function parseFacts(stdout: string): Facts {
         pfRules: many('pf_rule'),
       }),
     },
-    docker: {present: one('docker') === 'yes', publishedPorts: many('docker_port').map((p) => p.trim())},
+    docker: {
+      present: one('docker') === 'yes',
+      publishedPorts: many('docker_port').map((p) => p.trim()),
+      ...(one('docker_fw') === 'yes' ? {filtered: true} : {}),
+    },
     selinux: se === 'enforcing' || se === 'permissive' || se === 'disabled' ? se : 'absent',
     wireguard: {kernel: kv.has('wg_kernel'), wireguardGo: kv.has('wg_go'), tools: kv.has('wg_tools')},
     listeners: dedupe(

@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {parseNet, tooBroad} from '../lockdown/net.js';
 import {parsePortSpec, parseTunnelPort} from '../platform/firewall/policy.js';
+import {dockerAllowEntry} from '../render/docker-user.js';
 import {agentUnit, httpPath, shellPath, sudoCommand} from '../units/values.js';
 import {CONTROL, plainText, sshPublicKey} from '../util/validate.js';
 import {parseEndpoint} from '../wg/endpoint-value.js';
@@ -225,6 +226,19 @@ export const valuesSchema = z
       .max(50)
       .optional()
       .describe('addresses or networks that keep SSH during a lockdown besides yours and the tunnel (default: none)'),
+    docker_allow_from: z
+      .array(checkedBy(addressOrNetwork, (v) => dockerAllowEntry(v)))
+      .max(50)
+      .optional()
+      .describe(
+        'docker-firewall: IPv4 addresses or networks that reach ports Docker publishes, besides the tunnel (default: none)',
+      ),
+    docker_bind_localhost: z
+      .boolean()
+      .optional()
+      .describe(
+        'docker-firewall: false (default); true writes "ip": "127.0.0.1" to /etc/docker/daemon.json (containers created after Docker restarts only)',
+      ),
     ban: z.array(ipOnly).max(1000).optional().describe('addresses to ban during a lockdown (default: none)'),
     terminate_sessions: z
       .boolean()

@@ -45,6 +45,7 @@ main() {
 
   # No host systemd: --keep-unit --register=no. The netns is prepared (addresses set) by
   # network.ts; API_VFS_WRITABLE=network makes /proc/sys/net writable for ufw and sysctl.
+  # @keyring: runc (the docker variant) joins a session keyring, which nspawn's filter refuses.
   # Exit status 133 means the container asked for a reboot: boot it again, same overlay.
   while :; do
     rc=0
@@ -53,6 +54,7 @@ main() {
       --directory="$merged" --machine="$name-vps" --hostname=vps \
       --network-namespace-path="/run/netns/$name-vps" \
       --capability=CAP_NET_ADMIN,CAP_NET_RAW \
+      --system-call-filter=@keyring \
       --bind=/dev/net/tun \
       --resolv-conf=off --timezone=off --link-journal=no \
       --console=read-only || rc=$?

@@ -31,8 +31,9 @@ export interface StartOptions {
   /**
    * A platform variant instead of the plain Debian 12 image (issue 17): `ssh-socket` (sshd socket-activated,
    * the Ubuntu 24.04 stand-in), `nftables` (Debian's stock nftables.service ruleset, no ufw: the Arch stand-in),
-   * `firewalld` (the RHEL stand-in), all overlay layers over the cached base; `trixie` (Debian 13, a whole image
-   * of that suite from the base recipe). Built once and cached beside the base.
+   * `firewalld` (the RHEL stand-in), `docker` (Debian's docker.io running: issue 18), all overlay layers over the
+   * cached base; `trixie` (Debian 13, a whole image of that suite from the base recipe). Built once and cached
+   * beside the base.
    */
   variant?: Variant;
   /** Outlive this process (for `npm run sandbox -- up`): no exit hooks, the launcher owns it. */

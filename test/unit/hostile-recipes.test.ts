@@ -10,6 +10,7 @@ import {loadRecipe, parseRecipe, parseSets} from '../../src/recipes/load.js';
 import {valuesSchema} from '../../src/recipes/schema.js';
 import {loadTeamFile, parseTeam} from '../../src/team/team-file.js';
 import {InputError} from '../../src/util/errors.js';
+import {dockerFirewall} from '../../steps/docker-firewall.js';
 import {lockdown} from '../../steps/lockdown.js';
 import {type TeamParams, team as teamStep} from '../../steps/team.js';
 import {wgParams} from '../../steps/wireguard.js';
@@ -180,6 +181,16 @@ const cases: Case[] = [
     name: 'lockdown_allow_from with a bad prefix',
     run: () => recipe('  lockdown_allow_from: ["10.0.0.0/33"]'),
     error: /values\.lockdown_allow_from\.0: an IPv4 or IPv6 address or network/,
+  },
+  {
+    name: 'docker_allow_from with a newline',
+    run: () => recipe('  docker_allow_from: ["10.0.0.1\\n0.0.0.0/0"]'),
+    error: /values\.docker_allow_from\.0: an IPv4 or IPv6 address or network/,
+  },
+  {
+    name: 'docker_allow_from that is IPv6 (Docker DNATs IPv4 only)',
+    run: () => recipe('  docker_allow_from: ["2001:db8::1"]'),
+    error: /values\.docker_allow_from\.0: docker_allow_from 2001:db8::1: give an IPv4 address or network/,
   },
   {
     name: 'lockdown_allow_from with a newline',
@@ -373,6 +384,11 @@ const cases: Case[] = [
     name: 'lockdown_allow_from that lets everyone in',
     run: () => lockdown.params({lockdown_allow_from: ['0.0.0.0/0']}, debian),
     error: /lockdown_allow_from entry "0\.0\.0\.0\/0" lets in \(almost\) everyone/,
+  },
+  {
+    name: 'docker_allow_from that lets everyone in (reaching the step directly)',
+    run: () => dockerFirewall.params({docker_allow_from: ['0.0.0.0/1']}, debian),
+    error: /docker_allow_from 0\.0\.0\.0\/1: lets in \(almost\) everyone/,
   },
   {
     name: 'ban list with a network (reaching the step directly)',
