@@ -169,7 +169,8 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'do not ask first (asked only on a terminal)')
     .addHelpText('after', EXAMPLES.rollback)
     .action(async (target: string | undefined, o) => {
-      const {runRollback} = await import('./commands/rollback.js');
+      const {runRollback, checkStepName} = await import('./commands/rollback.js');
+      if (o.to !== undefined) checkStepName(o.to);
       await runRollback(target, o);
     });
 

@@ -1,5 +1,5 @@
 import type {ProofRoute, Target} from '../target/types.js';
-import {RunError} from '../util/errors.js';
+import {InputError, RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {checkpoints, type JournalEntry, parseJournal} from './journal.js';
 import {JOURNAL, stepDir} from './paths.js';
@@ -10,20 +10,47 @@ export async function readTargetJournal(target: Target): Promise<JournalEntry[]>
   return parseJournal(r.stdout);
 }
 
-/** Steps still in effect (applied, armed or in doubt), newest first. */
-export function undoable(entries: readonly JournalEntry[], to?: string): {run: string; step: string}[] {
+/**
+ * Steps still in effect (applied, armed or in doubt), newest first; with `to`, only those after it.
+ * `runbook` is every step id in runbook order: a `to` that changed nothing in any run left no trace in the
+ * journal, and then the steps in effect that come after it in that order are the ones after it.
+ */
+export function undoable(
+  entries: readonly JournalEntry[],
+  to?: string,
+  runbook: readonly string[] = [],
+): {run: string; step: string}[] {
   const states = checkpoints(entries);
   const order: {run: string; step: string}[] = [];
   for (const e of entries) if (e.kind === 'step.begin') order.push({run: e.run, step: e.step});
   const live = order.filter((o) =>
     states.find((s) => s.run === o.run && s.step === o.step && s.state !== 'rolled-back'),
   );
+  const stop = to === undefined ? undefined : stopPoint(entries, live, to);
+  const after = (step: string) => runbook.indexOf(step) > runbook.indexOf(to ?? '');
+  if (to !== undefined && !stop && !runbook.includes(to)) throw new InputError(`--to: there is no step ${to}`);
   const out: {run: string; step: string}[] = [];
-  for (const o of live.reverse()) {
-    if (to && o.step === to) break;
+  for (const o of to !== undefined && !stop ? live.filter((x) => after(x.step)).reverse() : live.reverse()) {
+    if (o === stop) break;
     if (!out.some((x) => x.run === o.run && x.step === o.step)) out.push(o);
   }
   return out;
+}
+
+/**
+ * Where `--to STEP` stops: the newest time STEP changed the server. A step that only proves (verify-tunnel)
+ * or found nothing to change is journaled again by every re-run without marking a new state, so when STEP
+ * never changed anything, the first time it ran is the point meant.
+ */
+function stopPoint(
+  entries: readonly JournalEntry[],
+  live: readonly {run: string; step: string}[],
+  to: string,
+): {run: string; step: string} | undefined {
+  const mine = live.filter((o) => o.step === to);
+  const changed = (o: {run: string}) =>
+    entries.some((e) => e.kind === 'step.done' && e.run === o.run && e.step === to && e.changed > 0);
+  return mine.filter(changed).at(-1) ?? mine[0];
 }
 
 /** Told as the rollback goes: each step before it is rolled back, and each move to another way in. */

@@ -100,6 +100,11 @@ function targetCases(): HostileCase[] {
     error: /unknown option|looks like an option/,
   });
   cases.push({
+    name: 'rollback --to a step that does not exist (a typo must never mean "everything")',
+    argv: ['rollback', VPS, '--to', 'firewal', '--yes'],
+    error: /--to: there is no step "firewal"/,
+  });
+  cases.push({
     name: 'rollback with a command in the host',
     argv: ['rollback', 'root@h;reboot'],
     error: /target host "h;reboot" is not a host name/,

@@ -1,5 +1,6 @@
+import {STEPS} from '../../../steps/index.js';
 import {readTargetJournal, rollbackSteps, undoable} from '../../engine/rollback.js';
-import {RunError} from '../../util/errors.js';
+import {InputError, RunError} from '../../util/errors.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
 import {printJson, rollbackJson} from '../json.js';
 
@@ -11,7 +12,11 @@ export async function runRollback(
   let last = target;
   try {
     const entries = await readTargetJournal(target);
-    const list = undoable(entries, o.to);
+    const list = undoable(
+      entries,
+      o.to,
+      STEPS.map((s) => s.id),
+    );
     if (!list.length) {
       process.stderr.write(`nothing to roll back on ${target.label}${o.to ? ` after ${o.to}` : ''}\n`);
     } else if (!o.yes && !o.json && process.stdin.isTTY && process.stderr.isTTY && !process.env.CI) {
@@ -39,4 +44,11 @@ export async function runRollback(
     if (last !== target) await last.close().catch(() => undefined);
     await target.close().catch(() => undefined);
   }
+}
+
+/** `--to` names a step of the runbook, checked before connecting (a typo must not mean "everything"). */
+export function checkStepName(to: string): void {
+  const ids = STEPS.map((s) => s.id);
+  if (!ids.includes(to))
+    throw new InputError(`--to: there is no step ${JSON.stringify(to)}; the steps are ${ids.join(', ')}`);
 }
