@@ -58,7 +58,9 @@ Examples:
   # exit 0: the server is as the last apply left it
   $ portcullis check admin@10.66.0.1:2222
   # exit 3: drift, each finding in words
-  $ portcullis check admin@10.66.0.1:2222 --json`,
+  $ portcullis check admin@10.66.0.1:2222 --json
+  # every host of an inventory: a line each, then a summary
+  $ portcullis check --inventory hosts.ini --limit web`,
   status: `
 Examples:
   $ portcullis status admin@10.66.0.1:2222 --json   # after fresh-vps
@@ -173,7 +175,7 @@ export function buildProgram(): Command {
       await runRollback(target, o);
     });
 
-  recipeOptions(targetOptions(program.command('check')))
+  fleetOptions(recipeOptions(targetOptions(program.command('check'))), false)
     .description('compare the server with the posture the last apply left, and plan the recipe (exit 3: drift)')
     .argument('[target]', 'user@host[:port]; omit with --local')
     .addHelpText('after', EXAMPLES.check)
