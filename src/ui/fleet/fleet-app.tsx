@@ -116,7 +116,7 @@ function AskRollout({state, store, width}: {state: FleetUiState; store: FleetSto
       <TypedPrompt
         field={field}
         width={width}
-        prompt={`Type ${word} + Enter to roll out to ${hosts} host(s) · Esc: stop here, the canary stays as it is`}
+        prompt={`Type ${word} + Enter to roll out to ${hosts} host(s) · Esc: stop, the canary stays`}
       />
     </Box>
   );

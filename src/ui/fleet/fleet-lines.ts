@@ -30,9 +30,9 @@ export function fleetHeader(s: FleetUiState): [string, string] {
   const total = s.batches.reduce((n, b) => n + b.length, 0);
   const canary = s.batches[0] ?? [];
   const {sizes} = rolloutOf(s);
-  const rule = s.maxFailPercent === undefined ? '' : ` · stop when more than ${s.maxFailPercent}% of a batch fails`;
+  const rule = s.maxFailPercent === undefined ? '' : ` · stop if over ${s.maxFailPercent}% of a batch fails`;
   return [
-    `portcullis fleet · recipe ${s.recipe} · ${total} host(s) of ${s.inventory} · ${s.groups.length} distinct plan(s)`,
+    `fleet review · ${s.recipe} on ${total} host(s) of ${s.inventory} · ${s.groups.length} distinct plan(s)`,
     `canary ${canary.join(', ')}${sizes.length ? `, then batches of ${sizes.join(', ')}` : ''} · forks ${s.forks}${rule}`,
   ];
 }
@@ -43,16 +43,9 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export function hostResultLines(r: HostResult, width: number): Line[] {
   const tone: Tone = r.result === 'applied' || r.result === 'unchanged' ? 'ok' : 'error';
   const exp = r.exposure
-    ? ` · exposed ${r.exposure.before.join(' ') || 'none'} -> ${r.exposure.after === undefined ? '?' : r.exposure.after.join(' ') || 'none'}`
+    ? `; exposed ${r.exposure.before.join(' ') || 'none'} -> ${r.exposure.after === undefined ? '?' : r.exposure.after.join(' ') || 'none'}`
     : '';
-  const out = block(
-    `${r.host}: ${r.result}, ${r.changed} change(s) in ${secs(r.ms)}${exp}`,
-    tone,
-    width,
-    2,
-    undefined,
-    2,
-  );
+  const out = block(`${r.host} ${r.result}: ${r.changed} change(s), ${secs(r.ms)}${exp}`, tone, width, 2, undefined, 2);
   if (r.reason) out.push(...block(r.reason, 'dim', width, 4));
   return out;
 }
