@@ -58,10 +58,12 @@ export async function runFleetWizard(o: ApplyCliOptions & FleetCliOptions): Prom
   const width = Math.min(30, Math.max(...hosts.map((h) => h.name.length)));
   let summary: string[] = [];
   try {
+    // The review shows what will run: the steps up to --until.
+    const until = o.until ? setup.steps.findIndex((s) => s.id === o.until) : -1;
     const plans = await planHosts({
       hosts,
       forks,
-      steps: setup.steps,
+      steps: until < 0 ? setup.steps : setup.steps.slice(0, until + 1),
       recipe: setup.recipeName,
       valuesFor,
       open: (h, values) => openSsh(h, values, ssh),

@@ -32,7 +32,7 @@ export function fleetHeader(s: FleetUiState): [string, string] {
   const {sizes} = rolloutOf(s);
   const rule = s.maxFailPercent === undefined ? '' : ` · stop if over ${s.maxFailPercent}% of a batch fails`;
   return [
-    `fleet review · ${s.recipe} on ${total} host(s) of ${s.inventory} · ${s.groups.length} distinct plan(s)`,
+    `fleet review · ${s.recipe} on ${total} host(s) · ${s.groups.length} distinct plan(s) · ${s.inventory}`,
     `canary ${canary.join(', ')}${sizes.length ? `, then batches of ${sizes.join(', ')}` : ''} · forks ${s.forks}${rule}`,
   ];
 }

@@ -50,7 +50,7 @@ describe('the fleet wizard at 80x24', () => {
     await settle();
     const rows = ui.rows();
     expect(rows.length).toBeLessThanOrEqual(23);
-    expect(rows[0]).toBe('fleet review · fresh-vps on 5 host(s) of hosts.ini · 2 distinct plan(s)');
+    expect(rows[0]).toBe('fleet review · fresh-vps on 5 host(s) · 2 distinct plan(s) · hosts.ini');
     expect(rows[1]).toBe('canary vps1, then batches of 3, 1 · forks 5 · stop if over 0% of a batch fails');
     expect(rows.filter((r) => r.includes('+Port 2222'))).toHaveLength(2);
     expect(rows).toContain('▸ vps1, vps2, vps3 (3 hosts, one plan)');
