@@ -265,7 +265,10 @@ describe.skipIf(e2eSkipReason())('fleet: one runbook over an inventory, canary f
     expect(await canLogin(vps1, 'admin', 2222)).toBe(true);
     expect(hosts.vps2).toMatchObject({batch: 2, result: 'not-started', changed: 0});
     expect(hosts.vps3).toMatchObject({batch: 2, result: 'not-started', changed: 0});
-    expect(await vps2.execOk('ufw status | head -1')).toBe('Status: inactive');
-    expect(await vps3.execOk('ufw status | head -1')).toBe('Status: inactive');
+    // The hosts of the batch that never started: no firewall step ran there (ufw not even installed).
+    for (const v of [vps2, vps3])
+      expect(await v.execOk('(command -v ufw >/dev/null && ufw status | head -1) || echo no ufw')).toMatch(
+        /^(no ufw|Status: inactive)$/,
+      );
   });
 });
