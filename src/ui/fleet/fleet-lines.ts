@@ -43,7 +43,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export function hostResultLines(r: HostResult, width: number): Line[] {
   const tone: Tone = r.result === 'applied' || r.result === 'unchanged' ? 'ok' : 'error';
   const exp = r.exposure
-    ? `; exposed ${r.exposure.before.join(' ') || 'none'} -> ${r.exposure.after === undefined ? '?' : r.exposure.after.join(' ') || 'none'}`
+    ? `; ${r.exposure.before.join(' ') || 'none'} -> ${r.exposure.after === undefined ? '?' : r.exposure.after.join(' ') || 'none'}`
     : '';
   const out = block(`${r.host} ${r.result}: ${r.changed} change(s), ${secs(r.ms)}${exp}`, tone, width, 2, undefined, 2);
   if (r.reason) out.push(...block(r.reason, 'dim', width, 4));

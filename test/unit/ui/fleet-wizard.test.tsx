@@ -79,7 +79,7 @@ describe('the fleet wizard at 80x24', () => {
     const f = ui.frame();
     expect(f).toMatch(/^vps1 {2}✔ SSH hardening: 3 change\(s\) in 4\.1 s, proven$/m);
     expect(f).toMatch(/The canary \(batch 1 of 3\) ended:/);
-    expect(f).toMatch(/^ {2}vps1 applied: 3 change\(s\), 4\.2 s; exposed 22\/tcp 8080\/tcp -> 2222\/tcp 8080\/tcp$/m);
+    expect(f).toMatch(/^ {2}vps1 applied: 3 change\(s\), 4\.2 s; 22\/tcp 8080\/tcp -> 2222\/tcp 8080\/tcp$/m);
     expect(f).toMatch(/Next: 4 host\(s\) in 2 batch\(es\) of 3, 1, 5 at a time\./);
     expect(f).toMatch(/Type 4 \+ Enter to roll out to 4 host\(s\) · Esc: stop, the canary stays$/m);
     await ui.press('escape');
