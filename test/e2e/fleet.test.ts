@@ -103,7 +103,8 @@ describe.skipIf(e2eSkipReason())('fleet: one runbook over an inventory, canary f
     expect(hosts.vps1?.exposure).toEqual({before: ['22/tcp', '8080/tcp'], after: ['2222/tcp', '8080/tcp']});
     expect(hosts.vps2).toMatchObject({batch: 2, result: 'rolled-back'});
     expect(hosts.vps2?.reason).toMatch(/port 2222.*(unreachable|timed out)/);
-    expect(hosts.vps2?.reason).toMatch(/restored/);
+    // Restored by the run, or (the connection lost under load) by the host's own timer.
+    expect(hosts.vps2?.reason).toMatch(/restored|rolled back/);
     expect(hosts.vps2?.exposure).toEqual({before: ['22/tcp', '8080/tcp'], after: ['22/tcp', '8080/tcp']});
     expect(hosts.down1).toMatchObject({batch: 2, result: 'unreachable'});
     expect(hosts.down1?.reason).toMatch(/root@192\.0\.2\.99.*admin@192\.0\.2\.99:2222/);
@@ -246,7 +247,8 @@ describe.skipIf(e2eSkipReason())('fleet: one runbook over an inventory, canary f
       90_000,
       50,
     );
-    child.kill('SIGINT');
+    // As a terminal's Ctrl-C does: to the whole process group, ssh clients included.
+    child.killGroup('SIGINT');
     const r = await child.result;
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/^portcullis: stopping before the next batch; hosts in flight finish/m);
