@@ -10,7 +10,8 @@
 // (p99, max), garbage collection during the run, and where the time beyond the ideal went: hosts of a
 // batch slowing each other (each batch's slowest host in the run minus alone) or the runner between
 // batches (wall minus each batch's slowest host in the run). Memory: the process's peak resident set
-// (VmHWM). A measurement, not a timed test.
+// (VmHWM). BENCH_NO_JOURNAL=1 leaves out each host's journal copy on this machine (to see its cost).
+// A measurement, not a timed test.
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {loadavg, tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -127,7 +128,10 @@ function context(journalDir: string, sink: (l: string) => void): HostRunContext 
       const target = slowTarget(h.name, kind);
       return {target, facts: await detectFacts(target)};
     },
-    journalFor: (t) => new QueuedJournal(join(journalDir, t.host, 'journal.jsonl')),
+    journalFor: (t) =>
+      process.env.BENCH_NO_JOURNAL
+        ? ({append() {}, async flush() {}, path: ''} as unknown as QueuedJournal)
+        : new QueuedJournal(join(journalDir, t.host, 'journal.jsonl')),
   };
 }
 
@@ -155,6 +159,7 @@ interface Round {
   ideal: number;
   wall: number;
   cpu: number;
+  sys: number;
   eldP99: number;
   eldMax: number;
   gc: number;
@@ -203,6 +208,7 @@ async function round(ctx: HostRunContext, hosts: FleetHost[], countLines: () => 
     ideal,
     wall,
     cpu: (cpu.user + cpu.system) / 1000,
+    sys: cpu.system / 1000,
     eldP99: eld.percentile(99) / 1e6,
     eldMax: eld.max / 1e6,
     gc,
@@ -237,7 +243,7 @@ async function main() {
       const x = await round(ctx, hosts, () => lines);
       ratios.push(x.wall / x.ideal);
       console.log(
-        `| ${r} | ${x.load.toFixed(1)} | ${s(x.ideal)} | ${s(x.wall)} | ${(x.wall / x.ideal).toFixed(3)}x | ${s(x.cpu)} | ${x.eldP99.toFixed(0)} / ${x.eldMax.toFixed(0)} ms | ${x.gc.toFixed(0)} ms | ${s(x.lag)} | ${s(x.runner)} |`,
+        `| ${r} | ${x.load.toFixed(1)} | ${s(x.ideal)} | ${s(x.wall)} | ${(x.wall / x.ideal).toFixed(3)}x | ${s(x.cpu)} (sys ${s(x.sys)}) | ${x.eldP99.toFixed(0)} / ${x.eldMax.toFixed(0)} ms | ${x.gc.toFixed(0)} ms | ${s(x.lag)} | ${s(x.runner)} |`,
       );
       if (r === 1) console.error(`results: ${x.counts}; ${x.lines} output lines`);
     }
