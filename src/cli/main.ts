@@ -44,7 +44,9 @@ Examples:
   $ PORTCULLIS_SUDO_PASSWORD=... portcullis apply admin@10.66.0.1:2222 --yes
   # a fleet (Ansible inventory): one canary, then batches of 25%
   $ portcullis apply --inventory hosts.ini --yes --serial 1,25% \\
-      --limit 'web:!web3' --max-fail-percentage 0`,
+      --limit 'web:!web3' --max-fail-percentage 0
+  # the same on a terminal, without --yes: review once, canary, then asked
+  $ portcullis apply --inventory hosts.ini --serial 1,25%`,
   rollback: `
 Examples:
   # undo the last run's steps, newest first
