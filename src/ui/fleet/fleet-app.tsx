@@ -99,14 +99,31 @@ function Review({
   );
 }
 
-function AskRollout({state, store, width}: {state: FleetUiState; store: FleetStore; width: number}) {
+function AskRollout({
+  state,
+  store,
+  width,
+  height,
+}: {
+  state: FleetUiState;
+  store: FleetStore;
+  width: number;
+  height: number;
+}) {
   const {hosts, sizes} = rolloutOf(state);
   const word = String(hosts);
   const field = useTyped(word, store.answer, store.stop);
+  // A large canary batch: the rows that fit, and how many more (every host's lines are above).
+  const all = canaryLines(state, width);
+  const room = Math.max(1, height - 5);
+  const shown = all.length <= room ? all : all.slice(0, room - 1);
   return (
     <Box flexDirection="column">
       <T tone="bold">{clip(`The canary (batch 1 of ${state.batches.length}) ended:`, width)}</T>
-      <LinesView lines={canaryLines(state, width)} />
+      <LinesView lines={shown} />
+      {shown.length < all.length ? (
+        <T tone="dim">{clip(`… ${all.length - shown.length} more row(s): each host's lines are above`, width)}</T>
+      ) : null}
       <T>
         {clip(
           `Next: ${hosts} host(s) in ${sizes.length} batch(es) of ${sizes.join(', ')}, ${state.forks} at a time.`,
@@ -185,7 +202,8 @@ export function FleetApp({store}: {store: FleetStore}) {
   let live: ReactNode = null;
   if (state.phase === 'planning') live = <Planning state={state} store={store} width={columns} />;
   else if (state.phase === 'review') live = <Review state={state} store={store} width={columns} height={height} />;
-  else if (state.phase === 'ask-rollout') live = <AskRollout state={state} store={store} width={columns} />;
+  else if (state.phase === 'ask-rollout')
+    live = <AskRollout state={state} store={store} width={columns} height={height} />;
   else if (state.phase === 'running') live = <Running state={state} store={store} width={columns} />;
   return (
     <>

@@ -117,4 +117,18 @@ describe('the fleet wizard at 80x24', () => {
     expect(await answer).toBe(false);
     expect(store.stopRun.signal.aborted).toBe(false);
   });
+
+  it('a canary batch too large for the screen shows the rows that fit and says how many more', async () => {
+    const names = Array.from({length: 20}, (_, i) => `web${i + 1}`);
+    const store = fleet([names, ['web21']]);
+    const ui = await renderUi(<FleetApp store={store} />);
+    for (const [i, h] of names.entries())
+      store.dispatch({type: 'host', result: {...applied(h, 1), reason: i % 2 ? 'x' : undefined}});
+    store.ask({type: 'ask-rollout'});
+    await settle();
+    const rows = ui.rows();
+    expect(rows.length).toBeLessThanOrEqual(23);
+    expect(ui.frame()).toMatch(/… \d+ more row\(s\): each host's lines are above/);
+    expect(ui.frame()).toMatch(/Type 1 \+ Enter to roll out to 1 host\(s\)/);
+  });
 });
