@@ -124,11 +124,13 @@ describe('the fleet wizard at 80x24', () => {
     const ui = await renderUi(<FleetApp store={store} />);
     for (const [i, h] of names.entries())
       store.dispatch({type: 'host', result: {...applied(h, 1), reason: i % 2 ? 'x' : undefined}});
-    store.ask({type: 'ask-rollout'});
+    const answer = store.ask({type: 'ask-rollout'});
     await settle();
     const rows = ui.rows();
     expect(rows.length).toBeLessThanOrEqual(23);
     expect(ui.frame()).toMatch(/… \d+ more row\(s\): each host's lines are above/);
     expect(ui.frame()).toMatch(/Type 1 \+ Enter to roll out to 1 host\(s\)/);
+    await ui.press('escape');
+    expect(await answer).toBe(false);
   });
 });
