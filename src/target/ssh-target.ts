@@ -9,13 +9,6 @@ import {explainSshFailure, failedBeforeLogin, SshFailure} from './ssh-errors.js'
 import {streamLines} from './stream.js';
 import {type ExecResult, type ProbeResult, type ProofRoute, type RunOptions, type Target, wrapScript} from './types.js';
 
-/**
- * ssh runs in a process group of its own: a terminal's Ctrl-C (SIGINT to the whole foreground group)
- * reaches portcullis only, which decides what stopping means (after the step in flight, before the next
- * batch). Were ssh in the group, the script and proof in flight would die half-way through a step.
- */
-const OWN_GROUP = true;
-
 export interface SshOptions {
   endpoint: Endpoint;
   /** Passed as `-F`. */
@@ -173,7 +166,7 @@ export class SshTarget implements Target {
       this.remoteCommand(mode),
     ];
     // The remote shell prints its pid, then waits on our stdin: when this process goes, stdin closes and so does it.
-    const child = execa('ssh', args, {stdin: 'pipe', reject: false, buffer: false, detached: OWN_GROUP});
+    const child = execa('ssh', args, {stdin: 'pipe', reject: false, buffer: false});
     child.stdin?.write(`${mode === 'password' ? `${this.password}\n` : ''}echo "@@HOLD $$"; exec cat >/dev/null\n`);
     const pid = await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -220,13 +213,7 @@ export class SshTarget implements Target {
       '--',
       this.remoteCommand(mode),
     ];
-    const child = execa('ssh', args, {
-      input,
-      reject: false,
-      timeout: opts.timeoutMs,
-      stripFinalNewline: false,
-      detached: OWN_GROUP,
-    });
+    const child = execa('ssh', args, {input, reject: false, timeout: opts.timeoutMs, stripFinalNewline: false});
     if (opts.onLine) streamLines(child, opts.onLine);
     const r = await child;
     const code = r.exitCode ?? 255;
@@ -265,11 +252,7 @@ export class SshTarget implements Target {
       destination({...this.opts.endpoint, user: route.user ?? this.user, port: route.port ?? this.port}),
       'true',
     ];
-    const r = await execa('ssh', args, {
-      reject: false,
-      timeout: ((route.timeoutS ?? 8) + LOGIN_GRACE_S + 5) * 1000,
-      detached: OWN_GROUP,
-    });
+    const r = await execa('ssh', args, {reject: false, timeout: ((route.timeoutS ?? 8) + LOGIN_GRACE_S + 5) * 1000});
     const ms = Date.now() - started;
     if (process.env.PORTCULLIS_TRACE)
       process.stderr.write(
