@@ -2,14 +2,20 @@
 // round trip and proof login 50 ms, hosts that fail at random (a proof that does not get in: the step
 // rolls back) or do not answer at all. The real inventory parser, batches, runner, per-host engine
 // (applyRunbook: lock, timer, proofs, journal) and output lines; only the network is simulated.
-//   node --import tsx bench/fleet.ts [hosts=500] [forks=50] [serial=1,5,50]
-// Wall time is compared with the ideal measured in the same run: for each batch, its slowest host run
-// alone (each kind of host measured solo, median of 5), summed over the batches. Memory: the process's
-// peak resident set (VmHWM). A measurement, not a timed test.
+//   node --import tsx bench/fleet.ts [hosts=500] [forks=50] [serial=1,5,50] [rounds=5]
+//   node bench/bundled.mjs fleet.ts ...   (the same, bundled by esbuild as the CLI ships: no tsx)
+// Side by side, each round: the ideal (for each batch, its slowest host run alone: each kind of host
+// measured solo, 3 times before the fleet run and 3 times after, median), then the fleet run between
+// those. Beside the ratio, what could slow the worst rounds: the load average, the event loop's delay
+// (p99, max), garbage collection during the run, and where the time beyond the ideal went: hosts of a
+// batch slowing each other (each batch's slowest host in the run minus alone) or the runner between
+// batches (wall minus each batch's slowest host in the run). Memory: the process's peak resident set
+// (VmHWM). BENCH_NO_JOURNAL=1 leaves out each host's journal copy on this machine (to see its cost).
+// A measurement, not a timed test.
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {loadavg, tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {performance} from 'node:perf_hooks';
+import {monitorEventLoopDelay, PerformanceObserver, performance} from 'node:perf_hooks';
 import type {Action, Step} from '../src/engine/types.js';
 import {makeBatches, parseSerial} from '../src/fleet/batches.js';
 import {type HostRunContext, runHost} from '../src/fleet/host-run.js';
@@ -25,6 +31,7 @@ import {fakeTarget} from '../test/helpers/fake-target.js';
 const HOSTS = Number(process.argv[2] ?? 500);
 const FORKS = Number(process.argv[3] ?? 50);
 const SERIAL = process.argv[4] ?? '1,5,50';
+const ROUNDS = Number(process.argv[5] ?? 5);
 const RTT_MS = 50;
 const FAIL_RATE = 0.05;
 const DOWN_RATE = 0.01;
@@ -121,12 +128,96 @@ function context(journalDir: string, sink: (l: string) => void): HostRunContext 
       const target = slowTarget(h.name, kind);
       return {target, facts: await detectFacts(target)};
     },
-    journalFor: (t) => new QueuedJournal(join(journalDir, t.host, 'journal.jsonl')),
+    journalFor: (t) =>
+      process.env.BENCH_NO_JOURNAL
+        ? ({append() {}, async flush() {}, path: ''} as unknown as QueuedJournal)
+        : new QueuedJournal(join(journalDir, t.host, 'journal.jsonl')),
   };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const peakRssMb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+
+async function soloTimes(ctx: HostRunContext, hosts: FleetHost[], n: number): Promise<Map<Kind, number[]>> {
+  const out = new Map<Kind, number[]>();
+  for (const kind of ['ok', 'fails', 'down'] as Kind[]) {
+    const sample = hosts.find((h) => kinds.get(h.name) === kind);
+    if (!sample) continue;
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await runHost(ctx, sample, 1, new AbortController().signal);
+      times.push(performance.now() - t0);
+    }
+    out.set(kind, times);
+  }
+  return out;
+}
+
+interface Round {
+  load: number;
+  ideal: number;
+  wall: number;
+  cpu: number;
+  sys: number;
+  eldP99: number;
+  eldMax: number;
+  gc: number;
+  /** Sum over batches of (slowest host in the run - slowest host alone). */
+  lag: number;
+  /** wall - sum over batches of the slowest host in the run. */
+  runner: number;
+  counts: string;
+  lines: number;
+}
+
+async function round(ctx: HostRunContext, hosts: FleetHost[], countLines: () => number): Promise<Round> {
+  const load = loadavg()[0] ?? 0;
+  const before = await soloTimes(ctx, hosts, 3);
+  const batches = makeBatches(hosts, parseSerial(SERIAL));
+  const lines0 = countLines();
+  let gc = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gc += e.duration;
+  });
+  obs.observe({entryTypes: ['gc']});
+  const eld = monitorEventLoopDelay({resolution: 5});
+  eld.enable();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const outcome = await runFleet({batches, forks: FORKS, runHost: (h, b, s) => runHost(ctx, h, b, s)});
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  eld.disable();
+  obs.disconnect();
+  const after = await soloTimes(ctx, hosts, 3);
+  const solo = new Map<Kind, number>();
+  for (const k of ['ok', 'fails', 'down'] as Kind[])
+    solo.set(k, median([...(before.get(k) ?? []), ...(after.get(k) ?? [])]));
+  const slowestAlone = batches.map((b) => Math.max(...b.map((h) => solo.get(kinds.get(h.name) ?? 'ok') ?? 0)));
+  const slowestIn = batches.map((_b, i) =>
+    Math.max(...outcome.results.filter((r) => r.batch === i + 1).map((r) => r.ms)),
+  );
+  const ideal = slowestAlone.reduce((a, b) => a + b, 0);
+  const sumIn = slowestIn.reduce((a, b) => a + b, 0);
+  const counts = new Map<string, number>();
+  for (const r of outcome.results) counts.set(r.result, (counts.get(r.result) ?? 0) + 1);
+  summaryTable(outcome);
+  return {
+    load,
+    ideal,
+    wall,
+    cpu: (cpu.user + cpu.system) / 1000,
+    sys: cpu.system / 1000,
+    eldP99: eld.percentile(99) / 1e6,
+    eldMax: eld.max / 1e6,
+    gc,
+    lag: sumIn - ideal,
+    runner: wall - sumIn,
+    counts: [...counts].map(([k, n]) => `${n} ${k}`).join(', '),
+    lines: countLines() - lines0,
+  };
+}
 
 async function main() {
   const inv = parseInventory(inventoryText(HOSTS), 'bench.ini');
@@ -137,59 +228,29 @@ async function main() {
   const ctx = context(dir, () => {
     lines++;
   });
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const batches = makeBatches(hosts, parseSerial(SERIAL));
+  console.log(
+    `${HOSTS} hosts, --forks ${FORKS}, --serial ${SERIAL}: ${batches.length} batches, each at most ${Math.max(...batches.map((b) => b.length))} hosts; ${ROUNDS} rounds`,
+  );
+  console.log(
+    '| round | load (1 min) | ideal | fleet wall | ratio | CPU | event loop delay p99 / max | GC | batch lag | runner |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const ratios: number[] = [];
   try {
-    // Each kind of host alone, five times: the solo time the ideal is made of.
-    const solo = new Map<Kind, number>();
-    for (const kind of ['ok', 'fails', 'down'] as Kind[]) {
-      const sample = hosts.find((h) => kinds.get(h.name) === kind);
-      if (!sample) continue;
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        await runHost(ctx, sample, 1, new AbortController().signal);
-        times.push(performance.now() - t0);
-      }
-      solo.set(kind, median(times));
+    for (let r = 1; r <= ROUNDS; r++) {
+      const x = await round(ctx, hosts, () => lines);
+      ratios.push(x.wall / x.ideal);
+      console.log(
+        `| ${r} | ${x.load.toFixed(1)} | ${s(x.ideal)} | ${s(x.wall)} | ${(x.wall / x.ideal).toFixed(3)}x | ${s(x.cpu)} (sys ${s(x.sys)}) | ${x.eldP99.toFixed(0)} / ${x.eldMax.toFixed(0)} ms | ${x.gc.toFixed(0)} ms | ${s(x.lag)} | ${s(x.runner)} |`,
+      );
+      if (r === 1) console.error(`results: ${x.counts}; ${x.lines} output lines`);
     }
-    const batches = makeBatches(hosts, parseSerial(SERIAL));
-    const ideal = batches.reduce(
-      (sum, b) => sum + Math.max(...b.map((h) => solo.get(kinds.get(h.name) ?? 'ok') ?? 0)),
-      0,
+    const sorted = [...ratios].sort((a, b) => a - b);
+    console.log(
+      `ratio median ${median(ratios).toFixed(3)}x, worst ${(sorted.at(-1) ?? 0).toFixed(3)}x (target <= 1.2x); peak RSS ${peakRssMb().toFixed(0)} MB (target < 300 MB); heap used ${(process.memoryUsage().heapUsed / 1024 / 1024).toFixed(0)} MB`,
     );
-    lines = 0;
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    const outcome = await runFleet({batches, forks: FORKS, runHost: (h, b, s) => runHost(ctx, h, b, s)});
-    const wall = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const table = summaryTable(outcome);
-    const counts = new Map<string, number>();
-    for (const r of outcome.results) counts.set(r.result, (counts.get(r.result) ?? 0) + 1);
-    const rows = [
-      ['hosts', String(HOSTS)],
-      [
-        'forks / serial',
-        `${FORKS} / ${SERIAL} (${batches.length} batches, each at most ${Math.max(...batches.map((b) => b.length))} hosts)`,
-      ],
-      ['results', [...counts].map(([k, n]) => `${n} ${k}`).join(', ')],
-      [
-        'solo host (ok / fails / down)',
-        ['ok', 'fails', 'down'].map((k) => `${(solo.get(k as Kind) ?? 0).toFixed(0)} ms`).join(' / '),
-      ],
-      ['ideal: sum over batches of the slowest host alone', `${(ideal / 1000).toFixed(2)} s`],
-      ['fleet run, wall', `${(wall / 1000).toFixed(2)} s`],
-      [
-        'slowest host in the run, per batch (sum)',
-        `${(batches.reduce((sum, _b, i) => sum + Math.max(...outcome.results.filter((r) => r.batch === i + 1).map((r) => r.ms)), 0) / 1000).toFixed(2)} s`,
-      ],
-      ['CPU of this process during the fleet run (user + system)', `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`],
-      ['ratio to ideal', `${(wall / ideal).toFixed(3)}x (target <= 1.2x)`],
-      ['peak RSS of this process (VmHWM)', `${peakRssMb().toFixed(0)} MB (target < 300 MB)`],
-      ['heap used after the run', `${(process.memoryUsage().heapUsed / 1024 / 1024).toFixed(0)} MB`],
-      ['output lines (per host per step + unreachable)', String(lines)],
-      ['summary table lines', String(table.length)],
-    ];
-    for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }

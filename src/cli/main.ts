@@ -44,7 +44,9 @@ Examples:
   $ PORTCULLIS_SUDO_PASSWORD=... portcullis apply admin@10.66.0.1:2222 --yes
   # a fleet (Ansible inventory): one canary, then batches of 25%
   $ portcullis apply --inventory hosts.ini --yes --serial 1,25% \\
-      --limit 'web:!web3' --max-fail-percentage 0`,
+      --limit 'web:!web3' --max-fail-percentage 0
+  # the same on a terminal, without --yes: review once, canary, then asked
+  $ portcullis apply --inventory hosts.ini --serial 1,25%`,
   rollback: `
 Examples:
   # undo the last run's steps, newest first
@@ -58,7 +60,9 @@ Examples:
   # exit 0: the server is as the last apply left it
   $ portcullis check admin@10.66.0.1:2222
   # exit 3: drift, each finding in words
-  $ portcullis check admin@10.66.0.1:2222 --json`,
+  $ portcullis check admin@10.66.0.1:2222 --json
+  # every host of an inventory: a line each, then a summary
+  $ portcullis check --inventory hosts.ini --limit web`,
   status: `
 Examples:
   $ portcullis status admin@10.66.0.1:2222 --json   # after fresh-vps
@@ -174,7 +178,7 @@ export function buildProgram(): Command {
       await runRollback(target, o);
     });
 
-  recipeOptions(targetOptions(program.command('check')))
+  fleetOptions(recipeOptions(targetOptions(program.command('check'))), false)
     .description('compare the server with the posture the last apply left, and plan the recipe (exit 3: drift)')
     .argument('[target]', 'user@host[:port]; omit with --local')
     .addHelpText('after', EXAMPLES.check)

@@ -281,6 +281,38 @@ export const fleetPlanResultSchema = z
   })
   .meta({id: 'plan-fleet', title: 'portcullis plan --inventory --json'});
 
+const driftItem = z.strictObject({
+  kind: z.enum(['listen', 'sshd', 'firewall', 'wg', 'jail', 'other', 'plan']),
+  message: text.describe('the finding in words, e.g. "python3 now listens on 0.0.0.0:9999/tcp"'),
+});
+
+export const fleetCheckResultSchema = z
+  .strictObject({
+    ...fleetCommon,
+    command: z.literal('check --inventory'),
+    status: z
+      .enum(['ok', 'drift', 'incomplete'])
+      .describe(
+        'ok: every host as recorded (exit 0); drift: a host drifted (exit 3); incomplete: none drifted but a host could not be checked (exit 1)',
+      ),
+    hosts: z
+      .array(
+        z.union([
+          z.strictObject({host: text, target, status: z.enum(['ok', 'drift']), drift: z.array(driftItem)}),
+          z.strictObject({
+            host: text,
+            target: target.optional(),
+            status: z
+              .enum(['unreachable', 'failed'])
+              .describe('failed: got in but could not check (e.g. no posture recorded)'),
+            reason: text,
+          }),
+        ]),
+      )
+      .describe('one result per selected host, in inventory order'),
+  })
+  .meta({id: 'check-fleet', title: 'portcullis check --inventory --json'});
+
 export const resultSchema = z.union([
   planResultSchema,
   applyResultSchema,
@@ -293,6 +325,7 @@ export const resultSchema = z.union([
   peersShowResultSchema,
   fleetApplyResultSchema,
   fleetPlanResultSchema,
+  fleetCheckResultSchema,
 ]);
 
 export type Result = z.output<typeof resultSchema>;

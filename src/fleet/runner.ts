@@ -16,6 +16,11 @@ export interface FleetRunOptions<H extends {name: string}> {
   /** Aborted: hosts in flight stop before their next step (the step in flight finishes or rolls back). */
   stopHosts?: AbortSignal;
   onBatch?: (index: number, count: number, hosts: readonly string[]) => void;
+  /**
+   * Asked before each batch after the first that the failure rule lets start (the wizard asks after the
+   * canary): false stops the run there, as the operator's decision.
+   */
+  proceed?: (nextBatch: number, count: number) => Promise<boolean>;
   onHost?: (r: HostResult) => void;
 }
 
@@ -50,6 +55,11 @@ export async function runFleet<H extends {name: string}>(o: FleetRunOptions<H>):
     const n = i + 1;
     if (stopped) {
       for (const h of batch) results.push(notStarted(h, n, `the run stopped after batch ${stopped.afterBatch}`));
+      continue;
+    }
+    if (!o.stop?.aborted && n > 1 && o.proceed && !(await o.proceed(n, o.batches.length))) {
+      stopped = {afterBatch: i, reason: `the operator stopped after batch ${i}`, by: 'operator'};
+      for (const h of batch) results.push(notStarted(h, n, `the operator stopped after batch ${i}`));
       continue;
     }
     if (o.stop?.aborted) {

@@ -1,7 +1,7 @@
 import {localJournalPath} from '../../engine/journal.js';
 import {makeBatches, parseForks, parsePercent, parseSerial} from '../../fleet/batches.js';
 import {fleetHosts} from '../../fleet/fleet-hosts.js';
-import {runHost} from '../../fleet/host-run.js';
+import {type HostRunContext, runHost} from '../../fleet/host-run.js';
 import type {FleetHost} from '../../fleet/host-vars.js';
 import {QueuedJournal} from '../../fleet/queued-journal.js';
 import {succeeded} from '../../fleet/result.js';
@@ -29,24 +29,24 @@ export const DEFAULT_FORKS = '5';
 
 /**
  * `apply --inventory FILE`: the recipe on every selected host, in rolling batches (the first is the
- * canary), each host with its own lock, dead-man timers, proofs and journal. Headless only (--yes).
+ * canary), each host with its own lock, dead-man timers, proofs and journal. Headless with --yes; without
+ * it, on a terminal, the fleet wizard (fleet-wizard.ts).
  * Exit 0 when every host succeeded, 1 otherwise, 2 when the input is refused (nothing connected).
  */
 export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions & FleetCliOptions): Promise<void> {
   if (spec || o.local) throw new InputError('--inventory names the hosts: give it without a TARGET or --local');
   if (o.saveAnswers) throw new InputError("--save-answers saves one host's values: run it without --inventory");
+  if (!o.yes) return (await import('./fleet-wizard.js')).runFleetWizard(o);
   const {setup, hosts, valuesFor} = fleetSetup(o);
   const serial = parseSerial(o.serial ?? DEFAULT_SERIAL);
   const forks = parseForks(o.forks ?? DEFAULT_FORKS);
   const maxFail =
     o.maxFailPercentage === undefined ? undefined : parsePercent(o.maxFailPercentage, '--max-fail-percentage');
-  if (!o.yes) throw new InputError('apply --inventory runs headless: pass --yes (review first with plan --inventory)');
   const batches = makeBatches(hosts, serial);
   const runId = newRunId();
   const width = Math.min(30, Math.max(...hosts.map((h) => h.name.length)));
   const write = (line: string) => process.stderr.write(`${line}\n`);
   const {stop, stopHosts, release} = fleetStops(write);
-  const ssh = {sshConfig: o.sshConfig, identity: o.identity, acceptNewHostKey: o.acceptNewHostKey};
   try {
     const outcome = await runFleet({
       batches,
@@ -57,29 +57,7 @@ export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions
       onBatch: (n, count, names) =>
         write(`batch ${n}/${count}${n === 1 && count > 1 ? ' (canary)' : ''}: ${names.join(', ')}`),
       runHost: (host, batch, hostStop) =>
-        runHost(
-          {
-            steps: setup.steps,
-            runId,
-            until: o.until,
-            breakLock: o.breakLock === true,
-            ahead: o.ahead === false ? undefined : 'install',
-            nameWidth: width,
-            write,
-            valuesFor: (h) => ({...valuesFor(h), ...(o.connectTunnel ? {connect_tunnel: true} : {})}),
-            open: (h, values) => openSsh(h, values, ssh),
-            journalFor: (target) => new QueuedJournal(localJournalPath(target.label)),
-            operator: {
-              connectTunnel: async (confPath, iface) => {
-                const {connectTunnel} = await import('../../wg/tunnel.js');
-                await connectTunnel(confPath, iface);
-              },
-            },
-          },
-          host,
-          batch,
-          hostStop,
-        ),
+        runHost(hostRunContext(o, setup, valuesFor, runId, width, write), host, batch, hostStop),
     });
     write(summaryTable(outcome).join('\n'));
     if (o.json) {
@@ -96,6 +74,36 @@ export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions
   } finally {
     release();
   }
+}
+
+/** What every host of a fleet run gets: the recipe's steps, its values, its way in, its journal copy. */
+export function hostRunContext(
+  o: ApplyCliOptions,
+  setup: RunSetup,
+  valuesFor: (h: FleetHost) => Record<string, unknown>,
+  runId: string,
+  nameWidth: number,
+  write: (line: string) => void,
+): HostRunContext {
+  const ssh = {sshConfig: o.sshConfig, identity: o.identity, acceptNewHostKey: o.acceptNewHostKey};
+  return {
+    steps: setup.steps,
+    runId,
+    until: o.until,
+    breakLock: o.breakLock === true,
+    ahead: o.ahead === false ? undefined : 'install',
+    nameWidth,
+    write,
+    valuesFor: (h) => ({...valuesFor(h), ...(o.connectTunnel ? {connect_tunnel: true} : {})}),
+    open: (h, values) => openSsh(h, values, ssh),
+    journalFor: (target) => new QueuedJournal(localJournalPath(target.label)),
+    operator: {
+      connectTunnel: async (confPath, iface) => {
+        const {connectTunnel} = await import('../../wg/tunnel.js');
+        await connectTunnel(confPath, iface);
+      },
+    },
+  };
 }
 
 /**

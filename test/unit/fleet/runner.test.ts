@@ -110,4 +110,43 @@ describe('rolling batches', () => {
       ['unchanged', undefined],
     ]);
   });
+
+  it('asks before each batch after the canary; a no stops the run there as the operator decided', async () => {
+    const f = fakeHosts(new Set());
+    const asked: number[] = [];
+    const out = await runFleet({
+      batches: makeBatches(hosts(4), parseSerial('1,2')),
+      forks: 2,
+      runHost: f.runHost,
+      proceed: async (n) => {
+        asked.push(n);
+        return false;
+      },
+    });
+    expect(asked).toEqual([2]);
+    expect(f.order).toEqual(['h1']);
+    expect(out.results.map((r) => [r.host, r.batch, r.result])).toEqual([
+      ['h1', 1, 'applied'],
+      ['h2', 2, 'not-started'],
+      ['h3', 2, 'not-started'],
+      ['h4', 3, 'not-started'],
+    ]);
+    expect(out.stopped).toEqual({afterBatch: 1, reason: 'the operator stopped after batch 1', by: 'operator'});
+  });
+
+  it('is not asked when the failure rule already stopped the run, nor for the canary', async () => {
+    const f = fakeHosts(new Set(['h1']));
+    let asked = 0;
+    const out = await runFleet({
+      batches: makeBatches(hosts(3), parseSerial('1,2')),
+      forks: 2,
+      runHost: f.runHost,
+      proceed: async () => {
+        asked++;
+        return true;
+      },
+    });
+    expect(asked).toBe(0);
+    expect(out.stopped?.by).toBe('failures');
+  });
 });
