@@ -31,6 +31,19 @@ async function drawQr(store: WizardStore, path: string): Promise<void> {
   store.dispatch({type: 'ui.qr', path, rows});
 }
 
+/** Writes the PNG of a client config's QR code next to it (0600), once; says where, or why it could not. */
+async function savePng(store: WizardStore, path: string): Promise<void> {
+  const had = store.getState().png[path];
+  if (had && 'path' in had) return;
+  try {
+    const {writeQrPng} = await import('../wg/qr.js');
+    const png = await writeQrPng(path, await readFile(path, 'utf8'));
+    store.dispatch({type: 'ui.png', path, png: {path: png}});
+  } catch (e) {
+    store.dispatch({type: 'ui.png', path, png: {error: (e as NodeJS.ErrnoException).code ?? (e as Error).message}});
+  }
+}
+
 export interface InkFrontendOptions {
   /** TARGET as typed (or "--local"), its host part, the recipe, and the options follow-up commands need again. */
   spec: string;
@@ -86,6 +99,8 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   let continued: Promise<boolean> = Promise.resolve(true);
   /** The run's values as a step last saw them (questions name the admin the operator chose), and the facts. */
   let known: Record<string, unknown> = {};
+  /** The sudo password this run set for the admin it creates (asked by provide), in memory only. */
+  let setPassword: {user: string; password: string} | undefined;
   let knownFacts: Parameters<Step<unknown>['params']>[1] | undefined;
   /** Set when Ctrl-C (not n or Esc) declined the step asked about: the run stops, nothing more is asked. */
   let stoppedByKey = false;
@@ -97,6 +112,7 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   };
   /** Each step's own params (unwrapped), for checking an edit without drawing anything. */
   const paramsOf = new Map<string, Step<unknown>>();
+  store.savePng = (path) => void savePng(store, path);
   // An edited value that a step refuses, or that changes what a step already used, is an error in the
   // form (edit-check.ts); the run goes on.
   store.checkEdit = (edited) => {
@@ -181,8 +197,13 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   return {
     showsSummary: true,
     signal: abort.signal,
-    sudoPassword: async () =>
-      process.env.PORTCULLIS_SUDO_PASSWORD ?? store.askSecret(`sudo on ${host} wants a password (it is not stored):`),
+    sudoPassword: async (who) =>
+      process.env.PORTCULLIS_SUDO_PASSWORD ??
+      // The password this run set for the admin it created is what that admin's sudo wants (a connection
+      // rerouted to the admin once root's login is closed): not asked again.
+      (setPassword?.user === who.user
+        ? setPassword.password
+        : store.askSecret(`sudo on ${who.host} wants ${who.user}'s password (kept in memory for this run only):`)),
     connecting(label, h) {
       store.dispatch({type: 'ui.connecting', label, host: h, note: 'reading the platform (one round trip, read-only)'});
     },
@@ -248,6 +269,10 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
         if (key === 'admin_sudo' && value === 'password' && !keys.includes('admin_password'))
           keys.push('admin_password');
       }
+      // Asked only for an admin without a password, which admin-user then sets to this one.
+      const user = given.admin_user ?? known.admin_user;
+      if (typeof given.admin_password === 'string' && typeof user === 'string')
+        setPassword = {user, password: given.admin_password};
       return given;
     },
     wrapSteps: (steps) =>

@@ -10,7 +10,7 @@ import {KeyLegend} from './key-legend.js';
 import {OutputTail} from './output-tail.js';
 import {StepHeader} from './step-header.js';
 import {STOP_ROWS, StopBanner, stopMessage} from './stop-banner.js';
-import {TunnelWait} from './tunnel-wait.js';
+import {type QrViewControl, TunnelWait} from './tunnel-wait.js';
 
 /**
  * A step while it runs: its actions with status, the output tail, and, inside a confirmation window,
@@ -22,6 +22,7 @@ export function ApplyProgress({
   step,
   stopping,
   qr,
+  qrView,
   width,
   height,
 }: {
@@ -30,6 +31,8 @@ export function ApplyProgress({
   stopping?: StopPlan;
   /** The QR code of the client config a tunnel proof waits on (see WizardState.qr). */
   qr?: readonly string[] | null;
+  /** The QR view of that config: open or not, its PNG (see TunnelWait). */
+  qrView?: QrViewControl;
   width: number;
   height: number;
 }) {
@@ -43,6 +46,7 @@ export function ApplyProgress({
         proof={proof}
         tunnel={proof.tunnel}
         qr={qr}
+        view={qrView}
         stopping={stopping}
         width={width}
         height={height}
