@@ -87,6 +87,11 @@ class Terminal {
     await this.tmux('send-keys', '-t', 'w', ...keys);
   }
 
+  /** The pane made `rows` tall (the window resized), as an operator drags their terminal taller. */
+  async resize(rows: number): Promise<void> {
+    await this.tmux('resize-window', '-t', 'w', '-x', '80', '-y', String(rows));
+  }
+
   async type(text: string): Promise<void> {
     await this.tmux('send-keys', '-t', 'w', '-l', text);
   }
@@ -376,6 +381,14 @@ describe.skipIf(e2eSkipReason())('the wizard in an 80x24 terminal', () => {
       expect(await term.joined()).toContain(`\n    ${png}\n`);
       await sleep(2000);
       expect((await term.screen()).replace(/\s+/g, ' ')).toContain(need);
+      // Made as tall as it said, the view redraws with the whole code; back at 24 rows, the words again.
+      await term.resize(drawn.length + 4);
+      const tall = await term.waitFor(/Scan this code[^\n]*\n( *[▀▄█ ]*\n){20,}/);
+      const rowsOfCode = tall.split('\n').filter((r) => /^ *[▀▄█ ]{40,}$/.test(r) && /[▀▄█]/.test(r));
+      expect(rowsOfCode.length, tall).toBeGreaterThanOrEqual(drawn.length - 2);
+      expect(tall).not.toMatch(/needs a terminal/);
+      await term.resize(24);
+      await term.waitFor(/needs a terminal of \d+ rows/);
       // Any key: back to the wait, the path and the exact command; nothing comes through yet.
       await term.keys('Enter');
       const wait = await term.waitFor(/the command printed just above/);

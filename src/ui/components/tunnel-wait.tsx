@@ -1,6 +1,6 @@
 import {Spinner} from '@inkjs/ui';
 import {Box, useInput, useStdin} from 'ink';
-import {useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import type {ProofTunnel} from '../../engine/events.js';
 import {qrencodeCommand} from '../../wg/wg-quick.js';
 import {isCtrlC} from '../hooks/keys.js';
@@ -66,6 +66,11 @@ export function TunnelWait({
     setOpen(next);
     control.onOpen?.(next);
   };
+  // Once this wait is over, the next wait on the same config (close-ports' proof, with the tunnel already
+  // up) starts without the view: the operator has scanned the code or chose not to; r opens it again.
+  const onOpen = useRef(control.onOpen);
+  onOpen.current = control.onOpen;
+  useEffect(() => () => onOpen.current?.(false), []);
   useInput(
     (input, key) => {
       if (isCtrlC(input, key)) return;

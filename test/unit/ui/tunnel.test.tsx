@@ -364,7 +364,10 @@ describe('the wizard after the WireGuard step', () => {
       recipe: 'fresh-vps',
       banner: 'portcullis 0.1.0 · recipe fresh-vps · root@192.0.2.10',
       startedAt: FIXED_NOW,
-      steps: [{id: 'verify-tunnel', title: 'Verify the tunnel', risk: 'safe'}],
+      steps: [
+        {id: 'verify-tunnel', title: 'Verify the tunnel', risk: 'safe'},
+        {id: 'close-ports', title: 'Close the public ports', risk: 'lockout'},
+      ],
     });
     const asked: string[] = [];
     const png = `${PATH.replace(/\.conf$/, '')}.png`;
@@ -397,5 +400,28 @@ describe('the wizard after the WireGuard step', () => {
     expect(r.rows()).toContain(`    ${png}`);
     expect(r.frame()).toContain(`PNG written (0600: it holds your peer's private key):\n  ${png}`);
     expect(qrRowsIn(r.rows())).toHaveLength(0);
+
+    // The wait is over (proven) with the view still open: the next wait on that config (close-ports'
+    // proof, the tunnel already up) starts on the wait, not on the code; r opens it.
+    store.events({type: 'proof.ok', id: 'verify-tunnel', what: WHAT, ms: 900});
+    store.events({type: 'step.done', id: 'verify-tunnel', changed: 0, ms: 1000});
+    await settle();
+    expect(store.getState().qrOpen[PATH]).toBe(false);
+    const close = {
+      ...planned('close-ports', 'lockout', [{kind: 'proof', route: {user: 'admin', host: '10.66.0.1'}, what: WHAT}]),
+      title: 'Close the public ports',
+    };
+    store.events({type: 'step.planned', step: close});
+    store.events({type: 'step.start', id: 'close-ports'});
+    store.events({
+      type: 'proof.start',
+      id: 'close-ports',
+      what: WHAT,
+      command: 'ssh admin@10.66.0.1',
+      tunnel: {confPath: PATH, localIface: 'pcw1a2b3c4d', connect: false, deadline: FIXED_NOW + 97_000},
+    });
+    await settle();
+    expect(r.frame()).not.toMatch(/needs a terminal/);
+    expect(r.frame()).toMatch(/r QR code · Ctrl-C or q/);
   });
 });
