@@ -243,7 +243,13 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
       const port = p.id === 'ssh-hardening' && typeof known.ssh_port === 'number' ? known.ssh_port : undefined;
       const move = await store.askQuestion(
         p.id,
-        nextMoveQuestion({title: p.title, declined: false, otherPort: port, ...skippable(p.id)}),
+        nextMoveQuestion({
+          title: p.title,
+          declined: false,
+          otherPort: port,
+          readOnly: p.risk === 'safe',
+          ...skippable(p.id),
+        }),
       );
       if (move === 'retry') return true;
       if (move === 'skip') return 'skip';
