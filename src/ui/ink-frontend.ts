@@ -9,6 +9,7 @@ import {editableValues} from './model/editable.js';
 import {buildFinish} from './model/finish.js';
 import {preflightInfo} from './model/preflight-info.js';
 import {nextMoveQuestion, questionFor} from './model/questions.js';
+import {knownSudoPassword, passwordSet, type SetPassword} from './model/set-password.js';
 import {valueRows} from './model/values.js';
 import {bannerText, type FirstFrame, writeFirstFrame} from './pre-frame.js';
 import {settleStop, stopPlan} from './state/stop-plan.js';
@@ -100,7 +101,7 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   /** The run's values as a step last saw them (questions name the admin the operator chose), and the facts. */
   let known: Record<string, unknown> = {};
   /** The sudo password this run set for the admin it creates (asked by provide), in memory only. */
-  let setPassword: {user: string; password: string} | undefined;
+  let setPassword: SetPassword | undefined;
   let knownFacts: Parameters<Step<unknown>['params']>[1] | undefined;
   /** Set when Ctrl-C (not n or Esc) declined the step asked about: the run stops, nothing more is asked. */
   let stoppedByKey = false;
@@ -201,9 +202,8 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
       process.env.PORTCULLIS_SUDO_PASSWORD ??
       // The password this run set for the admin it created is what that admin's sudo wants (a connection
       // rerouted to the admin once root's login is closed): not asked again.
-      (setPassword?.user === who.user
-        ? setPassword.password
-        : store.askSecret(`sudo on ${who.host} wants ${who.user}'s password (kept in memory for this run only):`)),
+      knownSudoPassword(setPassword, who.user) ??
+      store.askSecret(`sudo on ${who.host} wants ${who.user}'s password (kept in memory for this run only):`),
     connecting(label, h) {
       store.dispatch({type: 'ui.connecting', label, host: h, note: 'reading the platform (one round trip, read-only)'});
     },
@@ -275,10 +275,7 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
         if (key === 'admin_sudo' && value === 'password' && !keys.includes('admin_password'))
           keys.push('admin_password');
       }
-      // Asked only for an admin without a password, which admin-user then sets to this one.
-      const user = given.admin_user ?? known.admin_user;
-      if (typeof given.admin_password === 'string' && typeof user === 'string')
-        setPassword = {user, password: given.admin_password};
+      setPassword = passwordSet(given, known) ?? setPassword;
       return given;
     },
     wrapSteps: (steps) =>
