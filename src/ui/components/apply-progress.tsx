@@ -1,5 +1,6 @@
 import {Spinner} from '@inkjs/ui';
 import {Box} from 'ink';
+import {proofWords} from '../../util/proof-words.js';
 import {clip} from '../model/lines.js';
 import {progressLayout} from '../model/progress-layout.js';
 import type {StepView, StopPlan} from '../state/types.js';
@@ -75,7 +76,9 @@ export function ApplyProgress({
         <Box flexDirection="column">
           <Box height={1} gap={1}>
             <Spinner />
-            <T tone="accent">{clip(`proving ${proof.what} with a fresh connection`, width - 2)}</T>
+            <T tone="accent">
+              {clip(`proving ${proofWords(proof.what, proof.command)} with a fresh connection`, width - 2)}
+            </T>
           </Box>
           <Box height={1}>
             <T tone="dim">{clip(`  the same as: ${proof.command}`, width)}</T>

@@ -288,13 +288,39 @@ describe('waiting for the tunnel the operator brings up', () => {
     expect(r.frame()).toMatch(/■ Stopping: Verify the tunnel finishes/);
   });
 
+  it('inside a confirmation window, a proof whose words end with its command shows the command once', async () => {
+    const cmd = 'ssh -p 2222 admin@10.66.0.1';
+    const what = `admin logs in through the tunnel with public SSH closed (${cmd})`;
+    const events: EngineEvent[] = [
+      {
+        type: 'step.planned',
+        step: {
+          ...planned('close-ports', 'lockout', [{kind: 'proof', route: {}, what}]),
+          title: 'Close the public ports',
+        },
+      },
+      {type: 'step.start', id: 'close-ports'},
+      {type: 'timer.armed', id: 'close-ports', seconds: 120, deadline: FIXED_NOW + 95_000},
+      {type: 'proof.start', id: 'close-ports', what, command: cmd},
+    ];
+    const steps = events.reduce(runReducer, [newStep('close-ports', 'Close the public ports', 'lockout')]);
+    const r = await renderUi(<ApplyProgress steps={steps} step={steps[0] as StepView} width={80} height={23} />);
+    expect(r.frame()).toMatch(/proving: admin logs in through the tunnel with public SSH closed\n/);
+    expect(r.frame()).toContain(`${cmd}: 95 s left, then everything rolls back`);
+    const panel = r.frame().slice(r.frame().indexOf('proving:'));
+    expect(panel.split(cmd).length - 1).toBe(1);
+  });
+
   it('with --connect-tunnel the run brings the tunnel up itself: the usual proof screen', async () => {
     const steps = waiting([], true);
     const r = await renderUi(
       <ApplyProgress steps={steps} step={steps[0] as StepView} qr={qr} width={80} height={23} />,
     );
-    expect(r.frame()).toMatch(/proving admin logs in through the tunnel \(ssh admin@10\.66\.0\.1\) with a fresh/);
+    expect(r.frame()).toMatch(/proving admin logs in through the tunnel with a fresh connection/);
     expect(r.frame()).toMatch(/the same as: ssh admin@10\.66\.0\.1/);
+    // Under the action list, the command once (item 11: it was printed twice).
+    const panel = r.frame().slice(r.frame().indexOf('proving admin'));
+    expect(panel.split('ssh admin@10.66.0.1').length - 1).toBe(1);
     expect(r.frame()).not.toMatch(/handshake from your device|wg-quick|QR/);
   });
 });
