@@ -203,7 +203,7 @@ async function peersBench() {
       endpoint: '203.0.113.5:51820',
       allowedIps: '10.66.0.0/16',
     });
-    await terminalQr(text);
+    await terminalQr(text, true);
   }
   const local = performance.now() - t0;
   console.log(

@@ -1,4 +1,4 @@
-import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import type {Action, FileState, Finding, ProbeData, Step} from '../src/engine/types.js';
 import {sshReload, sshReloadLines} from '../src/platform/adapters.js';
 import type {Facts} from '../src/platform/facts.js';
@@ -7,6 +7,7 @@ import {checkTeamKeepsOperator, loadTeamFile, type Team, type TeamMember} from '
 import {quote} from '../src/util/shell.js';
 import {userName} from '../src/util/validate.js';
 import {clientConfPath, serverName} from '../src/wg/client-store.js';
+import {writeQrPng} from '../src/wg/qr.js';
 import {sshdChecks} from './ssh-hardening.js';
 
 export interface TeamParams {
@@ -309,13 +310,9 @@ export const team: Step<TeamParams> = {
       if (m.state !== 'active') continue;
       const conf = clientConfPath(server, m.name, false);
       if (!existsSync(conf)) continue;
-      const png = conf.replace(/\.conf$/, '.png');
-      // Loaded only when a client config is written: plans must not pay for the QR encoder (bench/startup).
-      const {default: QRCode} = await import('qrcode');
-      const buf = await QRCode.toBuffer(readFileSync(conf, 'utf8'), {type: 'png', errorCorrectionLevel: 'L'});
-      writeFileSync(png, buf, {mode: 0o600});
-      chmodSync(png, 0o600);
-      out.push(png);
+      // The same code the wizard draws (the config without comments or spaces, a quiet zone of 2); the
+      // encoder loads only here: plans must not pay for it (bench/startup).
+      out.push(await writeQrPng(conf, readFileSync(conf, 'utf8')));
     }
     return out;
   },

@@ -2,7 +2,7 @@ import {accessSync, constants, statSync} from 'node:fs';
 import {parseEndpoint} from '../target/endpoint.js';
 import {LocalTarget} from '../target/local-target.js';
 import {SshTarget} from '../target/ssh-target.js';
-import type {Target} from '../target/types.js';
+import type {SudoAsker, Target} from '../target/types.js';
 import {InputError} from '../util/errors.js';
 import {CONTROL} from '../util/validate.js';
 
@@ -12,17 +12,39 @@ export interface ConnectOptions {
   identity?: string;
   acceptNewHostKey?: boolean;
   /** Asks for the sudo password; default: PORTCULLIS_SUDO_PASSWORD, else a hidden prompt on a terminal. */
-  sudoPassword?: () => Promise<string | undefined>;
+  sudoPassword?: SudoAsker;
 }
 
-/** Asked at most once per run: the environment first (headless), then a hidden prompt on a terminal. */
-async function sudoPassword(): Promise<string | undefined> {
+/** The environment first (headless), then a hidden prompt on a terminal. */
+async function sudoPassword(who: {user: string; host: string}): Promise<string | undefined> {
   const env = process.env.PORTCULLIS_SUDO_PASSWORD;
   if (env !== undefined) return env;
   if (!process.stdin.isTTY || !process.stderr.isTTY || process.env.CI) return undefined;
   const {password} = await import('@inquirer/prompts');
   process.stdin.ref();
-  return password({message: 'sudo password on the target', mask: false}, {output: process.stderr});
+  return password(
+    {message: `sudo password of ${who.user} on ${who.host} (kept in memory for this command only)`, mask: false},
+    {output: process.stderr},
+  );
+}
+
+/** Answers given in this process, by user@host: one answer serves every connection the process opens. */
+const answered = new Map<string, Promise<string | undefined>>();
+
+/**
+ * `ask`, at most once per user and host in this process; questions asked at the same time share one
+ * answer. Nothing is kept beyond the process: every command asks again (or reads PORTCULLIS_SUDO_PASSWORD).
+ */
+export function askOnce(ask: SudoAsker): SudoAsker {
+  return (who) => {
+    const key = `${who.user}@${who.host}`;
+    let a = answered.get(key);
+    if (!a) {
+      a = ask(who);
+      answered.set(key, a);
+    }
+    return a;
+  };
 }
 
 /**
@@ -68,13 +90,14 @@ export async function openTarget(spec: string | undefined, o: ConnectOptions): P
   checkTarget(spec, o);
   if (process.env.PORTCULLIS_TRACE)
     process.stderr.write(`[trace] at ${(performance.now() / 1000).toFixed(3)} s: connecting\n`);
-  if (o.local || spec === undefined) return new LocalTarget({sudoPassword: o.sudoPassword ?? sudoPassword});
+  const ask = askOnce(o.sudoPassword ?? sudoPassword);
+  if (o.local || spec === undefined) return new LocalTarget({sudoPassword: ask});
   const endpoint = parseEndpoint(spec);
   return SshTarget.create({
     endpoint,
     configFile: o.sshConfig,
     identity: o.identity,
     acceptNewHostKey: o.acceptNewHostKey,
-    sudoPassword: o.sudoPassword ?? sudoPassword,
+    sudoPassword: ask,
   });
 }

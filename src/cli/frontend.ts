@@ -3,7 +3,7 @@ import type {ApplyResult, ConfirmAnswer} from '../engine/runbook.js';
 import type {PlannedStep, Step} from '../engine/types.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {Facts} from '../platform/facts.js';
-import type {Target} from '../target/types.js';
+import type {SudoAsker, Target} from '../target/types.js';
 import type {FirstFrame} from '../ui/pre-frame.js';
 
 /**
@@ -12,7 +12,7 @@ import type {FirstFrame} from '../ui/pre-frame.js';
  */
 export interface Frontend {
   /** How a sudo password is asked for; undefined: the default (environment, then a hidden prompt). */
-  sudoPassword?: () => Promise<string | undefined>;
+  sudoPassword?: SudoAsker;
   /** The target is resolved (label as ssh will use it, host to type for consent); reading its platform starts. */
   connecting(label: string, host: string): void;
   /** Facts are read (and what is exposed); resolves false when the operator quits before anything changes. */

@@ -1,6 +1,7 @@
 import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {Style} from '../render/plan-text.js';
+import {proofWithCommand} from '../util/proof-words.js';
 import {artifactLine, deadlineLine, reconnectLine, tunnelLine} from './task-updates.js';
 
 /**
@@ -41,7 +42,7 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
         write(`  ${st.yellow('⏱')} ${deadlineLine(e.server)}\n`);
         break;
       case 'proof.start':
-        write(`  ${st.cyan('?')} proving ${e.what} (${e.command})\n`);
+        write(`  ${st.cyan('?')} proving ${proofWithCommand(e.what, e.command)}\n`);
         if (e.tunnel) write(`    ${tunnelLine(e.tunnel)}\n`);
         break;
       case 'proof.progress':

@@ -1,5 +1,6 @@
 import type {EngineEvent} from '../engine/events.js';
 import {cleanLine} from '../ui/model/clean-line.js';
+import {proofWithCommand} from '../util/proof-words.js';
 import {wgQuickUp} from '../wg/wg-quick.js';
 
 /**
@@ -62,7 +63,7 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
       return [{kind: 'output', text: `⏱ ${deadlineLine(e.server)}`}];
     case 'proof.start':
       return [
-        {kind: 'output', text: `proving ${e.what} (${e.command})`},
+        {kind: 'output', text: `proving ${proofWithCommand(e.what, e.command)}`},
         ...(e.tunnel ? [{kind: 'output' as const, text: tunnelLine(e.tunnel)}] : []),
       ];
     case 'proof.progress':

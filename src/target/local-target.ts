@@ -2,7 +2,15 @@ import {execa} from 'execa';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {streamLines} from './stream.js';
-import {type ExecResult, type ProbeResult, type ProofRoute, type RunOptions, type Target, wrapScript} from './types.js';
+import {
+  type ExecResult,
+  type ProbeResult,
+  type ProofRoute,
+  type RunOptions,
+  type SudoAsker,
+  type Target,
+  wrapScript,
+} from './types.js';
 
 /**
  * Runs on the server itself (the operator is logged in there). Proving a new way in cannot be done
@@ -15,8 +23,10 @@ export class LocalTarget implements Target {
   readonly user: string;
   readonly port: number;
   private password: string | undefined;
+  /** The one question for the password, shared by commands that start together. */
+  private asking: Promise<string | undefined> | undefined;
 
-  constructor(private readonly opts: {sudoPassword?: () => Promise<string | undefined>} = {}) {
+  constructor(private readonly opts: {sudoPassword?: SudoAsker} = {}) {
     const conn = (process.env.SSH_CONNECTION ?? '').split(' ');
     this.host = conn[2] ?? 'localhost';
     this.port = Number(conn[3] ?? 22);
@@ -31,7 +41,8 @@ export class LocalTarget implements Target {
     if (!root) {
       const check = await execa('sudo', ['-n', 'true'], {reject: false});
       if (check.exitCode !== 0) {
-        this.password ??= await this.opts.sudoPassword?.();
+        this.asking ??= this.opts.sudoPassword?.({user: this.user, host: this.host}) ?? Promise.resolve(undefined);
+        this.password ??= await this.asking;
         if (this.password === undefined)
           throw new RunError('sudo wants a password; set PORTCULLIS_SUDO_PASSWORD or run interactively');
         argv = ['sudo', '-S', '-p', '', 'sh', '-s', '--', conn];

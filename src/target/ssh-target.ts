@@ -7,7 +7,15 @@ import {cmd} from '../util/shell.js';
 import type {Endpoint} from './endpoint.js';
 import {explainSshFailure, failedBeforeLogin, SshFailure} from './ssh-errors.js';
 import {streamLines} from './stream.js';
-import {type ExecResult, type ProbeResult, type ProofRoute, type RunOptions, type Target, wrapScript} from './types.js';
+import {
+  type ExecResult,
+  type ProbeResult,
+  type ProofRoute,
+  type RunOptions,
+  type SudoAsker,
+  type Target,
+  wrapScript,
+} from './types.js';
 
 export interface SshOptions {
   endpoint: Endpoint;
@@ -16,8 +24,8 @@ export interface SshOptions {
   /** Passed as `-i`. */
   identity?: string;
   acceptNewHostKey?: boolean;
-  /** Asked at most once, and only when sudo says it needs a password. */
-  sudoPassword?: () => Promise<string | undefined>;
+  /** Asked at most once per target, and only when sudo says it needs a password. */
+  sudoPassword?: SudoAsker;
   connectTimeoutS?: number;
   /**
    * The name the host key is known under when this target reaches the server another way (its public
@@ -49,6 +57,8 @@ export class SshTarget implements Target {
   private readonly controlDir: string;
   private sudo: SudoMode | undefined;
   private password: string | undefined;
+  /** The one question for the password: commands that find sudo wanting one at the same time share it. */
+  private asking: Promise<string | undefined> | undefined;
   /** KexAlgorithms for proof logins (see probeKex), or undefined to leave ssh's own order. */
   private readonly probeKex: string | undefined;
   /** Ways in this run's committed steps proved, newest first (see follow). */
@@ -136,7 +146,8 @@ export class SshTarget implements Target {
     let mode = this.sudo ?? 'nopasswd';
     let res = await this.exec(mode, script, opts);
     if (!this.sudo && mode === 'nopasswd' && /a password is required|a terminal is required/.test(res.stderr)) {
-      this.password = await this.opts.sudoPassword?.();
+      this.asking ??= this.opts.sudoPassword?.({user: this.user, host: this.host}) ?? Promise.resolve(undefined);
+      this.password = await this.asking;
       if (this.password === undefined) {
         throw new RunError(
           `sudo on ${this.host} wants a password for ${this.user}; set PORTCULLIS_SUDO_PASSWORD, or run interactively to be asked`,
@@ -287,11 +298,10 @@ export class SshTarget implements Target {
       ...this.opts,
       endpoint: {user: route.user ?? this.user, host: route.host ?? this.host, port: route.port ?? this.port},
       hostKeyAlias: this.knownHost,
-      // Another user's sudo is asked for its own password.
-      sudoPassword: async () =>
-        (route.user ?? this.user) === this.user && this.password !== undefined
-          ? this.password
-          : await this.opts.sudoPassword?.(),
+      // The answer this target was given serves its user's other connections; another user's sudo is
+      // asked for its own password.
+      sudoPassword: async (who) =>
+        who.user === this.user && this.password !== undefined ? this.password : await this.opts.sudoPassword?.(who),
     });
   }
 

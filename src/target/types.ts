@@ -18,6 +18,12 @@ export interface ProofRoute {
   timeoutS?: number;
 }
 
+/**
+ * Asks for the sudo password of `user` on `host` (the login a target runs as); undefined: none is given.
+ * The answer lives in memory only, for the process: never on disk, never in an argv (sudo reads it on stdin).
+ */
+export type SudoAsker = (who: {user: string; host: string}) => Promise<string | undefined>;
+
 export type ProbeResult = {ok: true; ms: number} | {ok: false; reason: string; ms: number};
 
 /**

@@ -83,6 +83,16 @@ function Live({state, store, width, height, acceptAfterMs}: LiveProps) {
             step={flying}
             stopping={state.stopping}
             qr={confPath === undefined ? undefined : state.qr[confPath]}
+            qrView={
+              confPath === undefined
+                ? undefined
+                : {
+                    open: state.qrOpen[confPath] ?? true,
+                    onOpen: (open) => store.dispatch({type: 'ui.qr-view', path: confPath, open}),
+                    png: state.png[confPath],
+                    onPng: store.savePng ? () => store.savePng?.(confPath) : undefined,
+                  }
+            }
             width={width}
             height={height}
           />

@@ -9,6 +9,7 @@ import {editableValues} from './model/editable.js';
 import {buildFinish} from './model/finish.js';
 import {preflightInfo} from './model/preflight-info.js';
 import {nextMoveQuestion, questionFor} from './model/questions.js';
+import {knownSudoPassword, passwordSet, type SetPassword} from './model/set-password.js';
 import {valueRows} from './model/values.js';
 import {bannerText, type FirstFrame, writeFirstFrame} from './pre-frame.js';
 import {settleStop, stopPlan} from './state/stop-plan.js';
@@ -29,6 +30,19 @@ async function drawQr(store: WizardStore, path: string): Promise<void> {
     rows = null;
   }
   store.dispatch({type: 'ui.qr', path, rows});
+}
+
+/** Writes the PNG of a client config's QR code next to it (0600), once; says where, or why it could not. */
+async function savePng(store: WizardStore, path: string): Promise<void> {
+  const had = store.getState().png[path];
+  if (had && 'path' in had) return;
+  try {
+    const {writeQrPng} = await import('../wg/qr.js');
+    const png = await writeQrPng(path, await readFile(path, 'utf8'));
+    store.dispatch({type: 'ui.png', path, png: {path: png}});
+  } catch (e) {
+    store.dispatch({type: 'ui.png', path, png: {error: (e as NodeJS.ErrnoException).code ?? (e as Error).message}});
+  }
 }
 
 export interface InkFrontendOptions {
@@ -86,6 +100,8 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   let continued: Promise<boolean> = Promise.resolve(true);
   /** The run's values as a step last saw them (questions name the admin the operator chose), and the facts. */
   let known: Record<string, unknown> = {};
+  /** The sudo password this run set for the admin it creates (asked by provide), in memory only. */
+  let setPassword: SetPassword | undefined;
   let knownFacts: Parameters<Step<unknown>['params']>[1] | undefined;
   /** Set when Ctrl-C (not n or Esc) declined the step asked about: the run stops, nothing more is asked. */
   let stoppedByKey = false;
@@ -97,6 +113,7 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   };
   /** Each step's own params (unwrapped), for checking an edit without drawing anything. */
   const paramsOf = new Map<string, Step<unknown>>();
+  store.savePng = (path) => void savePng(store, path);
   // An edited value that a step refuses, or that changes what a step already used, is an error in the
   // form (edit-check.ts); the run goes on.
   store.checkEdit = (edited) => {
@@ -181,8 +198,12 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
   return {
     showsSummary: true,
     signal: abort.signal,
-    sudoPassword: async () =>
-      process.env.PORTCULLIS_SUDO_PASSWORD ?? store.askSecret(`sudo on ${host} wants a password (it is not stored):`),
+    sudoPassword: async (who) =>
+      process.env.PORTCULLIS_SUDO_PASSWORD ??
+      // The password this run set for the admin it created is what that admin's sudo wants (a connection
+      // rerouted to the admin once root's login is closed): not asked again.
+      knownSudoPassword(setPassword, who.user) ??
+      store.askSecret(`sudo on ${who.host} wants ${who.user}'s password (kept in memory for this run only):`),
     connecting(label, h) {
       store.dispatch({type: 'ui.connecting', label, host: h, note: 'reading the platform (one round trip, read-only)'});
     },
@@ -222,7 +243,13 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
       const port = p.id === 'ssh-hardening' && typeof known.ssh_port === 'number' ? known.ssh_port : undefined;
       const move = await store.askQuestion(
         p.id,
-        nextMoveQuestion({title: p.title, declined: false, otherPort: port, ...skippable(p.id)}),
+        nextMoveQuestion({
+          title: p.title,
+          declined: false,
+          otherPort: port,
+          readOnly: p.risk === 'safe',
+          ...skippable(p.id),
+        }),
       );
       if (move === 'retry') return true;
       if (move === 'skip') return 'skip';
@@ -248,6 +275,7 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
         if (key === 'admin_sudo' && value === 'password' && !keys.includes('admin_password'))
           keys.push('admin_password');
       }
+      setPassword = passwordSet(given, known) ?? setPassword;
       return given;
     },
     wrapSteps: (steps) =>

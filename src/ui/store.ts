@@ -23,6 +23,8 @@ export class WizardStore {
    * frontend, which knows the steps): the reason they are refused, shown in the form, or undefined.
    */
   checkEdit?: (values: Record<string, unknown>) => string | undefined;
+  /** Writes the QR code of the client config at a path as a PNG (set by the frontend, which owns files). */
+  savePng?: (confPath: string) => void;
 
   constructor(init: WizardInit) {
     this.state = initialState(init);

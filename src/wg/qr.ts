@@ -1,24 +1,65 @@
+import {chmodSync, writeFileSync} from 'node:fs';
+
 // qrcode is loaded only when a code is drawn: plans and the wizard's first frame must not pay for the
 // encoder (bench/startup.mjs).
-
-/** A compact QR code (half blocks: two modules per character cell) for phones to scan a client config. */
-export async function terminalQr(text: string): Promise<string> {
-  const {default: QRCode} = await import('qrcode');
-  return QRCode.toString(text, {type: 'terminal', small: true, errorCorrectionLevel: 'L'});
-}
 
 /** Light modules around the code: fewer than the standard 4 keep it on an 80x24 screen, phones cope with 2. */
 export const QR_MARGIN = 2;
 
 /**
- * The QR code of `text` as plain rows of half blocks (▀ ▄ █ and spaces, no escape codes), one row per two
- * modules, margin included; a block is a dark module. Drawn as dark on light: see invertQrRow for dark
- * terminals without colour.
+ * What the code carries: the client config without what a parser skips (comments, blank lines, the spaces
+ * around `=`), so it needs fewer modules. The WireGuard apps read `Key=Value` as `Key = Value` (Android:
+ * `\s*=\s*`; iOS trims both sides; wg-quick the same). Error correction L, the lowest: a code on a screen
+ * or a PNG is not smudged, and every level up adds rows the 80x24 terminal does not have.
  */
-export async function qrRows(text: string): Promise<string[]> {
+export function qrPayload(conf: string): string {
+  return conf
+    .split('\n')
+    .map((l) => l.replace(/#.*$/, '').trim())
+    .filter((l) => l !== '')
+    .map((l) => l.replace(/^([A-Za-z0-9_]+)\s*=\s*/, '$1='))
+    .join('\n');
+}
+
+/** A QR code for a terminal outside Ink (`peers add|show`): the rows of qrRows, coloured black on white or, without colour, inverted. */
+export async function terminalQr(conf: string, color: boolean): Promise<string> {
+  const rows = await qrRows(conf);
+  return `${rows.map((r) => (color ? `\u001b[47m\u001b[30m${r}\u001b[0m` : invertQrRow(r))).join('\n')}\n`;
+}
+
+/**
+ * The QR code of a client config as plain rows of half blocks (▀ ▄ █ and spaces, no escape codes), one row
+ * per two modules, margin included; a block is a dark module. Drawn as dark on light: see invertQrRow for
+ * dark terminals without colour.
+ */
+export async function qrRows(conf: string): Promise<string[]> {
   const {default: QRCode} = await import('qrcode');
-  const {modules} = QRCode.create(text, {errorCorrectionLevel: 'L'});
+  const {modules} = QRCode.create(qrPayload(conf), {errorCorrectionLevel: 'L'});
   return halfBlockRows(modules.size, (r, c) => modules.get(r, c) === 1, QR_MARGIN);
+}
+
+/** Where the PNG of a client config's QR code goes: next to it, the same name ending in .png. */
+export function qrPngPath(confPath: string): string {
+  return `${confPath.replace(/\.conf$/, '')}.png`;
+}
+
+/**
+ * Writes the QR code of the client config at `confPath` as a PNG next to it, mode 0600 like the config:
+ * it holds the peer's private key. Returns its path. If this throws, no PNG was written or an old one
+ * was left as it was.
+ */
+export async function writeQrPng(confPath: string, conf: string): Promise<string> {
+  const {default: QRCode} = await import('qrcode');
+  const png = qrPngPath(confPath);
+  const buf = await QRCode.toBuffer(qrPayload(conf), {
+    type: 'png',
+    errorCorrectionLevel: 'L',
+    margin: QR_MARGIN,
+    scale: 8,
+  });
+  writeFileSync(png, buf, {mode: 0o600});
+  chmodSync(png, 0o600);
+  return png;
 }
 
 /** Rows of half blocks for a square of `size` modules with `margin` light modules around it. */

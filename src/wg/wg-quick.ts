@@ -16,3 +16,8 @@ export function wgQuickUp(confPath: string, iface: string): string {
   const copy = join(up, `${iface}.conf`);
   return `mkdir -p -m 700 ${quote(up)} && cp -p ${quote(confPath)} ${quote(copy)} && sudo wg-quick up ${quote(copy)}`;
 }
+
+/** The command that draws a client config's QR code in another terminal (qrencode, margin 2 as here). */
+export function qrencodeCommand(confPath: string): string {
+  return `qrencode -t ansiutf8 -m 2 < ${quote(confPath)}`;
+}

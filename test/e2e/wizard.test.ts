@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {quote} from '../../src/util/shell.js';
+import {qrRows} from '../../src/wg/qr.js';
 import {ADMIN_PASSWORD} from '../sandbox/constants.js';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {type Sandbox, start} from '../sandbox/index.js';
@@ -84,6 +85,11 @@ class Terminal {
 
   async keys(...keys: string[]): Promise<void> {
     await this.tmux('send-keys', '-t', 'w', ...keys);
+  }
+
+  /** The pane made `rows` tall (the window resized), as an operator drags their terminal taller. */
+  async resize(rows: number): Promise<void> {
+    await this.tmux('resize-window', '-t', 'w', '-x', '80', '-y', String(rows));
   }
 
   async type(text: string): Promise<void> {
@@ -351,10 +357,41 @@ describe.skipIf(e2eSkipReason())('the wizard in an 80x24 terminal', () => {
       expect(code.length, printed).toBeGreaterThanOrEqual(20);
       expect(printed).not.toMatch(/PrivateKey/);
 
-      // The wait: at 80x24 the code does not fit, so the path and the exact command; nothing comes through yet.
+      // The QR code's own view first. At 80x24 the code does not fit: the rows it needs, the PNG, and the
+      // command that draws it elsewhere (printed whole above). It stays until a key.
       await sleep(CONSENT_GUARD_MS);
       await term.keys('y');
-      const wait = await term.waitFor(/waiting for a handshake from your device…/);
+      const view = await term.waitFor(/needs a terminal of \d+ rows/);
+      // As many rows as the code drawn from this config, plus its title, status and legend, plus Ink's free row.
+      const drawn = await qrRows(readFileSync(conf, 'utf8'));
+      const need = `It needs a terminal of ${drawn.length + 4} rows and ${Array.from(drawn[0] ?? '').length} columns`;
+      expect(view.replace(/\s+/g, ' ')).toContain(
+        `${need} (this one: 24 × 80): make the window taller (or the font smaller); this view redraws.`,
+      );
+      expect(view).toMatch(/waiting for a handshake from your device…/);
+      expect(view).toMatch(/any key back to the wait · p save as PNG/);
+      for (const row of view.split('\n')) expect(row.length).toBeLessThanOrEqual(80);
+      expect(await term.joined()).toContain(`\n    qrencode -t ansiutf8 -m 2 < ${conf}\n`);
+      // p: the PNG next to the config, 0600 like it, its path printed whole above.
+      await term.keys('p');
+      await term.waitFor(/PNG written \(0600: it holds your peer's private key\)/);
+      const png = conf.replace(/\.conf$/, '.png');
+      expect(statSync(png).mode & 0o777).toBe(0o600);
+      expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+      expect(await term.joined()).toContain(`\n    ${png}\n`);
+      await sleep(2000);
+      expect((await term.screen()).replace(/\s+/g, ' ')).toContain(need);
+      // Made as tall as it said, the view redraws with the whole code; back at 24 rows, the words again.
+      await term.resize(drawn.length + 4);
+      const tall = await term.waitFor(/Scan this code[^\n]*\n( *[▀▄█ ]*\n){20,}/);
+      const rowsOfCode = tall.split('\n').filter((r) => /^ *[▀▄█ ]{40,}$/.test(r) && /[▀▄█]/.test(r));
+      expect(rowsOfCode.length, tall).toBeGreaterThanOrEqual(drawn.length - 2);
+      expect(tall).not.toMatch(/needs a terminal/);
+      await term.resize(24);
+      await term.waitFor(/needs a terminal of \d+ rows/);
+      // Any key: back to the wait, the path and the exact command; nothing comes through yet.
+      await term.keys('Enter');
+      const wait = await term.waitFor(/the command printed just above/);
       // A command longer than a row (the path here is the sandbox's, a long one) is printed whole above,
       // on one row the terminal wraps softly: a copy gets it in one piece.
       expect(wait).toMatch(/the command printed just above \(one line, to copy whole\)/);
@@ -554,5 +591,33 @@ describe.skipIf(e2eSkipReason())('the wizard alone on a provider fresh VPS (root
     // sudo asks admin for the password the wizard set.
     const sudoOk = await vps.exec(`printf '%s\\n' 'Tr0ub4dor&3-horse' | su admin -c 'sudo -S -k -p "" true'`);
     expect(sudoOk.code, sudoOk.stderr).toBe(0);
+  });
+});
+
+describe.skipIf(e2eSkipReason())('status and peers list as an admin whose sudo wants a password', () => {
+  let vps: Sandbox;
+  let term: Terminal;
+
+  beforeEach(async () => {
+    vps = await start({adminKey: true, log: () => {}});
+    term = new Terminal(vps);
+  });
+  afterEach(async () => {
+    await term?.kill();
+    await vps?.stop();
+  });
+
+  it('each asks once, hidden, for every connection it opens, and says it keeps the answer in memory only', async () => {
+    await term.start(['status', 'admin@192.0.2.10', '--ssh-config', vps.sshConfigPath]);
+    await term.waitFor(/sudo password of admin on 192\.0\.2\.10 \(kept in memory for this command only\)/);
+    await term.type(ADMIN_PASSWORD);
+    await term.keys('Enter');
+    const end = await term.waitFor(/\[exit \d+\]/, 60_000);
+    expect(end, end).toMatch(/\[exit 0\]/);
+    expect(end).toMatch(/you are admin from 192\.0\.2\.20/);
+    expect(end).toMatch(/0\.0\.0\.0:8080\/tcp +python3 +EXPOSED/);
+    const all = await term.history();
+    expect(all.match(/sudo password of admin/g)).toHaveLength(1);
+    expect(all).not.toContain(ADMIN_PASSWORD);
   });
 });

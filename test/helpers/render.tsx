@@ -42,20 +42,25 @@ export async function settle(): Promise<void> {
 
 export async function renderUi(node: ReactNode, o: RenderOptions = {}) {
   chalk.level = 1;
-  const size: TerminalSize = {columns: o.columns ?? 80, rows: o.rows ?? 24};
-  const r = render(
+  const wrap = (n: ReactNode, size: TerminalSize) => (
     <ThemeProvider theme={{color: o.color ?? false}}>
       <TerminalSizeProvider size={size}>
-        <ClockProvider now={o.now ?? (() => FIXED_NOW)}>{node}</ClockProvider>
+        <ClockProvider now={o.now ?? (() => FIXED_NOW)}>{n}</ClockProvider>
       </TerminalSizeProvider>
-    </ThemeProvider>,
+    </ThemeProvider>
   );
+  const r = render(wrap(node, {columns: o.columns ?? 80, rows: o.rows ?? 24}));
   // useInput subscribes in an effect: let it attach before a test types.
   await settle();
   const frame = () => r.lastFrame() ?? '';
   return {
     ...r,
     frame,
+    /** Draws `n` in place of the node, as after a resize to `size` (same colour and clock), and waits for Ink. */
+    async resize(n: ReactNode, size: TerminalSize) {
+      r.rerender(wrap(n, size));
+      await settle();
+    },
     /** Presses a named key and waits until Ink has handled it. */
     async press(key: KeyName) {
       r.stdin.write(KEYS[key]);

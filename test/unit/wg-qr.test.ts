@@ -1,6 +1,23 @@
+import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {halfBlockRows, invertQrRow, qrRows} from '../../src/wg/qr.js';
-import {wgQuickUp} from '../../src/wg/wg-quick.js';
+import {halfBlockRows, invertQrRow, QR_MARGIN, qrPayload, qrRows, writeQrPng} from '../../src/wg/qr.js';
+import {qrencodeCommand, wgQuickUp} from '../../src/wg/wg-quick.js';
+
+/** A client config as wireguard writes it (made-up keys). */
+const CONF = [
+  '[Interface]',
+  `PrivateKey = ${'A'.repeat(43)}=`,
+  'Address = 10.66.0.2/32',
+  '',
+  '[Peer]',
+  `PublicKey = ${'B'.repeat(43)}=`,
+  'Endpoint = vps-1234.example-provider.cloud:51820',
+  'AllowedIPs = 10.66.0.0/24',
+  'PersistentKeepalive = 25',
+  '',
+].join('\n');
 
 describe('halfBlockRows', () => {
   it('draws two modules a row: top, bottom, both or neither, inside the margin', () => {
@@ -26,6 +43,58 @@ describe('qrRows', () => {
     const big = await qrRows('x'.repeat(200));
     expect(big.length).toBeGreaterThan(small.length);
     expect(await qrRows('x')).toEqual(small);
+  });
+});
+
+describe('qrPayload', () => {
+  it('keeps every key and value, without comments, blank lines or the spaces around =', () => {
+    const p = qrPayload(`# a comment\n${CONF.replace('Address', '  Address')}# trailing\n`);
+    expect(p).toBe(
+      [
+        '[Interface]',
+        `PrivateKey=${'A'.repeat(43)}=`,
+        'Address=10.66.0.2/32',
+        '[Peer]',
+        `PublicKey=${'B'.repeat(43)}=`,
+        'Endpoint=vps-1234.example-provider.cloud:51820',
+        'AllowedIPs=10.66.0.0/24',
+        'PersistentKeepalive=25',
+      ].join('\n'),
+    );
+    // Base64 padding inside a value is kept: only the first = of a line is the separator.
+    expect(qrPayload('PrivateKey = abc=')).toBe('PrivateKey=abc=');
+  });
+
+  it('makes a client config with a long endpoint a code of at most 29 rows (version 9 at level L)', async () => {
+    const rows = await qrRows(CONF);
+    expect(rows.length).toBeLessThanOrEqual(29);
+  });
+});
+
+describe('writeQrPng', () => {
+  it('writes the code next to the config, 0600, a PNG as wide as the code with its margin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-qr-'));
+    try {
+      const conf = join(dir, 'vps-admin.conf');
+      writeFileSync(conf, CONF, {mode: 0o600});
+      const png = await writeQrPng(conf, CONF);
+      expect(png).toBe(join(dir, 'vps-admin.png'));
+      expect(statSync(png).mode & 0o777).toBe(0o600);
+      const buf = readFileSync(png);
+      expect(buf.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+      // IHDR: width and height (big-endian) at bytes 16 and 20: (modules + 2 x margin) x 8 pixels.
+      const modules = ((await qrRows(CONF))[0]?.length ?? 0) - 2 * QR_MARGIN;
+      expect(buf.readUInt32BE(16)).toBe((modules + 2 * QR_MARGIN) * 8);
+      expect(buf.readUInt32BE(20)).toBe(buf.readUInt32BE(16));
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+});
+
+describe('qrencodeCommand', () => {
+  it('reads the config on stdin, quoted', () => {
+    expect(qrencodeCommand('/home/o p/vps-admin.conf')).toBe("qrencode -t ansiutf8 -m 2 < '/home/o p/vps-admin.conf'");
   });
 });
 

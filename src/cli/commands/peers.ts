@@ -64,7 +64,9 @@ export async function peersAdd(
     printJson('peers add', {peer: name, target: target.label, changed: result.changed, clientConfig: conf});
     return;
   }
-  process.stdout.write(`peer ${name}: client config ${conf}\n${await terminalQr(readFileSync(conf, 'utf8'))}`);
+  process.stdout.write(
+    `peer ${name}: client config ${conf}\n${await terminalQr(readFileSync(conf, 'utf8'), qrColor())}`,
+  );
 }
 
 export async function peersRemove(name: string, spec: string | undefined, o: PeerOptions): Promise<void> {
@@ -127,5 +129,10 @@ export async function peersShow(name: string, spec: string | undefined, o: PeerO
     printJson('peers show', {peer: name, clientConfig: conf});
     return;
   }
-  process.stdout.write(`# ${conf}\n${text}\n${await terminalQr(text)}`);
+  process.stdout.write(`# ${conf}\n${text}\n${await terminalQr(text, qrColor())}`);
+}
+
+/** Black on white where stdout is a colour terminal; otherwise the light modules drawn in the text colour. */
+function qrColor(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
 }

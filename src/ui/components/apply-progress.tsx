@@ -1,5 +1,6 @@
 import {Spinner} from '@inkjs/ui';
 import {Box} from 'ink';
+import {proofWords} from '../../util/proof-words.js';
 import {clip} from '../model/lines.js';
 import {progressLayout} from '../model/progress-layout.js';
 import type {StepView, StopPlan} from '../state/types.js';
@@ -10,7 +11,7 @@ import {KeyLegend} from './key-legend.js';
 import {OutputTail} from './output-tail.js';
 import {StepHeader} from './step-header.js';
 import {STOP_ROWS, StopBanner, stopMessage} from './stop-banner.js';
-import {TunnelWait} from './tunnel-wait.js';
+import {type QrViewControl, TunnelWait} from './tunnel-wait.js';
 
 /**
  * A step while it runs: its actions with status, the output tail, and, inside a confirmation window,
@@ -22,6 +23,7 @@ export function ApplyProgress({
   step,
   stopping,
   qr,
+  qrView,
   width,
   height,
 }: {
@@ -30,6 +32,8 @@ export function ApplyProgress({
   stopping?: StopPlan;
   /** The QR code of the client config a tunnel proof waits on (see WizardState.qr). */
   qr?: readonly string[] | null;
+  /** The QR view of that config: open or not, its PNG (see TunnelWait). */
+  qrView?: QrViewControl;
   width: number;
   height: number;
 }) {
@@ -43,6 +47,7 @@ export function ApplyProgress({
         proof={proof}
         tunnel={proof.tunnel}
         qr={qr}
+        view={qrView}
         stopping={stopping}
         width={width}
         height={height}
@@ -71,7 +76,9 @@ export function ApplyProgress({
         <Box flexDirection="column">
           <Box height={1} gap={1}>
             <Spinner />
-            <T tone="accent">{clip(`proving ${proof.what} with a fresh connection`, width - 2)}</T>
+            <T tone="accent">
+              {clip(`proving ${proofWords(proof.what, proof.command)} with a fresh connection`, width - 2)}
+            </T>
           </Box>
           <Box height={1}>
             <T tone="dim">{clip(`  the same as: ${proof.command}`, width)}</T>

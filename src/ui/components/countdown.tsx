@@ -1,5 +1,6 @@
 import {ProgressBar, Spinner} from '@inkjs/ui';
 import {Box} from 'ink';
+import {proofWords} from '../../util/proof-words.js';
 import {useNow} from '../hooks/use-now.js';
 import {clip} from '../model/lines.js';
 import {secondsLeft} from '../model/time.js';
@@ -32,9 +33,9 @@ export function Countdown({
   const command = proof?.command;
   const head =
     proof?.state === 'ok'
-      ? `✔ proven: ${proof.what}; finishing under the timer`
+      ? `✔ proven: ${proofWords(proof.what, proof.command)}; finishing under the timer`
       : proof
-        ? `proving: ${proof.what}`
+        ? `proving: ${proofWords(proof.what, proof.command)}`
         : 'the change is live under the dead-man timer';
   return (
     <Box flexDirection="column">

@@ -18,6 +18,14 @@ export const STEP_STATUS: Record<StepStatus, {glyph: string; word: string; tone:
   'not-run': {glyph: '·', word: 'not run', tone: 'dim'},
 };
 
+/** The status a read-only step shows when its proof failed (instead of 'rolled back': nothing changed). */
+export const NOT_PROVEN = {glyph: '✘', word: 'not proven (it changes nothing)', tone: 'error' as Tone};
+
+/** How a step's status is shown: a read-only step whose proof failed was not proven, not rolled back. */
+export function stepStatus(s: {status: StepStatus; risk: Risk}): {glyph: string; word: string; tone: Tone} {
+  return s.status === 'rolled-back' && s.risk === 'safe' ? NOT_PROVEN : STEP_STATUS[s.status];
+}
+
 export const ROW_GLYPH: Record<RowStatus, {glyph: string; tone: Tone}> = {
   pending: {glyph: '·', tone: 'dim'},
   running: {glyph: '▸', tone: 'accent'},

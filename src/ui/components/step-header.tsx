@@ -3,7 +3,7 @@ import {Box} from 'ink';
 import {clip} from '../model/lines.js';
 import type {StepView} from '../state/types.js';
 import {T} from '../theme.js';
-import {RISK_WORD, STEP_STATUS} from './status.js';
+import {RISK_WORD, stepStatus} from './status.js';
 
 const BUSY = new Set(['planning', 'applying', 'proving']);
 
@@ -13,7 +13,7 @@ const BUSY = new Set(['planning', 'applying', 'proving']);
  */
 export function StepHeader({steps, current, width}: {steps: readonly StepView[]; current: StepView; width: number}) {
   const n = steps.indexOf(current) + 1;
-  const st = STEP_STATUS[current.status];
+  const st = stepStatus(current);
   const risk = RISK_WORD[current.risk];
   const later = steps.slice(n).filter((s) => s.status === 'pending');
   const head = `${n}/${steps.length} ${current.title}`;

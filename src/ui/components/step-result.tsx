@@ -6,7 +6,7 @@ import type {ArtifactView, StepView} from '../state/types.js';
 import {T} from '../theme.js';
 import {LinesView} from './lines-view.js';
 import {QrBlock, qrWidth} from './qr-block.js';
-import {STEP_STATUS} from './status.js';
+import {stepStatus} from './status.js';
 
 export interface ResultPanelProps {
   step: StepView;
@@ -127,7 +127,7 @@ export function StepResult({
   width: number;
   withFindings?: boolean;
 }) {
-  const st = STEP_STATUS[step.status];
+  const st = stepStatus(step);
   return (
     <Box flexDirection="column">
       <Box gap={1}>

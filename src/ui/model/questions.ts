@@ -114,6 +114,8 @@ export function nextMoveQuestion(o: {
   /** Who needs the step, when it cannot be skipped. */
   neededBy?: string;
   otherPort?: number;
+  /** A read-only step (its proof failed): it changed nothing, so nothing was restored. */
+  readOnly?: boolean;
 }): Question {
   const choices: Choice[] = [];
   if (o.declined)
@@ -148,8 +150,12 @@ export function nextMoveQuestion(o: {
   return {
     kind: 'choice',
     key: '_next',
-    title: o.declined ? `Not applying ${o.title}: what next?` : `${o.title} was rolled back: what next?`,
-    about: `${o.declined ? 'Nothing of it has changed.' : 'Everything it changed has been restored.'}${o.canSkip ? '' : ` It cannot be skipped: ${o.neededBy ?? 'a later step'} needs it.`}`,
+    title: o.declined
+      ? `Not applying ${o.title}: what next?`
+      : o.readOnly
+        ? `${o.title} did not prove it: what next?`
+        : `${o.title} was rolled back: what next?`,
+    about: `${o.declined ? 'Nothing of it has changed.' : o.readOnly ? 'It changes nothing on the server: there was nothing to restore.' : 'Everything it changed has been restored.'}${o.canSkip ? '' : ` It cannot be skipped: ${o.neededBy ?? 'a later step'} needs it.`}`,
     choices,
   };
 }

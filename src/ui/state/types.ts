@@ -169,6 +169,10 @@ export interface WizardState {
    * or null when the file could not be read. Absent: not drawn (yet).
    */
   qr: Record<string, readonly string[] | null>;
+  /** Whether the QR view of a client config is open (by path); absent: open when its wait starts. */
+  qrOpen: Record<string, boolean>;
+  /** PNGs of QR codes written on this machine at the operator's request (by config path), or why not. */
+  png: Record<string, {path: string} | {error: string}>;
 }
 
 /** Everything the live region can be told besides engine events. */
@@ -183,4 +187,6 @@ export type UiAction =
   | {type: 'ui.answered'; ok: boolean}
   | {type: 'ui.stop'; plan: StopPlan}
   | {type: 'ui.qr'; path: string; rows: readonly string[] | null}
+  | {type: 'ui.qr-view'; path: string; open: boolean}
+  | {type: 'ui.png'; path: string; png: {path: string} | {error: string}}
   | {type: 'ui.finish'; finish: Finish};

@@ -1,7 +1,7 @@
 import {aheadLine} from '../../engine/ahead.js';
 import type {EngineEvent} from '../../engine/events.js';
 import type {Risk} from '../../engine/types.js';
-import {wgQuickUp} from '../../wg/wg-quick.js';
+import {qrencodeCommand, wgQuickUp} from '../../wg/wg-quick.js';
 import {isFinished, newStep, runReducer} from './run-reducer.js';
 import type {ArtifactView, StaticItem, StepView, UiAction, WizardState} from './types.js';
 
@@ -27,6 +27,8 @@ export function initialState(o: WizardInit): WizardState {
     log: [{key: 'banner', kind: 'banner', text: o.banner}],
     held: [],
     qr: {},
+    qrOpen: {},
+    png: {},
   };
 }
 
@@ -143,6 +145,21 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
       return {...state, stopping: a.plan};
     case 'ui.qr':
       return {...state, qr: {...state.qr, [a.path]: a.rows}};
+    case 'ui.qr-view':
+      return {...state, qrOpen: {...state.qrOpen, [a.path]: a.open}};
+    case 'ui.png': {
+      const next = {...state, png: {...state.png, [a.path]: a.png}};
+      const png = 'path' in a.png ? a.png.path : undefined;
+      if (png === undefined || state.log.some((i) => i.key === `png:${png}`)) return next;
+      // Its path, whole on one row, to copy: the live view may be too narrow for it.
+      const item: StaticItem = {
+        key: `png:${png}`,
+        kind: 'copy',
+        about: "the QR code as a PNG (0600: it holds your peer's private key):",
+        text: png,
+      };
+      return {...next, log: [...next.log, item]};
+    }
     case 'artifact':
       return withArtifact(state, a);
     case 'ui.finish': {
@@ -193,7 +210,13 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
           about: 'to bring the tunnel up from a laptop (Linux, macOS with wireguard-tools), run:',
           text,
         };
-        return logFinished(state, {...state, steps: runReducer(state.steps, a), log: [...state.log, item]});
+        const qr: StaticItem = {
+          key: `copy-qr:${a.id}`,
+          kind: 'copy',
+          about: 'to draw its QR code in another terminal (a taller one, or over ssh), run:',
+          text: qrencodeCommand(a.tunnel.confPath),
+        };
+        return logFinished(state, {...state, steps: runReducer(state.steps, a), log: [...state.log, item, qr]});
       }
       if (a.type === 'packages.ahead')
         return {...state, log: [...state.log, {key: 'ahead', kind: 'note', text: aheadLine(a)}]};

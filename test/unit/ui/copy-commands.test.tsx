@@ -57,6 +57,11 @@ describe('commands meant to be copied are printed whole, on one row', () => {
     await settle();
     const rows = r.frame().split('\n');
     expect(rows).toContain(`    sudo wg-quick up ${CONF}`);
+    // And the command that draws the QR code elsewhere, named in the QR view.
+    expect(rows).toContain(`    qrencode -t ansiutf8 -m 2 < ${CONF}`);
+    expect(r.frame()).toMatch(/\(the qrencode command printed just above\)/);
+    // The wait, once the operator leaves the QR view.
+    await r.press('enter');
     expect(r.frame()).toMatch(/the command printed just above \(one line, to copy whole\)/);
     expect(r.frame()).not.toMatch(/↪/);
     // Printed once, however often the live screen redraws.
