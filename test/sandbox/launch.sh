@@ -47,17 +47,25 @@ main() {
   # network.ts; API_VFS_WRITABLE=network makes /proc/sys/net writable for ufw and sysctl.
   # @keyring: runc (the docker variant) joins a session keyring, which nspawn's filter refuses.
   # Exit status 133 means the container asked for a reboot: boot it again, same overlay.
+  # A host without systemd (the openrc variant: sysvinit + OpenRC) boots its /sbin/init as nspawn's
+  # command: --boot would look for the systemd binary first, and find it (installed, never run).
+  boot=(--boot)
+  init=()
+  if [ -x "$merged/sbin/openrc" ] && [ ! -L "$merged/sbin/init" ]; then
+    boot=()
+    init=(/sbin/init)
+  fi
   while :; do
     rc=0
     SYSTEMD_NSPAWN_API_VFS_WRITABLE=network systemd-nspawn \
-      --boot --keep-unit --register=no --quiet \
+      "${boot[@]}" --keep-unit --register=no --quiet \
       --directory="$merged" --machine="$name-vps" --hostname=vps \
       --network-namespace-path="/run/netns/$name-vps" \
       --capability=CAP_NET_ADMIN,CAP_NET_RAW \
       --system-call-filter=@keyring \
       --bind=/dev/net/tun \
       --resolv-conf=off --timezone=off --link-journal=no \
-      --console=read-only || rc=$?
+      --console=read-only "${init[@]}" || rc=$?
     echo "portcullis-sandbox: nspawn exited with $rc at $(date -u +%T)"
     if [ "$rc" -ne 133 ]; then
       exit "$rc"
