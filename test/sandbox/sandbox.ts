@@ -23,6 +23,11 @@ export interface StartOptions {
    */
   noAdmin?: boolean;
   /**
+   * False: root gets no authorized key, only its password (`root-pw`), as most providers hand a VPS over; with
+   * `noAdmin`, password-only root is the one way in (default true: root accepts the operator key).
+   */
+  rootKey?: boolean;
+  /**
    * Boot this VPS on the LAN of `lan` instead of a LAN of its own: same bridge, same laptop (whose key
    * root accepts) and attacker, at `ip`/`ip6` (distinct per VPS, in 192.0.2.0/24 and 2001:db8::/64).
    * Stop it before or after `lan`, either way nothing is left.
@@ -303,7 +308,7 @@ export async function start(opts: StartOptions = {}): Promise<Sandbox> {
       name,
       dir,
       lowerDir: image.rootfs,
-      rootKeys: p.rootKeys,
+      rootKeys: opts.rootKey === false ? '' : p.rootKeys,
       adminKeys: state.adminKey ? keys.pubKeyPath : '',
       noAdmin: state.noAdmin === true,
       bootLog: p.bootLog,
