@@ -8,7 +8,7 @@ import {
   renderSshSocketDropin,
   type SshdSettings,
 } from '../src/render/sshd.js';
-import {port as checkPort} from '../src/util/validate.js';
+import {port as checkPort, cidr} from '../src/util/validate.js';
 import {adminUserOf} from './admin-user.js';
 
 export interface SshParams {
@@ -150,8 +150,11 @@ export const sshHardening: Step<SshParams> = {
     const includeGlob = facts.family === 'macos' ? `${dir}/*` : `${dir}/*.conf`;
     const finalPorts = p.port !== undefined ? [p.port] : [];
     const v = facts.ssh.version;
-    const finalText = renderSshdDropin({...p.settings, ports: finalPorts}, v);
-    const expectedFinal = expectedEffective({...p.settings, ports: finalPorts}, v);
+    // OpenSSH >= 9.8: the addresses exempt from PerSourcePenalties accumulate (the operator came in from another
+    // address before, say publicly, now through the tunnel): a re-run from elsewhere changes nothing and drops none.
+    const settings = {...p.settings, penaltyExempt: keptExempt(probe.files[path]?.content, p.settings.penaltyExempt)};
+    const finalText = renderSshdDropin({...settings, ports: finalPorts}, v);
+    const expectedFinal = expectedEffective({...settings, ports: finalPorts}, v);
     const effectiveNow = new Set(
       Object.entries(facts.ssh.effective).flatMap(([k, vals]) => vals.map((x) => `${k} ${x}`.toLowerCase())),
     );
@@ -194,7 +197,7 @@ export const sshHardening: Step<SshParams> = {
       }
     }
     const phaseAPorts = moving && p.port !== undefined ? [...new Set([...current, p.port])] : finalPorts;
-    const phaseA = {...p.settings, ports: phaseAPorts};
+    const phaseA = {...settings, ports: phaseAPorts};
     actions.push({kind: 'file.write', path, content: renderSshdDropin(phaseA, v), mode: 0o600});
     if (socketPath)
       actions.push({kind: 'file.write', path: socketPath, content: renderSshSocketDropin(phaseAPorts), mode: 0o644});
@@ -247,4 +250,23 @@ export function sshdChecks(expected: readonly string[]): Action[] {
       ],
     },
   ];
+}
+
+/**
+ * The PerSourcePenaltyExemptList of our drop-in as it is on the target (read from there: only well-formed
+ * networks are kept), with this run's address added at the end when it is not in it yet.
+ */
+export function keptExempt(dropin: string | undefined, current: string | undefined): string | undefined {
+  const line = /^PerSourcePenaltyExemptList[ \t]+(\S+)[ \t]*$/m.exec(dropin ?? '')?.[1] ?? '';
+  const kept = line.split(',').filter((n) => {
+    if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(n)) return false;
+    try {
+      cidr(n, 'exempt network');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const all = current && !kept.includes(current) ? [...kept, current] : kept;
+  return all.length ? all.join(',') : undefined;
 }
