@@ -9,12 +9,15 @@ import {
   type SshdSettings,
 } from '../src/render/sshd.js';
 import {port as checkPort, cidr} from '../src/util/validate.js';
+import {insideNetwork} from '../src/wg/subnet.js';
 import {adminUserOf} from './admin-user.js';
 
 export interface SshParams {
   admin?: string;
   port?: number;
   settings: Omit<SshdSettings, 'ports'>;
+  /** The tunnel network (wg_subnet): exempt from PerSourcePenalties, as fail2ban never bans it. */
+  tunnel?: string;
   timeout: number;
 }
 
@@ -48,6 +51,7 @@ export const sshHardening: Step<SshParams> = {
         ];
     return {
       admin,
+      ...(typeof values.wg_subnet === 'string' ? {tunnel: values.wg_subnet} : {}),
       port: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
       timeout: num(values.confirm_timeout, 120),
       settings: {
@@ -152,7 +156,10 @@ export const sshHardening: Step<SshParams> = {
     const v = facts.ssh.version;
     // OpenSSH >= 9.8: the addresses exempt from PerSourcePenalties accumulate (the operator came in from another
     // address before, say publicly, now through the tunnel): a re-run from elsewhere changes nothing and drops none.
-    const settings = {...p.settings, penaltyExempt: keptExempt(probe.files[path]?.content, p.settings.penaltyExempt)};
+    const settings = {
+      ...p.settings,
+      penaltyExempt: keptExempt(probe.files[path]?.content, p.settings.penaltyExempt, p.tunnel),
+    };
     const finalText = renderSshdDropin({...settings, ports: finalPorts}, v);
     const expectedFinal = expectedEffective({...settings, ports: finalPorts}, v);
     const effectiveNow = new Set(
@@ -253,12 +260,17 @@ export function sshdChecks(expected: readonly string[]): Action[] {
 }
 
 /**
- * The PerSourcePenaltyExemptList of our drop-in as it is on the target (read from there: only well-formed
- * networks are kept), with this run's address added at the end when it is not in it yet.
+ * PerSourcePenaltyExemptList: what our drop-in on the target has (read from there: only well-formed networks are
+ * kept), the tunnel network, and this run's address unless a listed IPv4 network holds it already (a re-run through
+ * the tunnel then changes nothing), in that order, each once.
  */
-export function keptExempt(dropin: string | undefined, current: string | undefined): string | undefined {
+export function keptExempt(
+  dropin: string | undefined,
+  current: string | undefined,
+  tunnel?: string,
+): string | undefined {
   const line = /^PerSourcePenaltyExemptList[ \t]+(\S+)[ \t]*$/m.exec(dropin ?? '')?.[1] ?? '';
-  const kept = line.split(',').filter((n) => {
+  const list = line.split(',').filter((n) => {
     if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(n)) return false;
     try {
       cidr(n, 'exempt network');
@@ -267,6 +279,13 @@ export function keptExempt(dropin: string | undefined, current: string | undefin
       return false;
     }
   });
-  const all = current && !kept.includes(current) ? [...kept, current] : kept;
-  return all.length ? all.join(',') : undefined;
+  if (tunnel) {
+    const t = cidr(tunnel, 'wg_subnet');
+    const net = `${t.address}/${t.prefix}`;
+    if (!list.includes(net)) list.push(net);
+  }
+  const address = current?.split('/')[0];
+  const held = list.some((n) => n === current || (!n.includes(':') && insideNetwork(address, n)));
+  if (current && !held) list.push(current);
+  return list.length ? list.join(',') : undefined;
 }

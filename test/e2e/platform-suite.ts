@@ -136,7 +136,7 @@ export const CASES: Record<string, PlatformCase> = Object.fromEntries(
         view: UFW_VIEW,
         mechanism: async (vps) => {
           // OpenSSH 10: authentication is logged by sshd-session, which the journal jail must match; PerSourcePenalties
-          // is on by default, with the operator's address exempt so that our own probes never get it penalised.
+          // is on by default, with the tunnel network and the operator's address exempt so that our own probes never get it penalised.
           expect(await vps.execOk('sshd -V 2>&1 || true')).toMatch(/^OpenSSH_10\./m);
           expect((await vps.exec('test -x /usr/lib/openssh/sshd-session')).code).toBe(0);
           const t = (await vps.execOk('sshd -T')).split('\n');
@@ -144,14 +144,14 @@ export const CASES: Record<string, PlatformCase> = Object.fromEntries(
             /^persourcepenalties crash:\d+ authfail:5 /,
           );
           expect(t.find((l) => l.startsWith('persourcepenaltyexemptlist '))).toBe(
-            `persourcepenaltyexemptlist ${LAPTOP_IP}/32`,
+            `persourcepenaltyexemptlist 10.66.0.0/24,${LAPTOP_IP}/32`,
           );
           expect(await vps.execOk('fail2ban-client -V')).toMatch(/^1\.1\./m);
           expect(await vps.execOk('fail2ban-client get sshd journalmatch')).toMatch(/_COMM=sshd-session/);
         },
         bans: 'ufw status',
         proves:
-          'OpenSSH 10 (`sshd-session`), PerSourcePenalties on with the operator exempt; fail2ban 1.1 reads sshd-session from the journal',
+          'OpenSSH 10 (`sshd-session`), PerSourcePenalties on with the tunnel and the operator exempt; fail2ban 1.1 reads sshd-session from the journal',
       },
       {
         variant: 'openrc',
