@@ -265,6 +265,18 @@ const ROWS = [
 ] as const;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/**
+ * The packages a run installs ahead (in the background on the server) are still installing after a short `--until`
+ * run: the fault rows' "before" is taken once they are done (on OpenRC each install rewrites /etc/init.d/.depend.*).
+ */
+const aheadDone = (vps: Sandbox) =>
+  waitFor(
+    'the packages installed ahead to finish',
+    async () => (await vps.exec('pgrep -f "[a]head/job.sh"')).code !== 0,
+    300_000,
+    500,
+  );
+
 type Step = {id: string; status: string};
 const statusOf = (out: {steps: Step[]}, id: string) => out.steps.find((s) => s.id === id)?.status;
 const openPorts = (grepable: string) => [...grepable.matchAll(/(\d+)\/open\/tcp/g)].map((m) => m[1] ?? '');
@@ -486,6 +498,7 @@ export function platformSuite(variant: PlatformCase['variant']): void {
       await c.firstContact?.(vps);
       const r = await portcullis(vps, ['apply', 'root@192.0.2.10', '--yes', '--until', 'admin-user', ...VALUES]);
       if (r.code !== 0) throw new Error(`admin-user failed: ${r.stderr}`);
+      await aheadDone(vps);
       pristine = await snapshot();
     });
     afterAll(async () => {
@@ -645,6 +658,7 @@ export function platformSuite(variant: PlatformCase['variant']): void {
       await c.firstContact?.(vps);
       const r = await portcullis(vps, ['apply', 'root@192.0.2.10', '--yes', '--until', 'ssh-hardening', ...VALUES]);
       if (r.code !== 0) throw new Error(`ssh-hardening failed: ${r.stderr}`);
+      await aheadDone(vps);
       pristine = await snapshot();
     });
     afterAll(async () => {
