@@ -8,13 +8,16 @@ import {
   renderSshSocketDropin,
   type SshdSettings,
 } from '../src/render/sshd.js';
-import {port as checkPort} from '../src/util/validate.js';
+import {port as checkPort, cidr} from '../src/util/validate.js';
+import {insideNetwork} from '../src/wg/subnet.js';
 import {adminUserOf} from './admin-user.js';
 
 export interface SshParams {
   admin?: string;
   port?: number;
   settings: Omit<SshdSettings, 'ports'>;
+  /** The tunnel network (wg_subnet): exempt from PerSourcePenalties, as fail2ban never bans it. */
+  tunnel?: string;
   timeout: number;
 }
 
@@ -48,6 +51,7 @@ export const sshHardening: Step<SshParams> = {
         ];
     return {
       admin,
+      ...(typeof values.wg_subnet === 'string' ? {tunnel: values.wg_subnet} : {}),
       port: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
       timeout: num(values.confirm_timeout, 120),
       settings: {
@@ -150,8 +154,14 @@ export const sshHardening: Step<SshParams> = {
     const includeGlob = facts.family === 'macos' ? `${dir}/*` : `${dir}/*.conf`;
     const finalPorts = p.port !== undefined ? [p.port] : [];
     const v = facts.ssh.version;
-    const finalText = renderSshdDropin({...p.settings, ports: finalPorts}, v);
-    const expectedFinal = expectedEffective({...p.settings, ports: finalPorts}, v);
+    // OpenSSH >= 9.8: the addresses exempt from PerSourcePenalties accumulate (the operator came in from another
+    // address before, say publicly, now through the tunnel): a re-run from elsewhere changes nothing and drops none.
+    const settings = {
+      ...p.settings,
+      penaltyExempt: keptExempt(probe.files[path]?.content, p.settings.penaltyExempt, p.tunnel),
+    };
+    const finalText = renderSshdDropin({...settings, ports: finalPorts}, v);
+    const expectedFinal = expectedEffective({...settings, ports: finalPorts}, v);
     const effectiveNow = new Set(
       Object.entries(facts.ssh.effective).flatMap(([k, vals]) => vals.map((x) => `${k} ${x}`.toLowerCase())),
     );
@@ -194,7 +204,7 @@ export const sshHardening: Step<SshParams> = {
       }
     }
     const phaseAPorts = moving && p.port !== undefined ? [...new Set([...current, p.port])] : finalPorts;
-    const phaseA = {...p.settings, ports: phaseAPorts};
+    const phaseA = {...settings, ports: phaseAPorts};
     actions.push({kind: 'file.write', path, content: renderSshdDropin(phaseA, v), mode: 0o600});
     if (socketPath)
       actions.push({kind: 'file.write', path: socketPath, content: renderSshSocketDropin(phaseAPorts), mode: 0o644});
@@ -247,4 +257,35 @@ export function sshdChecks(expected: readonly string[]): Action[] {
       ],
     },
   ];
+}
+
+/**
+ * PerSourcePenaltyExemptList: what our drop-in on the target has (read from there: only well-formed networks are
+ * kept), the tunnel network, and this run's address unless a listed IPv4 network holds it already (a re-run through
+ * the tunnel then changes nothing), in that order, each once.
+ */
+export function keptExempt(
+  dropin: string | undefined,
+  current: string | undefined,
+  tunnel?: string,
+): string | undefined {
+  const line = /^PerSourcePenaltyExemptList[ \t]+(\S+)[ \t]*$/m.exec(dropin ?? '')?.[1] ?? '';
+  const list = line.split(',').filter((n) => {
+    if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(n)) return false;
+    try {
+      cidr(n, 'exempt network');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (tunnel) {
+    const t = cidr(tunnel, 'wg_subnet');
+    const net = `${t.address}/${t.prefix}`;
+    if (!list.includes(net)) list.push(net);
+  }
+  const address = current?.split('/')[0];
+  const held = list.some((n) => n === current || (!n.includes(':') && insideNetwork(address, n)));
+  if (current && !held) list.push(current);
+  return list.length ? list.join(',') : undefined;
 }

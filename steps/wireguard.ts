@@ -1,5 +1,6 @@
 import type {Action, Derivation, Finding, Step} from '../src/engine/types.js';
 import type {Facts} from '../src/platform/facts.js';
+import {wgService} from '../src/platform/wireguard-service.js';
 import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
 import {teamPeers} from '../src/team/team-file.js';
 import {InputError, RunError} from '../src/util/errors.js';
@@ -32,8 +33,8 @@ export const WG_IFACE = 'wg0';
 export const WG_DIR = '/etc/wireguard';
 export const WG_CONF = `${WG_DIR}/${WG_IFACE}.conf`;
 export const WG_KEY = `${WG_DIR}/${WG_IFACE}.key`;
-const UNIT = `wg-quick@${WG_IFACE}`;
-const SERVICE_DROPIN = `/etc/systemd/system/${UNIT}.service.d/portcullis.conf`;
+/** The service file of ours (systemd drop-in or OpenRC script): its path does not depend on userspace or not. */
+const serviceOf = (f: Facts, userspace = !f.wireguard.kernel) => wgService(f, WG_IFACE, WG_KEY, userspace);
 
 export interface WgParams {
   port: number;
@@ -143,12 +144,12 @@ export const wireguard: Step<WgParams> = {
     for (const n of add) wg_keys[n] = peerKeys(serverName(facts.hostname, access.host), n).publicKey;
     return {wg_keys};
   },
-  probe: () => ({
-    files: [WG_CONF, SERVICE_DROPIN],
+  probe: (facts) => ({
+    files: [WG_CONF, serviceOf(facts).file],
     queries: {
       wg_key: `test -s ${WG_KEY}`,
       wg_dir: `stat -c %a ${WG_DIR}`,
-      wg_active: `systemctl is-active ${UNIT}`,
+      wg_active: serviceOf(facts).activeQuery,
       wg_journal_starts: JOURNAL_STARTS,
     },
   }),
@@ -239,37 +240,31 @@ export const wireguard: Step<WgParams> = {
     const confChanged = !file?.exists || file.content !== conf;
     if (confChanged) actions.push({kind: 'file.write', path: WG_CONF, content: conf, mode: 0o600});
     // wg-quick's stock reload (wg syncconf of `wg-quick strip`) would drop the private key, which lives in its
-    // own file here: the drop-in gives reload the key back, so peers change with tunnels kept up.
-    const dropin = [
-      '# Managed by portcullis.',
-      '[Service]',
-      ...(userspace ? ['Environment=WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go'] : []),
-      'ExecReload=',
-      `ExecReload=/bin/bash -c 'exec wg syncconf %i <(wg-quick strip %i; echo "[Interface]"; echo "PrivateKey = $$(cat ${WG_DIR}/%i.key)")'`,
-      '',
-    ].join('\n');
+    // own file here: our service file gives reload the key back, so peers change with tunnels kept up.
+    const svc = serviceOf(facts, userspace);
+    const unit = svc.unit;
     if (userspace)
       findings.push({
         level: 'info',
         message: 'no WireGuard kernel module here (container-based VPS?): wg-quick runs wireguard-go in userspace',
       });
-    if (probe.files[SERVICE_DROPIN]?.content !== dropin) {
-      actions.push({kind: 'file.write', path: SERVICE_DROPIN, content: dropin, mode: 0o644});
-      actions.push({kind: 'service', op: 'daemon-reload', unit: UNIT, init: facts.init});
-      onRollback.push('systemctl daemon-reload');
+    if (probe.files[svc.file]?.content !== svc.content) {
+      actions.push({kind: 'file.write', path: svc.file, content: svc.content, mode: svc.mode});
+      if (svc.reloadManager) {
+        actions.push({kind: 'service', op: 'daemon-reload', unit, init: facts.init});
+        onRollback.push('systemctl daemon-reload');
+      }
     }
     const active = probe.queries.wg_active?.out.trim() === 'active';
     if (!active) {
-      actions.push({kind: 'service', op: 'enable-now', unit: UNIT, init: facts.init});
+      actions.push({kind: 'service', op: 'enable-now', unit, init: facts.init});
       // The rollback has already taken wg0.conf away, so `wg-quick down` (the unit's stop) cannot read it:
       // the interface is deleted by name (wireguard-go exits with its device).
-      onRollback.unshift(
-        `systemctl disable --now ${UNIT} 2>/dev/null; ! ip link show ${WG_IFACE} >/dev/null 2>&1 || ip link delete dev ${WG_IFACE}`,
-      );
+      onRollback.unshift(...svc.disableLines);
     } else if (confChanged) {
       // wg syncconf under the hood: peers change, connected tunnels stay up.
-      actions.push({kind: 'service', op: 'reload', unit: UNIT, init: facts.init});
-      onRollback.push(`systemctl reload ${UNIT} || systemctl restart ${UNIT}`);
+      actions.push({kind: 'service', op: 'reload', unit, init: facts.init});
+      onRollback.push(...svc.reloadLines);
     }
     if (actions.length)
       actions.push({kind: 'run', label: `check that ${WG_IFACE} is up`, argv: ['wg', 'show', WG_IFACE, 'listen-port']});

@@ -10,7 +10,8 @@ import {bootHook, stepDir, timerUnit} from './paths.js';
  *   it, as it does `OnActiveSec=`), plus a backstop sleeper (a transient service on systemd, a detached
  *   `setsid` process elsewhere) that sleeps the window on the monotonic clock: a wall clock set back
  *   cannot delay the rollback, one set forward only brings it earlier;
- * - the boot path: a unit (systemd), a local.d script (OpenRC) or a launchd job (macOS) written before
+ * - the boot path: a unit (systemd), a local.d script (OpenRC; a service of its own where OpenRC has no `local`
+ *   service, as on Debian) or a launchd job (macOS) written before
  *   the change and removed once the step is decided: a reboot inside the window comes back rolled back;
  * - the commit: the wizard's disarm after the proof. It wins only before the deadline; one that reaches
  *   the server after it (a stalled connection, a slow reboot) rolls the step back itself.
@@ -22,7 +23,7 @@ export const EXPIRED_EXIT = 4;
 /** Every path the boot path may have written, for removal (whatever the init system). */
 function bootPaths(runId: string, stepId: string): string[] {
   const b = bootHook(runId, stepId);
-  return [b.systemdUnit, b.systemdWants, b.openrcScript, b.launchdPlist];
+  return [b.systemdUnit, b.systemdWants, b.openrcScript, `/etc/init.d/${b.openrcService}`, b.launchdPlist];
 }
 
 function systemdBootUnit(runId: string, stepId: string): string {
@@ -77,6 +78,13 @@ export function bootHookLines(runId: string, stepId: string): string[] {
   ];
   const wantsDir = b.systemdWants.slice(0, b.systemdWants.lastIndexOf('/'));
   const openrc = `#!/bin/sh\n# portcullis: boot path of a dead-man timer (removed once the step is decided)\nexec /bin/sh ${script} boot\n`;
+  const openrcService = [
+    '#!/sbin/openrc-run',
+    `description="portcullis: roll back step ${stepId} of run ${runId} (armed and undecided at boot)"`,
+    'depend() { after *; }',
+    `start() { /bin/sh ${script} boot; }`,
+    '',
+  ].join('\n');
   return [
     'if [ -d /run/systemd/system ]; then',
     `  mkdir -p ${quote(b.systemdUnit.slice(0, b.systemdUnit.lastIndexOf('/')))}`,
@@ -84,11 +92,17 @@ export function bootHookLines(runId: string, stepId: string): string[] {
     `  mkdir -p ${quote(wantsDir)}`,
     `  ln -sf ${quote(b.systemdUnit)} ${quote(b.systemdWants)}`,
     'elif command -v openrc >/dev/null 2>&1 && command -v rc-update >/dev/null 2>&1; then',
+    // Debian's OpenRC has no `local` service (its rc.local runs /etc/rc.local): a service of our own there.
+    '  if [ ! -e /etc/init.d/local ]; then',
+    ...put(`/etc/init.d/${b.openrcService}`, openrcService, '0755').map((l) => `  ${l}`),
+    `    rc-update add ${b.openrcService} default >/dev/null`,
+    '  else',
     '  mkdir -p /etc/local.d',
     ...put(b.openrcScript, openrc, '0755'),
     `  if ! rc-update show 2>/dev/null | grep -Eq '^[[:space:]]*local[[:space:]]*[|]'; then`,
     '    rc-update add local default >/dev/null',
     `    : > ${quote(`${d}/boot.local-added`)}`,
+    '  fi',
     '  fi',
     'elif [ "$(uname -s)" = Darwin ]; then',
     ...put(b.launchdPlist, launchdPlist(runId, stepId), '0644'),
@@ -102,7 +116,9 @@ export function bootHookLines(runId: string, stepId: string): string[] {
 export function unhookFunction(runId: string, stepId: string): string {
   const d = stepDir(runId, stepId);
   const added = quote(`${d}/boot.local-added`);
-  return `pcunhook() { rm -f ${bootPaths(runId, stepId).map(quote).join(' ')}; if [ -f ${added} ]; then rc-update del local default >/dev/null 2>&1; rm -f ${added}; fi; }`;
+  const service = bootHook(runId, stepId).openrcService;
+  const drop = `if [ -e /etc/init.d/${service} ]; then rc-update del ${service} default >/dev/null 2>&1; fi; `;
+  return `pcunhook() { ${drop}rm -f ${bootPaths(runId, stepId).map(quote).join(' ')}; if [ -f ${added} ]; then rc-update del local default >/dev/null 2>&1; rm -f ${added}; fi; }`;
 }
 
 /**

@@ -27,6 +27,8 @@ export function bootHook(runId: string, stepId: string) {
     systemdUnit: `/etc/systemd/system/${unit}`,
     systemdWants: `/etc/systemd/system/multi-user.target.wants/${unit}`,
     openrcScript: `/etc/local.d/portcullis-rollback-${runId}-${stepId}.start`,
+    /** OpenRC without a `local` service (Debian's OpenRC): a service of its own, in the default runlevel. */
+    openrcService: `portcullis-rollback-${runId}-${stepId}`,
     launchdLabel,
     launchdPlist: `/Library/LaunchDaemons/${launchdLabel}.plist`,
   };

@@ -42,6 +42,10 @@ if [ -d /run/systemd/system ]; then
   done
   kv armed_timers "$(systemctl list-units --all --plain --no-legend 'portcullis-rollback-*.timer' 2>/dev/null | awk '$3 == "active" {print $1}' | tr '\n' ' ')"
 fi
+if [ ! -d /run/systemd/system ] && has rc-service; then
+  # OpenRC: Alpine's service is sshd, Debian's init script (run by OpenRC or sysvinit) is ssh.
+  if [ -e /etc/init.d/sshd ]; then kv ssh_unit sshd; elif [ -e /etc/init.d/ssh ]; then kv ssh_unit ssh; fi
+fi
 [ "$(uname -s)" = Darwin ] && kv ssh_unit com.openssh.sshd
 grep -qiE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config.d' /etc/ssh/sshd_config 2>/dev/null && kv ssh_include yes
 for f in /etc/ssh/sshd_config.d/*; do [ -e "$f" ] && kv ssh_dropin "$(basename "$f")"; done

@@ -28,7 +28,15 @@ export function explainSshFailure(stderr: string, where: string): string {
   if (s.includes('host key verification failed') || s.includes('no matching host key') || s.includes('host key for')) {
     return `the host key of ${where} is not known or has changed; connect once with plain ssh to check it, or pass --accept-new-host-key for a first contact`;
   }
-  if (s.includes('permission denied')) return `${where} refused the login (${lastLine(stderr)})`;
+  if (s.includes('permission denied')) {
+    // The server would take a password, not our key: a provider's fresh VPS with a root password only. portcullis
+    // logs in with keys only (BatchMode): the key goes on first, the password typed once into ssh-copy-id.
+    const methods = /permission denied \(([^)]*)\)/.exec(s)?.[1]?.split(',') ?? [];
+    const hint = methods.includes('password')
+      ? `; if it has only a password so far, put your key on it first: ${copyIdCommand(where)} (asks for the password once), then run again`
+      : '';
+    return `${where} refused the login (${lastLine(stderr)})${hint}`;
+  }
   if (s.includes('connection refused'))
     return `${where}: connection refused (nothing listens there, or a firewall rejects it)`;
   if (s.includes('timed out') || s.includes('no route to host') || s.includes('network is unreachable')) {
@@ -38,6 +46,13 @@ export function explainSshFailure(stderr: string, where: string): string {
   if (s.includes('connection closed') || s.includes('connection reset'))
     return `${where} closed the connection (${lastLine(stderr)})`;
   return `ssh to ${where} failed: ${lastLine(stderr) || 'no message'}`;
+}
+
+/** `ssh-copy-id [-p PORT] USER@HOST` for a `USER@HOST:PORT` label. */
+function copyIdCommand(where: string): string {
+  const m = /^(.*):(\d+)$/.exec(where);
+  if (!m) return `ssh-copy-id ${where}`;
+  return m[2] === '22' ? `ssh-copy-id ${m[1]}` : `ssh-copy-id -p ${m[2]} ${m[1]}`;
 }
 
 function lastLine(s: string): string {

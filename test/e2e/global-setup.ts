@@ -1,5 +1,5 @@
 import type {TestProject} from 'vitest/node';
-import {ensureImage, ensureVariant, LAYER_VARIANTS} from '../sandbox/image.js';
+import {ensureImage, ensureVariant, LAYER_VARIANTS, VARIANTS} from '../sandbox/image.js';
 import {e2eBlocker} from '../sandbox/preflight.js';
 import {reapGarbage, reportIsEmpty, type TeardownReport} from '../sandbox/teardown.js';
 
@@ -23,7 +23,7 @@ function describeLeak(r: TeardownReport): string {
  * (after removing it).
  */
 // ProvidedContext['portcullisE2eSkip'] is declared in ../sandbox/e2e-skip.ts.
-export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const blocker = e2eBlocker();
   if (blocker) {
     if (process.env.CI === 'true') throw new Error(`e2e cannot run in CI: ${blocker}`);
@@ -38,14 +38,24 @@ export default async function setup(project: TestProject): Promise<(() => void) 
   const image = await ensureImage(log);
   log(`sandbox image ${image.hash} ${image.built ? 'built' : 'cached'} (${Date.now() - started} ms)`);
   // The platform variants (issue 17) that are overlay layers over the base: built once here, not inside a
-  // test's time. A whole-suite variant (trixie, ~5 min) is built by the first start() that asks for it.
+  // test's time. A whole-suite variant (trixie, ~5 min once) is built here too, but beside the tests rather than
+  // before them: the first start() that asks for it waits on the build's flock (build-suite.sh), other files run.
   for (const v of LAYER_VARIANTS) {
     const t = Date.now();
     const layer = await ensureVariant(v, log);
     log(`sandbox variant ${v} ${layer.built ? 'built' : 'cached'} (${Date.now() - t} ms)`);
   }
+  const suites = VARIANTS.filter((v) => !LAYER_VARIANTS.includes(v)).map((v) => {
+    const t = Date.now();
+    return ensureVariant(v, log).then(
+      (img) => log(`sandbox variant ${v} ${img.built ? 'built' : 'cached'} (${Date.now() - t} ms)`),
+      // The test that boots it reports the failure (its start() builds again and throws the log's tail).
+      (err: Error) => log(`sandbox variant ${v} not built here: ${err.message.split('\n')[0]}`),
+    );
+  });
 
-  return () => {
+  return async () => {
+    await Promise.all(suites);
     // Test workers are gone by now, so every instance still here leaked; the main process
     // owns none unless tests ran in-process, which counts as a leak too.
     const leaks = reapGarbage(true).filter((r) => !reportIsEmpty(r));

@@ -95,7 +95,7 @@ export async function ensureImage(log: (line: string) => void = () => {}): Promi
  * overlay layer over the cached Debian 12 base (a few installs, seconds to a minute) and cached the
  * same way, keyed by the base hash plus its own recipe files (variants/build-layer.sh and NAME.sh).
  */
-export const VARIANTS = ['ssh-socket', 'nftables', 'firewalld', 'trixie', 'docker'] as const;
+export const VARIANTS = ['ssh-socket', 'nftables', 'firewalld', 'openrc', 'trixie', 'docker'] as const;
 export type Variant = (typeof VARIANTS)[number];
 /** Variants that are a whole image of another Debian suite (built by variants/build-suite.sh), not a layer. */
 const SUITES: Partial<Record<Variant, string>> = {trixie: 'trixie'};

@@ -7,7 +7,8 @@
 #
 # NAME (pc + 6 hex) is on the command line so teardown can find this process by name.
 # Environment (all required): PC_LOWER PC_DIR PC_ROOT_KEYS PC_ADMIN_KEYS (PC_NO_ADMIN optional)
-#   PC_DIR holds upper/ work/ rootfs/; PC_ADMIN_KEYS may be empty (admin gets no key).
+#   PC_DIR holds upper/ work/ rootfs/; PC_ADMIN_KEYS may be empty (admin gets no key), PC_ROOT_KEYS too (root
+#   then has only its password).
 set -euo pipefail
 
 # Everything is in main(), parsed whole before it runs: bash reads scripts lazily, so
@@ -21,8 +22,11 @@ main() {
 
   # First boot only: a reboot must keep what the tests (or portcullis) changed.
   if [ ! -e "$PC_DIR/provisioned" ]; then
-    install -d -m 700 "$merged/root/.ssh"
-    install -m 600 "$PC_ROOT_KEYS" "$merged/root/.ssh/authorized_keys"
+    # PC_ROOT_KEYS empty: root has its password only, no key (most providers' fresh VPS).
+    if [ -n "$PC_ROOT_KEYS" ]; then
+      install -d -m 700 "$merged/root/.ssh"
+      install -m 600 "$PC_ROOT_KEYS" "$merged/root/.ssh/authorized_keys"
+    fi
     if [ -n "${PC_NO_ADMIN:-}" ]; then
       # A provider's fresh VPS: root with the operator key, no other login account.
       chroot "$merged" userdel -r admin 2>/dev/null || true
@@ -47,17 +51,25 @@ main() {
   # network.ts; API_VFS_WRITABLE=network makes /proc/sys/net writable for ufw and sysctl.
   # @keyring: runc (the docker variant) joins a session keyring, which nspawn's filter refuses.
   # Exit status 133 means the container asked for a reboot: boot it again, same overlay.
+  # A host without systemd (the openrc variant: sysvinit + OpenRC) boots its /sbin/init as nspawn's
+  # command: --boot would look for the systemd binary first, and find it (installed, never run).
+  boot=(--boot)
+  init=()
+  if [ -x "$merged/sbin/openrc" ] && [ ! -L "$merged/sbin/init" ]; then
+    boot=()
+    init=(/sbin/init)
+  fi
   while :; do
     rc=0
     SYSTEMD_NSPAWN_API_VFS_WRITABLE=network systemd-nspawn \
-      --boot --keep-unit --register=no --quiet \
+      "${boot[@]}" --keep-unit --register=no --quiet \
       --directory="$merged" --machine="$name-vps" --hostname=vps \
       --network-namespace-path="/run/netns/$name-vps" \
       --capability=CAP_NET_ADMIN,CAP_NET_RAW \
       --system-call-filter=@keyring \
       --bind=/dev/net/tun \
       --resolv-conf=off --timezone=off --link-journal=no \
-      --console=read-only || rc=$?
+      --console=read-only "${init[@]}" || rc=$?
     echo "portcullis-sandbox: nspawn exited with $rc at $(date -u +%T)"
     if [ "$rc" -ne 133 ]; then
       exit "$rc"

@@ -23,6 +23,11 @@ export interface StartOptions {
    */
   noAdmin?: boolean;
   /**
+   * False: root gets no authorized key, only its password (`root-pw`), as most providers hand a VPS over; with
+   * `noAdmin`, password-only root is the one way in (default true: root accepts the operator key).
+   */
+  rootKey?: boolean;
+  /**
    * Boot this VPS on the LAN of `lan` instead of a LAN of its own: same bridge, same laptop (whose key
    * root accepts) and attacker, at `ip`/`ip6` (distinct per VPS, in 192.0.2.0/24 and 2001:db8::/64).
    * Stop it before or after `lan`, either way nothing is left.
@@ -32,8 +37,8 @@ export interface StartOptions {
    * A platform variant instead of the plain Debian 12 image (issue 17): `ssh-socket` (sshd socket-activated,
    * the Ubuntu 24.04 stand-in), `nftables` (Debian's stock nftables.service ruleset, no ufw: the Arch stand-in),
    * `firewalld` (the RHEL stand-in), `docker` (Debian's docker.io running: issue 18), all overlay layers over the
-   * cached base; `trixie` (Debian 13, a whole image of that suite from the base recipe). Built once and cached
-   * beside the base.
+   * cached base; `trixie` (Debian 13, a whole image of that suite from the base recipe); `openrc` (sysvinit +
+   * OpenRC, no systemd running: the Alpine stand-in). Built once and cached beside the base.
    */
   variant?: Variant;
   /** Outlive this process (for `npm run sandbox -- up`): no exit hooks, the launcher owns it. */
@@ -177,7 +182,13 @@ export class Sandbox {
       else await sleep(50);
     }
     const left = Math.max(deadline - Date.now(), 1000);
-    const sys = await this.exec('systemctl is-system-running --wait', {timeout: left});
+    // Without systemd (the openrc variant): OpenRC has reached the default runlevel with no service still starting.
+    const sys = await this.exec(
+      'if [ -d /run/systemd/system ]; then exec systemctl is-system-running --wait; fi; ' +
+        'until [ "$(rc-status --runlevel 2>/dev/null)" = default ] && [ -z "$(ls -A /run/openrc/starting 2>/dev/null)" ]; do sleep 0.1; done; ' +
+        'if rc-status --crashed >/dev/null 2>&1; then echo degraded; else echo running; fi',
+      {timeout: left},
+    );
     const systemState = sys.stdout.trim();
     if (sys.timedOut) throw fail(`boot not finished after ${timeoutMs} ms`);
     return {sshMs, systemMs: Date.now() - since, systemState};
@@ -187,7 +198,7 @@ export class Sandbox {
   async reboot(timeoutMs = 60_000): Promise<void> {
     const since = Date.now();
     const old = this.leaderPid();
-    await this.exec('systemctl reboot', {timeout: 10_000});
+    await this.exec('if [ -d /run/systemd/system ]; then systemctl reboot; else reboot; fi', {timeout: 10_000});
     while (this.leaderPid() === old || this.leaderPid() === undefined) {
       if (!isAlive(this.state.launcherPid)) throw new Error(`vps ${this.name} did not come back from reboot`);
       if (Date.now() - since > timeoutMs) throw new Error(`vps ${this.name}: reboot took over ${timeoutMs} ms`);
@@ -297,7 +308,7 @@ export async function start(opts: StartOptions = {}): Promise<Sandbox> {
       name,
       dir,
       lowerDir: image.rootfs,
-      rootKeys: p.rootKeys,
+      rootKeys: opts.rootKey === false ? '' : p.rootKeys,
       adminKeys: state.adminKey ? keys.pubKeyPath : '',
       noAdmin: state.noAdmin === true,
       bootLog: p.bootLog,

@@ -35,7 +35,7 @@ type Init = 'systemd' | 'openrc' | 'none';
 
 const FAKE = (name: string, out = '') => `#!/bin/sh\necho "${name} $*" >> "$(dirname "$0")/../calls"\n${out}exit 0\n`;
 
-function host(init: Init, opts: {localInRunlevel?: boolean} = {}) {
+function host(init: Init, opts: {localInRunlevel?: boolean; noLocalService?: boolean} = {}) {
   const root = mkdtempSync(join(tmpdir(), 'pc-deadman-'));
   dirs.push(root);
   const bin = join(root, 'bin');
@@ -57,6 +57,9 @@ function host(init: Init, opts: {localInRunlevel?: boolean} = {}) {
     chmodSync(join(bin, n), 0o755);
   }
   if (init === 'systemd') mkdirSync(join(root, 'run/systemd/system'), {recursive: true});
+  // Alpine's OpenRC has a `local` service (runs /etc/local.d); Debian's has none.
+  if (init === 'openrc') mkdirSync(join(root, 'etc/init.d'), {recursive: true});
+  if (init === 'openrc' && !opts.noLocalService) writeFileSync(join(root, 'etc/init.d/local'), '#!/sbin/openrc-run\n');
   const file = join(root, 'etc/app.conf');
   mkdirSync(join(root, 'etc'), {recursive: true});
   writeFileSync(file, 'before\n');
@@ -109,6 +112,7 @@ function host(init: Init, opts: {localInRunlevel?: boolean} = {}) {
       unit: at(hook.systemdUnit),
       wants: at(hook.systemdWants),
       local: at(hook.openrcScript),
+      service: at(`/etc/init.d/${hook.openrcService}`),
       plist: at(hook.launchdPlist),
     },
     change: () => writeFileSync(file, 'changed\n'),
@@ -166,6 +170,28 @@ describe('arming', () => {
     const kept = host('openrc', {localInRunlevel: true});
     expect(kept.arm(30).code).toBe(0);
     expect(kept.calls()).not.toContain('rc-update add');
+  });
+
+  it("OpenRC without a `local` service (Debian's): a service of its own in the default runlevel, gone with the hook", () => {
+    const h = host('openrc', {noLocalService: true});
+    const armed = h.arm(30);
+    expect(armed.code, armed.stderr).toBe(0);
+    const name = bootHook('R', 's').openrcService;
+    expect(readFileSync(h.hook.service, 'utf8')).toBe(
+      [
+        '#!/sbin/openrc-run',
+        'description="portcullis: roll back step s of run R (armed and undecided at boot)"',
+        'depend() { after *; }',
+        `start() { /bin/sh ${h.d}/rollback.sh boot; }`,
+        '',
+      ].join('\n'),
+    );
+    expect(h.calls()).toContain(`rc-update add ${name} default`);
+    expect(h.calls()).not.toContain('rc-update add local');
+    expect(existsSync(h.hook.local)).toBe(false);
+    expect(h.commit().code).toBe(0);
+    expect(h.calls()).toContain(`rc-update del ${name} default`);
+    expect(existsSync(h.hook.service)).toBe(false);
   });
 
   it('without systemd: a detached sleeper that rolls back when the window ends', async () => {

@@ -7,7 +7,7 @@ import {STEPS} from '../../steps/index.js';
 
 const values = {admin_user: 'admin', ssh_port: 2222, admin_sudo: 'nopasswd'};
 
-// Found on the sandbox's firewalld variant (test/e2e/platforms.test.ts, the firewall step's fault rows): the
+// Found on the sandbox's firewalld variant (test/e2e/platform-firewalld.test.ts, the firewall step's fault rows): the
 // new SSH port was opened in firewalld's runtime only, so the firewall step's rollback (`firewall-cmd
 // --reload`) closed it with sshd listening there alone: a lockout. A reboot would have done the same.
 describe('ssh-hardening moving the port under firewalld', () => {

@@ -24,7 +24,7 @@ async function sshPlan(facts: Facts) {
   return {plan: ssh.plan, text};
 }
 
-// Found on the sandbox's ssh-socket variant (test/e2e/platforms.test.ts): without these, the port move
+// Found on the sandbox's ssh-socket variant (test/e2e/platform-ssh-socket.test.ts): without these, the port move
 // never reached the listener, and a rollback left the socket on the half-moved ports.
 describe('ssh-hardening under socket activation', () => {
   it('without a generator, moves the port in a socket drop-in: both ports while proving, then the new one alone', async () => {

@@ -1,0 +1,76 @@
+import type {Facts} from './facts.js';
+
+/**
+ * How wg-quick runs as a service on the target's init system. systemd: the stock `wg-quick@IFACE` unit with a
+ * drop-in of ours. OpenRC: a service script of ours, `wg-quick.IFACE` (the name Alpine's wg-quick init script
+ * uses; Debian ships none), which does the same: up/down by wg-quick, reload by `wg syncconf` with the key file.
+ */
+export interface WgService {
+  /** Service name as the init system knows it (for `service` actions). */
+  unit: string;
+  /** The file of ours that makes the service what we need (systemd drop-in or OpenRC script). */
+  file: string;
+  content: string;
+  mode: number;
+  /** After the file changes, a daemon-reload is needed (systemd). */
+  reloadManager: boolean;
+  /** Prints `active` when the service runs. */
+  activeQuery: string;
+  /** Rollback lines: the service stopped and disabled (its files already restored), the interface removed. */
+  disableLines: string[];
+  /** Rollback lines: the service back on its restored config. */
+  reloadLines: string[];
+}
+
+export function wgService(f: Facts, iface: string, keyFile: string, userspace: boolean): WgService {
+  const syncconf = `exec wg syncconf ${iface} <(wg-quick strip ${iface}; echo "[Interface]"; echo "PrivateKey = $(cat ${keyFile})")`;
+  const dropLink = `! ip link show ${iface} >/dev/null 2>&1 || ip link delete dev ${iface}`;
+  if (f.init === 'openrc') {
+    const unit = `wg-quick.${iface}`;
+    const content = [
+      '#!/sbin/openrc-run',
+      '# Managed by portcullis.',
+      `description="WireGuard ${iface} (wg-quick)"`,
+      'extra_started_commands="reload"',
+      'depend() { after net firewall ufw nftables; }',
+      ...(userspace ? ['export WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go'] : []),
+      `start() { ebegin "Starting WireGuard ${iface}"; wg-quick up ${iface}; eend $?; }`,
+      `stop() { ebegin "Stopping WireGuard ${iface}"; wg-quick down ${iface}; eend $?; }`,
+      `reload() { ebegin "Reloading WireGuard ${iface}"; /bin/bash -c '${syncconf}'; eend $?; }`,
+      '',
+    ].join('\n');
+    return {
+      unit,
+      file: `/etc/init.d/${unit}`,
+      content,
+      mode: 0o755,
+      reloadManager: false,
+      activeQuery: `rc-service ${unit} status >/dev/null 2>&1 && echo active || echo inactive`,
+      // The script may already be gone (restored: removed if new): OpenRC's own records are removed by hand then.
+      disableLines: [
+        `rc-service ${unit} stop >/dev/null 2>&1; rc-update del ${unit} default >/dev/null 2>&1; rm -f /etc/runlevels/default/${unit}; [ -e /etc/init.d/${unit} ] || rm -f /run/openrc/started/${unit}; ${dropLink}`,
+      ],
+      reloadLines: [`rc-service ${unit} reload || rc-service ${unit} restart`],
+    };
+  }
+  const unit = `wg-quick@${iface}`;
+  const content = [
+    '# Managed by portcullis.',
+    '[Service]',
+    ...(userspace ? ['Environment=WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go'] : []),
+    'ExecReload=',
+    // %i is the unit's instance (the interface); $$ is systemd's escape of $.
+    `ExecReload=/bin/bash -c 'exec wg syncconf %i <(wg-quick strip %i; echo "[Interface]"; echo "PrivateKey = $$(cat ${keyFile.replace(`/${iface}.`, '/%i.')})")'`,
+    '',
+  ].join('\n');
+  return {
+    unit,
+    file: `/etc/systemd/system/${unit}.service.d/portcullis.conf`,
+    content,
+    mode: 0o644,
+    reloadManager: true,
+    activeQuery: `systemctl is-active ${unit}`,
+    disableLines: [`systemctl disable --now ${unit} 2>/dev/null; ${dropLink}`],
+    reloadLines: [`systemctl reload ${unit} || systemctl restart ${unit}`],
+  };
+}
