@@ -1,4 +1,4 @@
-import {appendFileSync, mkdirSync, readFileSync} from 'node:fs';
+import {appendFileSync, mkdirSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
 
@@ -56,14 +56,6 @@ export function parseJournal(text: string): JournalEntry[] {
     }
   }
   return out;
-}
-
-export function readLocalJournal(targetName: string): JournalEntry[] {
-  try {
-    return parseJournal(readFileSync(localJournalPath(targetName), 'utf8'));
-  } catch {
-    return [];
-  }
 }
 
 export type StepState = 'done' | 'rolled-back' | 'in-doubt' | 'armed';

@@ -105,12 +105,20 @@ export interface ProbeData {
   queries: Record<string, {code: number; out: string}>;
 }
 
+/** The run's own way in: who logs in where, over SSH or on this machine. */
+export interface Access {
+  user: string;
+  host: string;
+  port: number;
+  kind: 'ssh' | 'local';
+}
+
 export interface StepContext<P> {
   facts: Facts;
   params: P;
   probe: ProbeData;
   /** The run's own way in, for proofs and for rules that must keep it open. */
-  access: {user: string; host: string; port: number; kind: 'ssh' | 'local'};
+  access: Access;
   /**
    * Ids of the steps before this one that succeeded in this run (applied, proven, or already compliant),
    * so a step can require a checkpoint of the same run. In a dry run: the steps planned before it,
