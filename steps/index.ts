@@ -12,7 +12,7 @@ import {preflight} from './preflight.js';
 import {serviceUser} from './service-user.js';
 import {sshHardening} from './ssh-hardening.js';
 import {sysctl} from './sysctl.js';
-import {team} from './team.js';
+import {team} from './team/index.js';
 import {updates} from './updates.js';
 import {verifyTunnel} from './verify-tunnel.js';
 import {watch} from './watch.js';

@@ -16,7 +16,7 @@ import {
   rememberEndpoint,
   rememberedEndpoint,
 } from '../../src/wg/endpoint.js';
-import {planSshdAccess, team, teamDropin} from '../../steps/team.js';
+import {planSshdAccess, team, teamDropin} from '../../steps/team/index.js';
 import {arrivedThroughTunnel, verifyTunnel} from '../../steps/verify-tunnel.js';
 import {wireguard} from '../../steps/wireguard.js';
 

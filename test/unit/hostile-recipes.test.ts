@@ -12,7 +12,7 @@ import {loadTeamFile, parseTeam} from '../../src/team/team-file.js';
 import {InputError} from '../../src/util/errors.js';
 import {dockerFirewall} from '../../steps/docker-firewall.js';
 import {lockdown} from '../../steps/lockdown.js';
-import {type TeamParams, team as teamStep} from '../../steps/team.js';
+import {type TeamParams, team as teamStep} from '../../steps/team/index.js';
 import {wgParams} from '../../steps/wireguard.js';
 import {hostileCases, materialize} from '../helpers/hostile-cases.js';
 
