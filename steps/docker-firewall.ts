@@ -1,7 +1,7 @@
-import type {Action, Finding, Step} from '../src/engine/types.js';
-import type {Facts} from '../src/platform/facts.js';
+import type {Facts} from '../src/core/facts.js';
+import {parsePortSpec} from '../src/core/firewall-policy.js';
+import type {Action, Finding, Step} from '../src/core/types.js';
 import {firewallBackend} from '../src/platform/firewall/index.js';
-import {parsePortSpec} from '../src/platform/firewall/policy.js';
 import {guarded} from '../src/platform/firewall/types.js';
 import {
   DOCKER_CHAIN,

@@ -1,6 +1,4 @@
-import type {Action, FileState, Finding, Step} from '../src/engine/types.js';
-import {type Facts, sshPorts} from '../src/platform/facts.js';
-import {BACKENDS, firewallBackend} from '../src/platform/firewall/index.js';
+import {type Facts, sshPorts} from '../src/core/facts.js';
 import {
   type AllowRule,
   allowRule,
@@ -10,7 +8,9 @@ import {
   SSH_VIA_TUNNEL,
   specOf,
   type Via,
-} from '../src/platform/firewall/policy.js';
+} from '../src/core/firewall-policy.js';
+import type {Action, FileState, Finding, Step} from '../src/core/types.js';
+import {BACKENDS, firewallBackend} from '../src/platform/firewall/index.js';
 import {parseServerConf} from '../src/render/wireguard.js';
 import {port as checkPort} from '../src/util/validate.js';
 import {chooseSubnet, formatSubnet, hostNetworks, parseSubnet, subnetOf} from '../src/wg/subnet.js';

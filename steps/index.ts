@@ -1,4 +1,4 @@
-import type {Step} from '../src/engine/types.js';
+import type {Step} from '../src/core/types.js';
 import {InputError} from '../src/util/errors.js';
 import {adminUser} from './admin-user.js';
 import {closePorts} from './close-ports.js';

@@ -1,6 +1,6 @@
-import type {Facts} from '../platform/facts.js';
+import type {Facts} from '../core/facts.js';
+import type {Access} from '../core/types.js';
 import type {Target} from '../target/types.js';
-import type {Access} from './types.js';
 
 export function accessOf(target: Target | undefined, facts: Facts): Access {
   if (target) return {user: target.user, host: target.host, port: target.port, kind: target.kind};

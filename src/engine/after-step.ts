@@ -1,9 +1,9 @@
+import type {Facts} from '../core/facts.js';
+import type {ProbeRequest} from '../core/types.js';
 import {detectScript, factsFrom} from '../platform/detect.js';
-import type {Facts} from '../platform/facts.js';
 import type {Target} from '../target/types.js';
 import {FACTS_MARK, lineAt, PROBE_MARK, parseProbe, probeScript} from './protocol.js';
 import type {ReadCache} from './read-cache.js';
-import type {ProbeRequest} from './types.js';
 
 /**
  * The read after a step: (`first`, then) the facts and the probe side by side (two cores, and both are

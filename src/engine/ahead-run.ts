@@ -1,4 +1,4 @@
-import type {Facts} from '../platform/facts.js';
+import type {Facts} from '../core/facts.js';
 import {type AheadGroup, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
 import type {ApplyOptions} from './apply-options.js';
 import {planRunbook} from './plan.js';

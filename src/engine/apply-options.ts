@@ -1,9 +1,9 @@
-import type {Facts} from '../platform/facts.js';
+import type {Facts} from '../core/facts.js';
+import type {PlannedStep, Step} from '../core/types.js';
 import type {Target} from '../target/types.js';
 import type {AheadMode} from './ahead.js';
 import type {EventSink} from './events.js';
 import type {JournalEntry, LocalJournal} from './journal.js';
-import type {PlannedStep, Step} from './types.js';
 
 /**
  * The operator's answer to a planned step: go, stop, skip it (nothing of it changes, the run goes on;

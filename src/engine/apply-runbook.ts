@@ -1,3 +1,5 @@
+import {timerUnit} from '../core/paths.js';
+import type {PlannedStep} from '../core/types.js';
 import {detectFacts} from '../platform/detect.js';
 import {RunError} from '../util/errors.js';
 import {accessOf} from './access.js';
@@ -11,11 +13,9 @@ import {escapedEvents} from './events.js';
 import {executeStep} from './execute-step.js';
 import type {JournalEntry} from './journal.js';
 import {acquireLock} from './lock.js';
-import {timerUnit} from './paths.js';
 import {planStep} from './plan.js';
 import {likelyReads, probeSteps, type ReadCache, readFirst} from './read-cache.js';
 import {RolledBackError} from './step-rollback.js';
-import type {PlannedStep} from './types.js';
 
 /**
  * Applies the runbook step by step. For each step: probe, plan (pure), confirm, then execute the plan

@@ -1,5 +1,5 @@
+import type {Action} from '../core/types.js';
 import type {Touched} from './as-user.js';
-import type {Action} from './types.js';
 
 /** Changes an operator would count: proofs and the timer are the safety net, not changes. */
 export function countChanges(actions: readonly Action[]): number {

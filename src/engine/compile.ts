@@ -1,11 +1,11 @@
-import type {InitSystem} from '../platform/facts.js';
+import type {InitSystem} from '../core/facts.js';
+import type {Action, ServiceOp} from '../core/types.js';
 import {assertNever} from '../util/errors.js';
 import {base64Literal, cmd, quote} from '../util/shell.js';
 import {isPrintable} from '../util/terminal.js';
 import {asUser, writeAsUserLine} from './as-user.js';
 import {armLines, commitLine} from './dead-man.js';
 import {aheadWaitLine} from './scripts.js';
-import type {Action, ServiceOp} from './types.js';
 
 export interface CompileContext {
   runId: string;

@@ -1,5 +1,5 @@
+import {bootHook, stepDir, timerUnit} from '../core/paths.js';
 import {quote} from '../util/shell.js';
-import {bootHook, stepDir, timerUnit} from './paths.js';
 
 /**
  * The dead-man timer of one step, on the target. Three things can decide an armed step, and exactly one

@@ -1,3 +1,5 @@
+import {stepDir} from '../core/paths.js';
+import type {Action, PlannedStep} from '../core/types.js';
 import type {ExecResult} from '../target/types.js';
 import {quote} from '../util/shell.js';
 import type {ApplyOptions, Recorder} from './apply-options.js';
@@ -6,13 +8,11 @@ import {compileAction, summarize} from './compile.js';
 import {armedJournalLine, armScript} from './dead-man.js';
 import type {JournalEntry} from './journal.js';
 import {afterLostConnection} from './lost-connection.js';
-import {stepDir} from './paths.js';
 import {proveTunnel, proveWithRetry} from './proof.js';
 import {isJournalLine, lineAt, serverDeadline, splitOutput, TAIL_MARK} from './protocol.js';
 import {EXPIRED_EXIT, journalLine, rollbackScript, SEGMENT_PRELUDE, snapshotLines, stillArmedLine} from './scripts.js';
 import {describeService, proveService} from './service-proof.js';
 import {rollBack} from './step-rollback.js';
-import type {Action, PlannedStep} from './types.js';
 
 /**
  * Runs a confirmed step. `tail`: a read-only script run after the step's last segment, in the same round

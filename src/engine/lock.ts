@@ -1,9 +1,9 @@
+import {JOURNAL, LOCK, STATE_DIR} from '../core/paths.js';
 import type {Target} from '../target/types.js';
 import {clockTime} from '../util/clock-time.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {armedWindows, parseJournal} from './journal.js';
-import {JOURNAL, LOCK, STATE_DIR} from './paths.js';
 import {LOCK_END, LOCK_HELD, LOCK_STALE, LOCK_TAKEN} from './protocol.js';
 import {settle} from './settle.js';
 

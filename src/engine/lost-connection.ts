@@ -1,8 +1,8 @@
+import type {PlannedStep} from '../core/types.js';
 import {assertNever, RunError} from '../util/errors.js';
 import type {ApplyOptions, Recorder} from './apply-options.js';
 import {reconcile} from './reconnect.js';
 import {rollBack} from './step-rollback.js';
-import type {PlannedStep} from './types.js';
 
 /** How long the wizard keeps reconnecting after the window's end, only to learn what the target decided. */
 const RECONNECT_GRACE_MS = 90_000;

@@ -1,11 +1,11 @@
-import type {Facts} from '../platform/facts.js';
+import type {Facts} from '../core/facts.js';
+import {isRefused, type PlannedStep, type Step, type StepContext} from '../core/types.js';
 import type {Target} from '../target/types.js';
 import {printable} from '../util/terminal.js';
 import {accessOf} from './access.js';
 import {applyDerivations, checkAllParams, derivationReads, pendingDerivations} from './derive.js';
 import {diffsFor} from './diffs.js';
 import {probeSteps, type ReadCache, readFirst} from './read-cache.js';
-import {isRefused, type PlannedStep, type Step, type StepContext} from './types.js';
 
 export function planStep(s: Step<unknown>, ctx: StepContext<unknown>): PlannedStep {
   const plan = s.plan(ctx);

@@ -1,7 +1,7 @@
+import type {Action} from '../core/types.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {quote} from '../util/shell.js';
 import type {ApplyOptions} from './apply-options.js';
-import type {Action} from './types.js';
 
 export async function proveWithRetry(target: Target, a: Extract<Action, {kind: 'proof'}>) {
   // A daemon that was just reloaded may need a moment; a refused or reset connection is retried briefly.

@@ -5,10 +5,11 @@
  * run. The SSH transport's own hold marker (`@@HOLD`, src/target/ssh-target.ts) lives below the engine
  * with the transport that reads it.
  */
+
+import type {ProbeData, ProbeRequest} from '../core/types.js';
 import {quote} from '../util/shell.js';
 import {AS_USER_FN} from './as-user.js';
 import type {JournalEntry} from './journal.js';
-import type {ProbeData, ProbeRequest} from './types.js';
 
 /** A journal entry echoed by a segment's `pcj` (scripts.ts SEGMENT_PRELUDE) for the local copy. */
 export const JOURNAL_MARK = '@@PCJ ';

@@ -1,7 +1,7 @@
-import type {Facts} from '../platform/facts.js';
+import type {Facts} from '../core/facts.js';
+import type {ProbeData, ProbeRequest, Step} from '../core/types.js';
 import type {Target} from '../target/types.js';
 import {parseProbe, probeScript} from './protocol.js';
-import type {ProbeData, ProbeRequest, Step} from './types.js';
 
 function mergeRequests(reqs: readonly ProbeRequest[]): ProbeRequest {
   const files = new Set<string>();

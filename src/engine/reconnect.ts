@@ -1,7 +1,7 @@
+import {JOURNAL, stepDir} from '../core/paths.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {quote} from '../util/shell.js';
 import {type JournalEntry, parseJournal} from './journal.js';
-import {JOURNAL, stepDir} from './paths.js';
 import {DECIDED_MARK, STATE_MARK, stateOf} from './protocol.js';
 
 /** What the target says about an armed step once it answers again after the connection was lost. */

@@ -1,8 +1,8 @@
+import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from '../core/paths.js';
 import {quote} from '../util/shell.js';
 import {AS_USER_FN, restoreAsUserLine, snapshotAsUserLine, type Touched} from './as-user.js';
 import {afterTimerLines, commitLine, decisionLines, EXPIRED_EXIT, unhookFunction} from './dead-man.js';
 import type {JournalEntry} from './journal.js';
-import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from './paths.js';
 import {JOURNAL_MARK} from './protocol.js';
 
 /**

@@ -1,11 +1,11 @@
+import {stepDir} from '../core/paths.js';
+import type {PlannedStep} from '../core/types.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import type {ApplyOptions, Recorder} from './apply-options.js';
 import {countChanges} from './changes.js';
 import {afterLostConnection, type Window} from './lost-connection.js';
-import {stepDir} from './paths.js';
 import {rolledBackEntry} from './scripts.js';
-import type {PlannedStep} from './types.js';
 
 /** Thrown when a step was rolled back; `restored`: the target is known to be as it was before the step. */
 export class RolledBackError extends RunError {

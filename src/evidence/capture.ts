@@ -1,8 +1,8 @@
 import {createHash} from 'node:crypto';
 import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {stateHome} from '../core/paths.js';
 import {AS_USER_FN} from '../engine/as-user.js';
-import {stateHome} from '../engine/journal.js';
 import {EVIDENCE_MARK, evidenceFrames} from '../engine/protocol.js';
 import {InputError} from '../util/errors.js';
 import {quote} from '../util/shell.js';

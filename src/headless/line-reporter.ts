@@ -1,6 +1,6 @@
 import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
-import type {Style} from '../render/plan-text.js';
+import type {Style} from '../present/plan-text.js';
 import {proofWithCommand} from '../util/proof-words.js';
 import {artifactLine, deadlineLine, reconnectLine, tunnelLine} from './task-updates.js';
 

@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises';
-import type {Frontend, RunEnd} from '../cli/frontend.js';
+import type {Risk, Step} from '../core/types.js';
 import type {EngineEvent} from '../engine/events.js';
-import type {Risk, Step} from '../engine/types.js';
+import type {Frontend, RunEnd} from '../engine/frontend.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {Target} from '../target/types.js';
 import {editRefusal} from './model/edit-check.js';

@@ -1,4 +1,4 @@
-import type {Action, Finding} from '../../src/engine/types.js';
+import type {Action, Finding} from '../../src/core/types.js';
 import type {TeamMember} from '../../src/team/team-file.js';
 import {quote} from '../../src/util/shell.js';
 import {ACCOUNT_FILES, type AccountState} from './account.js';

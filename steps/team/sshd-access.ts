@@ -1,5 +1,5 @@
-import type {Action, FileState} from '../../src/engine/types.js';
-import type {Facts} from '../../src/platform/facts.js';
+import type {Facts} from '../../src/core/facts.js';
+import type {Action, FileState} from '../../src/core/types.js';
 import type {Team} from '../../src/team/team-file.js';
 import {userName} from '../../src/util/validate.js';
 

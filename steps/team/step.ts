@@ -1,13 +1,13 @@
 import {existsSync, readFileSync} from 'node:fs';
-import type {Action, Finding, ProbeData, Step} from '../../src/engine/types.js';
+import type {Action, Finding, ProbeData, Step} from '../../src/core/types.js';
 import {sshReload, sshReloadLines} from '../../src/platform/adapters.js';
 import {lets} from '../../src/platform/firewall/inbound.js';
+import {sshdChecks} from '../../src/render/sshd.js';
 import {checkTeamKeepsOperator, loadTeamFile, type Team} from '../../src/team/team-file.js';
 import {quote} from '../../src/util/shell.js';
 import {userName} from '../../src/util/validate.js';
 import {clientConfPath, serverName} from '../../src/wg/client-store.js';
 import {writeQrPng} from '../../src/wg/qr.js';
-import {sshdChecks} from '../ssh-hardening.js';
 import {ACCOUNT_FILES, type AccountState, accountQuery, parseAccount, queryName} from './account.js';
 import {planActive, planLeft} from './members.js';
 import {planSshdAccess, TEAM_MARK, teamDropin} from './sshd-access.js';

@@ -2,10 +2,10 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import type {PlannedStep, Step} from '../../src/core/types.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook, type ConfirmAnswer} from '../../src/engine/runbook.js';
-import type {PlannedStep, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 

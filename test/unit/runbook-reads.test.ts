@@ -2,12 +2,12 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import type {Action, ProbeRequest, Step} from '../../src/core/types.js';
 import {aheadStopScript} from '../../src/engine/ahead.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {type ApplyOptions, applyRunbook} from '../../src/engine/runbook.js';
 import {aheadWaitLine} from '../../src/engine/scripts.js';
-import type {Action, ProbeRequest, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 

@@ -1,5 +1,5 @@
+import type {Action, Finding, PlannedStep, Risk} from '../../core/types.js';
 import {compileAction, summarize} from '../../engine/compile.js';
-import type {Action, Finding, PlannedStep, Risk} from '../../engine/types.js';
 import type {StepView} from '../state/types.js';
 import {block, codeBlock, type Line, type Tone} from './lines.js';
 import {compactValues} from './values.js';

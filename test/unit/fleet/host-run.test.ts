@@ -2,7 +2,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import type {Action, Step} from '../../../src/engine/types.js';
+import type {Action, Step} from '../../../src/core/types.js';
 import {type HostRunContext, runHost} from '../../../src/fleet/host-run.js';
 import type {FleetHost} from '../../../src/fleet/host-vars.js';
 import {QueuedJournal} from '../../../src/fleet/queued-journal.js';
