@@ -1,6 +1,7 @@
 import type {Step} from '../core/types.js';
 import type {Frontend} from '../engine/frontend.js';
 import type {FirstFrame} from '../ui/pre-frame.js';
+import {assertNever} from '../util/errors.js';
 
 export type {Frontend, RunEnd} from '../engine/frontend.js';
 
@@ -121,5 +122,7 @@ export async function openFrontend(mode: OutputMode, c: FrontendContext): Promis
     }
     case 'refuse':
       throw new Error('no frontend for a refused run');
+    default:
+      return assertNever(mode, 'kind');
   }
 }
