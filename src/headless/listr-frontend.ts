@@ -108,7 +108,7 @@ class Slot {
         settle.reject(new Error(u.message));
         return;
       default:
-        return assertNever(u, 'kind');
+        assertNever(u, 'kind');
     }
   }
 
