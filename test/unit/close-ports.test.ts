@@ -18,6 +18,7 @@ import {renderServerConf} from '../../src/render/wireguard.js';
 import {closePorts} from '../../steps/close-ports.js';
 import {firewall} from '../../steps/firewall.js';
 import {STEPS} from '../../steps/index.js';
+import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 
 const values = {
@@ -445,19 +446,13 @@ describe('engine: which steps are done is known to the next step', () => {
   });
 
   function recorder(id: string, seen: Record<string, unknown>, actions: Action[] = []): Step<unknown> {
-    return {
-      id,
-      title: id,
-      why: 'test',
+    return fakeStep(id, actions, {
       risk: 'safe',
-      undo: 'test',
-      params: () => ({}),
-      probe: () => ({}),
       plan: (ctx) => {
         seen[id] = {done: ctx.done, dryRun: ctx.dryRun};
         return {actions, findings: [], onRollback: []};
       },
-    };
+    });
   }
 
   it('apply: the steps that succeeded earlier in this run; a dry run: the steps before, assumed done', async () => {
