@@ -1,6 +1,6 @@
 import {type Facts, sshPorts} from '../src/core/facts.js';
+import {banAddress, canonical, formatNet, isLoopback, parseNet, tooBroad, within} from '../src/core/net.js';
 import type {Action, Finding, ProbeData, Step} from '../src/core/types.js';
-import {banAddress, canonical, formatNet, isLoopback, parseNet, tooBroad, within} from '../src/lockdown/net.js';
 import {isOwnSession, KILL_SESSION, parseSessions, sessionLabel} from '../src/lockdown/sessions.js';
 import {LOCKDOWN_COMMENT, type LockdownRules, UFW_DEFAULTS, ufwLockdown} from '../src/lockdown/ufw.js';
 import {sshReload, sshReloadLines} from '../src/platform/adapters.js';

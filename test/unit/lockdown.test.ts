@@ -1,8 +1,8 @@
 import {spawnSync} from 'node:child_process';
 import {describe, expect, it} from 'vitest';
 import type {Facts} from '../../src/core/facts.js';
+import {canonical, parseNet, within} from '../../src/core/net.js';
 import type {Action, ProbeData} from '../../src/core/types.js';
-import {canonical, parseNet, within} from '../../src/lockdown/net.js';
 import {isOwnSession, KILL_SESSION, parseSessions} from '../../src/lockdown/sessions.js';
 import {isInboundAllow, parseShowAdded} from '../../src/lockdown/ufw.js';
 import {profileFacts} from '../../src/platform/profiles.js';
