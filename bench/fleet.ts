@@ -16,7 +16,7 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {loadavg, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {monitorEventLoopDelay, PerformanceObserver, performance} from 'node:perf_hooks';
-import type {Action, Step} from '../src/engine/types.js';
+import type {Action, Step} from '../src/core/types.js';
 import {makeBatches, parseSerial} from '../src/fleet/batches.js';
 import {type HostRunContext, runHost} from '../src/fleet/host-run.js';
 import {type FleetHost, groupIndex, resolveHost} from '../src/fleet/host-vars.js';

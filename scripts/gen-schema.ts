@@ -1,6 +1,6 @@
 // Regenerates schema/*.schema.json from the zod schemas (npm run schema). Unit tests keep them in sync.
 import {writeFileSync} from 'node:fs';
-import {resultJsonSchema} from '../src/cli/result-schema.js';
+import {resultJsonSchema} from '../src/present/result-schema.js';
 import {answersJsonSchema, recipeJsonSchema} from '../src/recipes/json-schema.js';
 
 const write = (file: string, schema: Record<string, unknown>) =>

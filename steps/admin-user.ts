@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto';
-import type {Action, Finding, Step} from '../src/engine/types.js';
+import type {Facts} from '../src/core/facts.js';
+import type {Action, Finding, Step} from '../src/core/types.js';
 import {sudoGroup} from '../src/platform/adapters.js';
-import type {Facts} from '../src/platform/facts.js';
 import {quote} from '../src/util/shell.js';
 import {plainText, sshPublicKey, userName} from '../src/util/validate.js';
 

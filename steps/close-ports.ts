@@ -1,7 +1,7 @@
-import type {Finding, ProbeData, Step, StepPlan} from '../src/engine/types.js';
-import {type Facts, sshPorts} from '../src/platform/facts.js';
+import {type Facts, sshPorts} from '../src/core/facts.js';
+import type {Via} from '../src/core/firewall-policy.js';
+import type {Finding, ProbeData, Step, StepPlan} from '../src/core/types.js';
 import {BACKENDS, type Backend, firewallBackend} from '../src/platform/firewall/index.js';
-import type {Via} from '../src/platform/firewall/policy.js';
 import {parseServerConf} from '../src/render/wireguard.js';
 import {formatSubnet, hostAddress, insideNetwork, subnetOf} from '../src/wg/subnet.js';
 import {desiredRules, type FirewallParams, firewall, tunnelNetOf, unknownTunnelPeers} from './firewall.js';

@@ -1,7 +1,7 @@
-import type {Action, Finding, Step} from '../src/engine/types.js';
-import type {Facts} from '../src/platform/facts.js';
+import type {Facts} from '../src/core/facts.js';
+import {parsePortSpec} from '../src/core/firewall-policy.js';
+import type {Action, Finding, Step} from '../src/core/types.js';
 import {firewallBackend} from '../src/platform/firewall/index.js';
-import {parsePortSpec} from '../src/platform/firewall/policy.js';
 import {guarded} from '../src/platform/firewall/types.js';
 import {
   DOCKER_CHAIN,
@@ -16,7 +16,7 @@ import {
   withLoopbackIp,
 } from '../src/render/docker-user.js';
 import {port as checkPort} from '../src/util/validate.js';
-import {chooseSubnet, formatSubnet, hostNetworks, parseSubnet} from '../src/wg/subnet.js';
+import {formatSubnet, tunnelSubnet} from '../src/wg/subnet.js';
 import {adminUserOf} from './admin-user.js';
 import {proofPort, tunnelNetOf} from './firewall.js';
 import {WG_CONF, WG_IFACE} from './wireguard.js';
@@ -70,10 +70,7 @@ export const dockerFirewall: Step<DockerFirewallParams> = {
   params(values, facts) {
     const allow = Array.isArray(values.docker_allow_from) ? (values.docker_allow_from as string[]) : [];
     const ports = Array.isArray(values.public_ports) ? (values.public_ports as string[]) : [];
-    const subnet =
-      typeof values.wg_subnet === 'string'
-        ? parseSubnet(values.wg_subnet)
-        : chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes]));
+    const subnet = tunnelSubnet(values, facts);
     return {
       admin: adminUserOf(values, facts),
       sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),

@@ -1,5 +1,5 @@
 import {isAbsolute, normalize} from 'node:path';
-import type {Step} from '../src/engine/types.js';
+import type {Step} from '../src/core/types.js';
 import {
   captureScript,
   defaultEvidenceBase,

@@ -1,6 +1,7 @@
-import type {Action, Finding, Step} from '../src/engine/types.js';
-import {type Facts, sshPorts} from '../src/platform/facts.js';
+import {type Facts, sshPorts} from '../src/core/facts.js';
+import type {Action, Finding, Step} from '../src/core/types.js';
 import {firewallBackend} from '../src/platform/firewall/index.js';
+import {FAIL2BAN_DOWN} from '../src/platform/profiles.js';
 import {
   F2B_LOCAL,
   fail2banTime,
@@ -123,10 +124,7 @@ export const fail2ban: Step<Fail2banParams> = {
     queries: {
       f2b_present: {code: 1, out: ''},
       f2b_active: {code: 3, out: 'inactive'},
-      f2b_sshd: {
-        code: 255,
-        out: 'ERROR   Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?',
-      },
+      f2b_sshd: FAIL2BAN_DOWN,
       f2b_pysystemd: {code: 1, out: "ModuleNotFoundError: No module named 'systemd'"},
     },
   }),

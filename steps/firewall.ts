@@ -1,6 +1,4 @@
-import type {Action, FileState, Finding, Step} from '../src/engine/types.js';
-import {type Facts, sshPorts} from '../src/platform/facts.js';
-import {BACKENDS, firewallBackend} from '../src/platform/firewall/index.js';
+import {type Facts, sshPorts} from '../src/core/facts.js';
 import {
   type AllowRule,
   allowRule,
@@ -10,10 +8,12 @@ import {
   SSH_VIA_TUNNEL,
   specOf,
   type Via,
-} from '../src/platform/firewall/policy.js';
+} from '../src/core/firewall-policy.js';
+import type {Action, FileState, Finding, Step} from '../src/core/types.js';
+import {BACKENDS, firewallBackend} from '../src/platform/firewall/index.js';
 import {parseServerConf} from '../src/render/wireguard.js';
 import {port as checkPort} from '../src/util/validate.js';
-import {chooseSubnet, formatSubnet, hostNetworks, parseSubnet, subnetOf} from '../src/wg/subnet.js';
+import {formatSubnet, subnetOf, tunnelSubnet} from '../src/wg/subnet.js';
 import {adminUserOf} from './admin-user.js';
 import {WG_CONF, WG_IFACE} from './wireguard.js';
 
@@ -116,10 +116,7 @@ export const firewall: Step<FirewallParams> = {
   params(values, facts) {
     const ports = Array.isArray(values.public_ports) ? (values.public_ports as string[]) : [];
     const tunnelPorts = Array.isArray(values.tunnel_ports) ? (values.tunnel_ports as string[]) : [];
-    const subnet =
-      typeof values.wg_subnet === 'string'
-        ? parseSubnet(values.wg_subnet)
-        : chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes]));
+    const subnet = tunnelSubnet(values, facts);
     return {
       admin: adminUserOf(values, facts),
       sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),

@@ -1,4 +1,4 @@
-import type {Action, Finding, Step} from '../src/engine/types.js';
+import type {Action, Finding, Step} from '../src/core/types.js';
 import {type HealthParams, serviceProof, tunnelOf} from '../src/units/health.js';
 import {
   ipSlot,

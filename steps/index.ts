@@ -1,4 +1,4 @@
-import type {Step} from '../src/engine/types.js';
+import type {Step} from '../src/core/types.js';
 import {InputError} from '../src/util/errors.js';
 import {adminUser} from './admin-user.js';
 import {closePorts} from './close-ports.js';
@@ -12,7 +12,7 @@ import {preflight} from './preflight.js';
 import {serviceUser} from './service-user.js';
 import {sshHardening} from './ssh-hardening.js';
 import {sysctl} from './sysctl.js';
-import {team} from './team.js';
+import {team} from './team/index.js';
 import {updates} from './updates.js';
 import {verifyTunnel} from './verify-tunnel.js';
 import {watch} from './watch.js';

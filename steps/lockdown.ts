@@ -1,11 +1,12 @@
-import type {Action, Finding, ProbeData, Step} from '../src/engine/types.js';
-import {banAddress, canonical, formatNet, isLoopback, parseNet, tooBroad, within} from '../src/lockdown/net.js';
+import {type Facts, sshPorts} from '../src/core/facts.js';
+import {banAddress, canonical, formatNet, isLoopback, parseNet, tooBroad, within} from '../src/core/net.js';
+import type {Action, Finding, ProbeData, Step} from '../src/core/types.js';
 import {isOwnSession, KILL_SESSION, parseSessions, sessionLabel} from '../src/lockdown/sessions.js';
 import {LOCKDOWN_COMMENT, type LockdownRules, UFW_DEFAULTS, ufwLockdown} from '../src/lockdown/ufw.js';
 import {sshReload, sshReloadLines} from '../src/platform/adapters.js';
-import {type Facts, sshPorts} from '../src/platform/facts.js';
 import {firewallBackend} from '../src/platform/firewall/index.js';
-import {adjustMainConfig} from '../src/render/sshd.js';
+import {FAIL2BAN_DOWN} from '../src/platform/profiles.js';
+import {adjustMainConfig, sshdChecks} from '../src/render/sshd.js';
 import {parseServerConf} from '../src/render/wireguard.js';
 import {InputError} from '../src/util/errors.js';
 import {formatSubnet, subnetOf} from '../src/wg/subnet.js';
@@ -90,10 +91,7 @@ export const lockdown: Step<LockdownParams> = {
           : {code: 0, out: "Added user rules (see 'ufw status' for running firewall):\n(None)"},
       ld_conns: {code: 0, out: ''},
       ld_ps: {code: 0, out: ''},
-      ld_f2b: {
-        code: 255,
-        out: 'ERROR   Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?',
-      },
+      ld_f2b: FAIL2BAN_DOWN,
       ld_match: {code: 0, out: ''},
     },
   }),
@@ -190,21 +188,7 @@ export const lockdown: Step<LockdownParams> = {
           content: adjustMainConfig(probe.files[MAIN]?.content ?? '', `${facts.ssh.dropinDir}/*.conf`, true, false),
           mode: probe.files[MAIN]?.mode ?? 0o644,
         });
-      ssh.push(
-        {kind: 'run', label: 'check the sshd configuration (sshd -t)', argv: ['sshd', '-t']},
-        {
-          kind: 'run',
-          label: `check sshd -T shows ${expected.join(', ')}`,
-          argv: [
-            'sh',
-            '-c',
-            't=$(sshd -T 2>&1) || { printf "%s\\n" "$t" >&2; exit 1; }; for l in "$@"; do printf "%s\\n" "$t" | grep -qixF -- "$l" || { echo "sshd -T does not show \\"$l\\": an earlier drop-in or Match block wins" >&2; exit 1; }; done',
-            'sh',
-            ...expected,
-          ],
-        },
-        ...sshReload(facts, false),
-      );
+      ssh.push(...sshdChecks(expected, `check sshd -T shows ${expected.join(', ')}`), ...sshReload(facts, false));
       sshUndo.push(...sshReloadLines(facts));
     }
     if (findings.some((f) => f.level === 'error')) return none;

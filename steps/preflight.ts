@@ -1,6 +1,6 @@
-import type {Step} from '../src/engine/types.js';
+import {sshdValue} from '../src/core/facts.js';
+import type {Step} from '../src/core/types.js';
 import {exposures, meantPublic} from '../src/platform/exposure.js';
-import {sshdValue} from '../src/platform/facts.js';
 
 /**
  * Preflight: read-only. Says what was found and refuses to go on where going on could lock the

@@ -1,4 +1,4 @@
-import type {Action, Finding, Step} from '../src/engine/types.js';
+import type {Action, Finding, Step} from '../src/core/types.js';
 import {type HealthParams, serviceProof} from '../src/units/health.js';
 import {agentUnit, checkSudoAll, SUDO_ALL, shellPath, sudoCommand} from '../src/units/values.js';
 import {InputError} from '../src/util/errors.js';

@@ -1,12 +1,13 @@
-import type {Action, Finding, Step} from '../src/engine/types.js';
+import {type Facts, sshPorts} from '../src/core/facts.js';
+import type {Action, Finding, Step} from '../src/core/types.js';
 import {openPortInActiveFirewall, sshReload, sshReloadLines, sshSocketDropin} from '../src/platform/adapters.js';
-import {type Facts, sshPorts} from '../src/platform/facts.js';
 import {
   adjustMainConfig,
   expectedEffective,
   renderSshdDropin,
   renderSshSocketDropin,
   type SshdSettings,
+  sshdChecks,
 } from '../src/render/sshd.js';
 import {port as checkPort, cidr} from '../src/util/validate.js';
 import {insideNetwork} from '../src/wg/subnet.js';
@@ -240,24 +241,6 @@ export const sshHardening: Step<SshParams> = {
     return {actions, findings, onRollback};
   },
 };
-
-/** sshd -t, then `sshd -T` must show each expected line: what sshd will really use, before any reload. */
-export function sshdChecks(expected: readonly string[]): Action[] {
-  return [
-    {kind: 'run', label: 'check the sshd configuration (sshd -t)', argv: ['sshd', '-t']},
-    {
-      kind: 'run',
-      label: 'check the effective settings (sshd -T shows what sshd will really use)',
-      argv: [
-        'sh',
-        '-c',
-        't=$(sshd -T 2>&1) || { printf "%s\\n" "$t" >&2; exit 1; }; for l in "$@"; do printf "%s\\n" "$t" | grep -qixF -- "$l" || { echo "sshd -T does not show \\"$l\\": an earlier drop-in or Match block wins" >&2; exit 1; }; done',
-        'sh',
-        ...expected,
-      ],
-    },
-  ];
-}
 
 /**
  * PerSourcePenaltyExemptList: what our drop-in on the target has (read from there: only well-formed networks are

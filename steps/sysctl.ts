@@ -1,5 +1,5 @@
-import type {Action, Finding, Step} from '../src/engine/types.js';
-import {sshPorts} from '../src/platform/facts.js';
+import {sshPorts} from '../src/core/facts.js';
+import type {Action, Finding, Step} from '../src/core/types.js';
 import {quote} from '../src/util/shell.js';
 import {port as checkPort} from '../src/util/validate.js';
 import {adminUserOf} from './admin-user.js';

@@ -1,5 +1,5 @@
-import type {Action, Finding, ProbeData, ProbeRequest, Step} from '../src/engine/types.js';
-import type {Facts} from '../src/platform/facts.js';
+import type {Facts} from '../src/core/facts.js';
+import type {Action, Finding, ProbeData, ProbeRequest, Step} from '../src/core/types.js';
 
 export const AUTO_UPGRADES = '/etc/apt/apt.conf.d/20auto-upgrades';
 export const UU_CONF = '/etc/apt/apt.conf.d/52portcullis-unattended-upgrades';

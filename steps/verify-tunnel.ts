@@ -1,5 +1,5 @@
-import type {Action, FileState, Finding, Step} from '../src/engine/types.js';
-import {type Facts, sshPorts} from '../src/platform/facts.js';
+import {type Facts, sshPorts} from '../src/core/facts.js';
+import type {Action, FileState, Finding, Step} from '../src/core/types.js';
 import {parseServerConf} from '../src/render/wireguard.js';
 import {clientConfPath, knownPeerPublicKey, serverName, tunnelIfaceName} from '../src/wg/client-store.js';
 import {hostAddress, insideNetwork, subnetOf} from '../src/wg/subnet.js';

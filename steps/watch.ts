@@ -1,5 +1,5 @@
+import type {Action, Finding, ProbeRequest, Step} from '../src/core/types.js';
 import {DRIFT_WORDS_AWK, POSTURE_FILE, POSTURE_FN} from '../src/drift/posture.js';
-import type {Action, Finding, ProbeRequest, Step} from '../src/engine/types.js';
 import {InputError} from '../src/util/errors.js';
 import {quote} from '../src/util/shell.js';
 

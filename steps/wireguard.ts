@@ -1,5 +1,5 @@
-import type {Action, Derivation, Finding, Step} from '../src/engine/types.js';
-import type {Facts} from '../src/platform/facts.js';
+import type {Facts} from '../src/core/facts.js';
+import type {Action, Derivation, Finding, Step} from '../src/core/types.js';
 import {wgService} from '../src/platform/wireguard-service.js';
 import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
 import {teamPeers} from '../src/team/team-file.js';

@@ -1,5 +1,5 @@
 import {Argument, Command, CommanderError, Option} from 'commander';
-import {PLATFORMS} from '../platform/facts.js';
+import {PLATFORMS} from '../core/facts.js';
 import {exitCodeOf, InputError} from '../util/errors.js';
 import {printable} from '../util/terminal.js';
 import {completionScript, SHELLS, type Shell} from './completion/scripts.js';

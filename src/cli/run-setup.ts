@@ -1,7 +1,7 @@
 import {writeFileSync} from 'node:fs';
 import {stringify} from 'yaml';
 import {stepsFor} from '../../steps/index.js';
-import type {Step} from '../engine/types.js';
+import type {Step} from '../core/types.js';
 import {loadAnswers, loadRecipe, parseSets} from '../recipes/load.js';
 import {valuesSchema} from '../recipes/schema.js';
 import {checkTeamKeepsOperator, loadTeamFile} from '../team/team-file.js';

@@ -1,8 +1,8 @@
+import type {Facts} from '../core/facts.js';
+import type {Step} from '../core/types.js';
 import {summarize} from '../engine/compile.js';
 import {countChanges, planRunbook} from '../engine/runbook.js';
-import type {Step} from '../engine/types.js';
 import {exposures} from '../platform/exposure.js';
-import type {Facts} from '../platform/facts.js';
 import type {Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {type Drift, driftScript, parseDrift} from './posture.js';

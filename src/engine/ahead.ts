@@ -1,7 +1,7 @@
+import {aheadDir, JOURNAL, STATE_DIR} from '../core/paths.js';
+import type {PlannedStep} from '../core/types.js';
 import {quote} from '../util/shell.js';
 import {aptInstall} from './compile.js';
-import {aheadDir, JOURNAL, STATE_DIR} from './paths.js';
-import type {PlannedStep} from './types.js';
 
 /**
  * Packages ahead: the package installs of every step of a run start at once, in the background on the

@@ -1,11 +1,11 @@
-import type {InitSystem} from '../platform/facts.js';
+import type {InitSystem} from '../core/facts.js';
+import type {Action, ServiceOp} from '../core/types.js';
 import {assertNever} from '../util/errors.js';
 import {base64Literal, cmd, quote} from '../util/shell.js';
 import {isPrintable} from '../util/terminal.js';
 import {asUser, writeAsUserLine} from './as-user.js';
 import {armLines, commitLine} from './dead-man.js';
 import {aheadWaitLine} from './scripts.js';
-import type {Action, ServiceOp} from './types.js';
 
 export interface CompileContext {
   runId: string;
@@ -88,7 +88,7 @@ function writeAsUser(a: Extract<Action, {kind: 'file.write'}>, user: string, ctx
   return `printf '%s' ${quote(base64Literal(a.content))} | base64 -d | ${write}`;
 }
 
-export function serviceLines(op: ServiceOp, unit: string, init: InitSystem): string[] {
+function serviceLines(op: ServiceOp, unit: string, init: InitSystem): string[] {
   if (init === 'systemd') {
     switch (op) {
       case 'daemon-reload':
@@ -122,7 +122,7 @@ export function serviceLines(op: ServiceOp, unit: string, init: InitSystem): str
   return [cmd(['service', unit, op === 'enable-now' ? 'start' : op])];
 }
 
-export function packageLines(manager: string, packages: readonly string[]): string[] {
+function packageLines(manager: string, packages: readonly string[]): string[] {
   const names = packages.map(quote).join(' ');
   switch (manager) {
     case 'apt': {

@@ -1,5 +1,5 @@
+import {bootHook, stepDir, timerUnit} from '../core/paths.js';
 import {quote} from '../util/shell.js';
-import {bootHook, stepDir, timerUnit} from './paths.js';
 
 /**
  * The dead-man timer of one step, on the target. Three things can decide an armed step, and exactly one
@@ -67,7 +67,7 @@ function launchdPlist(runId: string, stepId: string): string {
  * the `local` service is in a runlevel: if it is not, it is added, and removed again with the hook.
  * Fails (non-zero) when the hook cannot be written: the step must not go on without it.
  */
-export function bootHookLines(runId: string, stepId: string): string[] {
+function bootHookLines(runId: string, stepId: string): string[] {
   const b = bootHook(runId, stepId);
   const d = stepDir(runId, stepId);
   const script = `${d}/rollback.sh`;
@@ -177,7 +177,7 @@ export function armedJournalLine(runId: string, stepId: string, seconds: number)
  * whole group, with its `sleep`) is killed only if its pid still runs our rollback (a pid file from before
  * a reboot may name another process by now).
  */
-export function stopTimerLines(runId: string, stepId: string): string[] {
+function stopTimerLines(runId: string, stepId: string): string[] {
   const unit = timerUnit(runId, stepId);
   const pid = quote(`${stepDir(runId, stepId)}/timer.pid`);
   return [

@@ -1,5 +1,5 @@
-import type {Facts} from '../platform/facts.js';
-import type {Derivation, ProbeData, ProbeRequest, Step} from './types.js';
+import type {Facts} from '../core/facts.js';
+import type {Derivation, ProbeData, ProbeRequest, Step} from '../core/types.js';
 
 /**
  * Values resolved once, before the first step. The recipe, an answers file and `--set` are merged and

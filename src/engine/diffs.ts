@@ -1,6 +1,6 @@
 import {createTwoFilesPatch} from 'diff';
+import type {Action, ProbeData} from '../core/types.js';
 import {printable} from '../util/terminal.js';
-import type {Action, ProbeData} from './types.js';
 
 /**
  * Unified diffs of every file the actions write or remove, against what the probe read. Secrets are never

@@ -1,5 +1,5 @@
+import type {ArtifactKind, Finding, PlannedStep} from '../core/types.js';
 import {printable} from '../util/terminal.js';
-import type {ArtifactKind, Finding, PlannedStep} from './types.js';
 
 /** Everything the engine tells a UI. The engine never imports a UI; UIs subscribe to these. */
 export type EngineEvent =

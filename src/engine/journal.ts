@@ -1,6 +1,6 @@
-import {appendFileSync, mkdirSync, readFileSync} from 'node:fs';
-import {homedir} from 'node:os';
+import {appendFileSync, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
+import {stateHome} from '../core/paths.js';
 
 /**
  * Journal entries. The target keeps the authoritative copy (/var/lib/portcullis/journal.jsonl, root
@@ -25,10 +25,6 @@ export type JournalEntry = {at?: string; run: string} & (
   | {kind: 'packages.ahead'; mode: 'install' | 'download'; packages: string[]}
   | {kind: 'packages.ahead.done'; code: number}
 );
-
-export function stateHome(): string {
-  return process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-}
 
 export function localJournalPath(targetName: string): string {
   return join(stateHome(), 'portcullis', targetName.replace(/[^A-Za-z0-9_.@:-]/g, '_'), 'journal.jsonl');
@@ -56,14 +52,6 @@ export function parseJournal(text: string): JournalEntry[] {
     }
   }
   return out;
-}
-
-export function readLocalJournal(targetName: string): JournalEntry[] {
-  try {
-    return parseJournal(readFileSync(localJournalPath(targetName), 'utf8'));
-  } catch {
-    return [];
-  }
 }
 
 export type StepState = 'done' | 'rolled-back' | 'in-doubt' | 'armed';

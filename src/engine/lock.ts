@@ -1,9 +1,10 @@
+import {JOURNAL, LOCK, STATE_DIR} from '../core/paths.js';
 import type {Target} from '../target/types.js';
 import {clockTime} from '../util/clock-time.js';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {armedWindows, parseJournal} from './journal.js';
-import {JOURNAL, LOCK, STATE_DIR} from './paths.js';
+import {LOCK_END, LOCK_HELD, LOCK_STALE, LOCK_TAKEN} from './protocol.js';
 import {settle} from './settle.js';
 
 /**
@@ -18,12 +19,12 @@ export async function acquireLock(target: Target, runId: string, breakStale: boo
     `L=${LOCK}`,
     'if [ -f "$L" ]; then',
     '  read run pid rest < "$L"',
-    '  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "@@HELD $(cat "$L")"; exit 0; fi',
+    `  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "${LOCK_HELD} $(cat "$L")"; exit 0; fi`,
     // A stale lock's run may have left a step to its dead-man timer: its journal says until when.
-    `  if [ ${breakStale ? 1 : 0} != 1 ]; then echo "@@STALE $(cat "$L")"; grep -F "\\"run\\":\\"$run\\"" ${JOURNAL} 2>/dev/null | tail -n 500; echo "@@END $(cat "$L")"; exit 0; fi`,
+    `  if [ ${breakStale ? 1 : 0} != 1 ]; then echo "${LOCK_STALE} $(cat "$L")"; grep -F "\\"run\\":\\"$run\\"" ${JOURNAL} 2>/dev/null | tail -n 500; echo "${LOCK_END} $(cat "$L")"; exit 0; fi`,
     'fi',
     `printf '%s %s %s %s\\n' ${quote(runId)} ${hold.pid} "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(printf '%s' "$1" | cut -d' ' -f1)" > "$L.new" && mv -f "$L.new" "$L"`,
-    'echo "@@LOCKED"',
+    `echo "${LOCK_TAKEN}"`,
   ].join('\n');
   let r: {code: number; stdout: string};
   try {
@@ -33,17 +34,17 @@ export async function acquireLock(target: Target, runId: string, breakStale: boo
     throw e;
   }
   const lines = r.stdout.trim().split('\n');
-  const line = (lines.at(-1) ?? '').replace(/^@@END /, '@@STALE ');
+  const line = (lines.at(-1) ?? '').replace(new RegExp(`^${LOCK_END} `), `${LOCK_STALE} `);
   const [, run, , started, from] = line.split(' ');
-  if (line.startsWith('@@HELD')) {
+  if (line.startsWith(LOCK_HELD)) {
     await hold.release();
     throw new RunError(
       `another portcullis run (${run}, started ${started}${from ? ` from ${from}` : ''}) is working on this server; wait for it to finish`,
     );
   }
-  if (line.startsWith('@@STALE')) {
+  if (line.startsWith(LOCK_STALE)) {
     await hold.release();
-    const journal = parseJournal(lines.slice(lines.findIndex((l) => l.startsWith('@@STALE')) + 1, -1).join('\n'));
+    const journal = parseJournal(lines.slice(lines.findIndex((l) => l.startsWith(LOCK_STALE)) + 1, -1).join('\n'));
     const open = armedWindows(journal.filter((e) => e.run === run)).filter((w) => w.deadline > Date.now());
     const last = open.sort((a, b) => b.deadline - a.deadline)[0];
     if (last)
@@ -54,7 +55,7 @@ export async function acquireLock(target: Target, runId: string, breakStale: boo
       `a portcullis run (${run}, started ${started}) was interrupted and left its lock; its process is gone. Check \`portcullis status\`, then clear it with --break-lock`,
     );
   }
-  if (!line.startsWith('@@LOCKED')) {
+  if (!line.startsWith(LOCK_TAKEN)) {
     await hold.release();
     throw new RunError(`could not take the lock on ${target.label}: ${r.stdout.trim() || `exit ${r.code}`}`);
   }

@@ -1,7 +1,8 @@
+import {JOURNAL, stepDir} from '../core/paths.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {quote} from '../util/shell.js';
 import {type JournalEntry, parseJournal} from './journal.js';
-import {JOURNAL, stepDir} from './paths.js';
+import {DECIDED_MARK, STATE_MARK, stateOf} from './protocol.js';
 
 /** What the target says about an armed step once it answers again after the connection was lost. */
 export type Verdict =
@@ -26,11 +27,11 @@ export function backoffMs(attempt: number): number {
 }
 
 /** Reads the step's state and the run's journal entries in one round trip (read-only). */
-export function reconcileScript(runId: string, stepId: string): string {
+function reconcileScript(runId: string, stepId: string): string {
   const d = stepDir(runId, stepId);
   return [
-    `printf '@@STATE %s\\n' "$(cat ${quote(`${d}/state`)} 2>/dev/null)"`,
-    `[ -d ${quote(`${d}/decided`)} ] && echo '@@DECIDED'`,
+    `printf '${STATE_MARK} %s\\n' "$(cat ${quote(`${d}/state`)} 2>/dev/null)"`,
+    `[ -d ${quote(`${d}/decided`)} ] && echo '${DECIDED_MARK}'`,
     `grep -F ${quote(`"run":"${runId}"`)} ${JOURNAL} 2>/dev/null`,
     'exit 0',
   ].join('\n');
@@ -107,7 +108,7 @@ export function checkedEntry(raw: unknown, runId: string): JournalEntry | undefi
 }
 
 export function verdictOf(stdout: string, runId: string, stepId: string): {verdict: Verdict; entries: JournalEntry[]} {
-  const state = /^@@STATE (.*)$/m.exec(stdout)?.[1]?.trim() ?? '';
+  const state = stateOf(stdout);
   const entries = parseJournal(
     stdout
       .split('\n')

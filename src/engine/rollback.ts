@@ -1,8 +1,8 @@
+import {JOURNAL, stepDir} from '../core/paths.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {InputError, RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {checkpoints, type JournalEntry, parseJournal} from './journal.js';
-import {JOURNAL, stepDir} from './paths.js';
 import {ARRIVAL_SCRIPT, hopRoutes, parseArrival, type StepRef, threat} from './rollback-route.js';
 
 export async function readTargetJournal(target: Target): Promise<JournalEntry[]> {

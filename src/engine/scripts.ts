@@ -1,11 +1,9 @@
+import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from '../core/paths.js';
 import {quote} from '../util/shell.js';
 import {AS_USER_FN, restoreAsUserLine, snapshotAsUserLine, type Touched} from './as-user.js';
 import {afterTimerLines, commitLine, decisionLines, EXPIRED_EXIT, unhookFunction} from './dead-man.js';
 import type {JournalEntry} from './journal.js';
-import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from './paths.js';
-import type {ProbeData, ProbeRequest} from './types.js';
-
-const JOURNAL_MARK = '@@PCJ ';
+import {JOURNAL_MARK} from './protocol.js';
 
 /**
  * Exit code of a segment that finds its step no longer armed: the dead-man timer ran out (the connection
@@ -29,40 +27,6 @@ export const SEGMENT_PRELUDE = [
 
 export function journalLine(e: JournalEntry): string {
   return `pcj ${quote(JSON.stringify(e))}`;
-}
-
-export function splitOutput(stdout: string): {journal: JournalEntry[]; lines: string[]} {
-  const journal: JournalEntry[] = [];
-  const lines: string[] = [];
-  for (const l of stdout.split('\n')) {
-    if (l.startsWith(JOURNAL_MARK)) {
-      try {
-        journal.push(JSON.parse(l.slice(JOURNAL_MARK.length)) as JournalEntry);
-      } catch {
-        lines.push(l);
-      }
-    } else if (l) lines.push(l);
-  }
-  return {journal, lines};
-}
-
-/**
- * The deadline the target fixed when it armed a step's timer, from its journal line as it streams in:
- * `server` in epoch seconds (UTC), `local` the same moment on this machine's clock (the line is printed
- * as it is written, so the window left is measured on the target's clock). Undefined for any other line.
- */
-export function serverDeadline(line: string, receivedAt: number): {server: number; local: number} | undefined {
-  if (!line.startsWith(JOURNAL_MARK) || !line.includes('"timer.armed"')) return undefined;
-  try {
-    const e = JSON.parse(line.slice(JOURNAL_MARK.length)) as JournalEntry;
-    if (e.kind !== 'timer.armed' || typeof e.deadline !== 'number' || !Number.isSafeInteger(e.deadline))
-      return undefined;
-    const at = Date.parse(e.at ?? '') / 1000;
-    const left = Number.isFinite(at) ? Math.min(Math.max(e.deadline - at, 0), e.seconds) : e.seconds;
-    return {server: e.deadline, local: receivedAt + left * 1000};
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -156,49 +120,6 @@ export function rollbackScript(
 /** Appends `step.rolled-back` to the target's journal; `by` is a shell word (a quoted literal or "$by"). */
 export function rolledBackEntry(runId: string, stepId: string, by: string): string {
   return `printf '{"at":"%s","run":"%s","kind":"step.rolled-back","step":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} ${quote(stepId)} ${by} >> ${JOURNAL}`;
-}
-
-/** One round trip that reads files and runs read-only queries for any number of steps. */
-export function probeScript(req: ProbeRequest): string {
-  const lines = [
-    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH',
-    'export LC_ALL=C',
-    AS_USER_FN,
-    `pf() { if [ -f "$1" ]; then m=$(stat -c %a "$1" 2>/dev/null || stat -f %Lp "$1"); printf '@@F %s %s\\n' "$m" "$1"; base64 < "$1" | tr -d '\\n'; echo; else printf '@@N %s\\n' "$1"; fi; }`,
-  ];
-  for (const f of req.files ?? []) lines.push(`pf ${quote(f)}`);
-  for (const [name, q] of Object.entries(req.queries ?? {})) {
-    lines.push(
-      `out=$( { ${q}\n} 2>&1 ); rc=$?; printf '@@Q %s %s\\n' "$rc" ${quote(name)}; printf '%s' "$out" | base64 | tr -d '\\n'; echo`,
-    );
-  }
-  return lines.join('\n');
-}
-
-export function parseProbe(stdout: string): ProbeData {
-  const data: ProbeData = {files: {}, queries: {}};
-  const lines = stdout.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i] ?? '';
-    let m = /^@@F ([0-7]+) (.*)$/.exec(l);
-    if (m) {
-      data.files[m[2] ?? ''] = {
-        exists: true,
-        mode: Number.parseInt(m[1] ?? '0', 8),
-        content: Buffer.from(lines[++i] ?? '', 'base64').toString('utf8'),
-      };
-      continue;
-    }
-    m = /^@@N (.*)$/.exec(l);
-    if (m) {
-      data.files[m[1] ?? ''] = {exists: false};
-      continue;
-    }
-    m = /^@@Q (\d+) (.*)$/.exec(l);
-    if (m)
-      data.queries[m[2] ?? ''] = {code: Number(m[1]), out: Buffer.from(lines[++i] ?? '', 'base64').toString('utf8')};
-  }
-  return data;
 }
 
 /**

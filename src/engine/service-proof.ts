@@ -1,22 +1,7 @@
 import {connect} from 'node:net';
+import type {ServiceProof} from '../core/types.js';
 import type {ProbeResult, Target} from '../target/types.js';
 import {quote} from '../util/shell.js';
-
-/**
- * A service's own proof (the "prove, then keep" rule for the agent's units): the unit is active on the
- * target, and from this machine a fresh TCP connection to host:port opens, or an HTTP GET of `path`
- * there answers below 400. `host` is the server's tunnel address when there is a tunnel, so the service
- * is proven the way the operator reaches it.
- */
-export interface ServiceProof {
-  unit: string;
-  host: string;
-  /** Unset: being active, and still active a moment later, is the whole proof. */
-  port?: number;
-  /** HTTP path to GET; unset: a TCP connect is the health check. */
-  path?: string;
-  timeoutS: number;
-}
 
 export function describeService(s: ServiceProof): string {
   if (s.port === undefined) return `systemctl is-active ${s.unit}`;

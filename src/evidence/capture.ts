@@ -1,8 +1,9 @@
 import {createHash} from 'node:crypto';
 import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {stateHome} from '../core/paths.js';
 import {AS_USER_FN} from '../engine/as-user.js';
-import {stateHome} from '../engine/journal.js';
+import {EVIDENCE_MARK, evidenceFrames} from '../engine/protocol.js';
 import {InputError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {hostSlug} from '../wg/client-store.js';
@@ -139,8 +140,6 @@ export const EVIDENCE_ITEMS: readonly EvidenceItem[] = [
   },
 ];
 
-const MARK = '@@EV ';
-
 /**
  * The capture script: one round trip; each item is framed and base64-encoded, with each command's exit
  * code recorded inside it. Runs as root; writes nothing on the target.
@@ -158,7 +157,7 @@ export function captureScript(days: number): string {
   ];
   for (const item of EVIDENCE_ITEMS) {
     lines.push(
-      `printf '${MARK}%s\\n' ${quote(item.file)}`,
+      `printf '${EVIDENCE_MARK}%s\\n' ${quote(item.file)}`,
       `{ ${item.commands.map((c) => `pcsec ${quote(c)}`).join('; ')}; } 4>&1 | base64 | tr -d '\\n'; echo`,
     );
   }
@@ -168,13 +167,9 @@ export function captureScript(days: number): string {
 /** The items from the capture's stdout, by file name. */
 export function parseCapture(stdout: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  const lines = stdout.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i] ?? '';
-    if (!l.startsWith(MARK)) continue;
-    const name = l.slice(MARK.length);
+  for (const [name, bytes] of evidenceFrames(stdout)) {
     if (!EVIDENCE_ITEMS.some((it) => it.file === name)) continue;
-    out.set(name, Buffer.from(lines[++i] ?? '', 'base64'));
+    out.set(name, bytes);
   }
   return out;
 }

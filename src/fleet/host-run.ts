@@ -1,11 +1,11 @@
+import type {Facts} from '../core/facts.js';
+import type {Step} from '../core/types.js';
 import {recordPosture} from '../drift/record.js';
 import type {AheadMode} from '../engine/ahead.js';
 import type {EventSink} from '../engine/events.js';
 import {applyRunbook} from '../engine/runbook.js';
-import type {Step} from '../engine/types.js';
 import {detectFacts} from '../platform/detect.js';
 import {type Exposure, exposures, meantPublic} from '../platform/exposure.js';
-import type {Facts} from '../platform/facts.js';
 import type {Target} from '../target/types.js';
 import {hostLines} from './host-lines.js';
 import type {FleetHost} from './host-vars.js';

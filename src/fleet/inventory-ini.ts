@@ -1,4 +1,4 @@
-import {InputError} from '../util/errors.js';
+import {assertNever, InputError} from '../util/errors.js';
 import {CONTROL} from '../util/validate.js';
 import {expandHostRange} from './host-range.js';
 import {addChild, addHost, emptyInventory, finishInventory, groupOf, type Inventory, type Vars} from './inventory.js';
@@ -57,6 +57,8 @@ export function parseIniInventory(text: string, file: string): Inventory {
         addChild(inv, section.group, tokens[0] as string);
         break;
       }
+      default:
+        assertNever(section.kind, 'section');
     }
   }
   return finishInventory(inv);

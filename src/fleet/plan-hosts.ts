@@ -1,8 +1,8 @@
+import type {Step} from '../core/types.js';
 import {planRunbook} from '../engine/runbook.js';
-import type {Step} from '../engine/types.js';
 import {describeFacts} from '../platform/detect.js';
 import {exposures, meantPublic} from '../platform/exposure.js';
-import {makeStyle, renderPlan} from '../render/plan-text.js';
+import {makeStyle, renderPlan} from '../present/plan-text.js';
 import type {Target} from '../target/types.js';
 import {pool} from './fleet-hosts.js';
 import type {Opened} from './host-run.js';

@@ -1,4 +1,4 @@
-import type {ResultBody} from '../cli/json.js';
+import type {ResultBody} from '../present/json.js';
 import {type HostResult, succeeded} from './result.js';
 import type {FleetOutcome} from './runner.js';
 

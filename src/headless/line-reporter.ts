@@ -1,6 +1,7 @@
 import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
-import type {Style} from '../render/plan-text.js';
+import type {Style} from '../present/plan-text.js';
+import {assertNever} from '../util/errors.js';
 import {proofWithCommand} from '../util/proof-words.js';
 import {artifactLine, deadlineLine, reconnectLine, tunnelLine} from './task-updates.js';
 
@@ -78,6 +79,8 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
         if (e.finding.level !== 'info')
           write(`  ${e.finding.level === 'error' ? st.red('!') : st.yellow('!')} ${e.finding.message}\n`);
         break;
+      default:
+        assertNever(e, 'type');
     }
   };
 }

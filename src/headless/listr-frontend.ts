@@ -1,7 +1,8 @@
 import {Listr, ListrLogger, ListrLogLevels, ProcessOutput} from 'listr2';
-import type {Frontend} from '../cli/frontend.js';
 import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
+import type {Frontend} from '../engine/frontend.js';
+import {assertNever} from '../util/errors.js';
 import {stepOf, type TaskUpdate, taskUpdates} from './task-updates.js';
 
 /** The part of listr2's task wrapper a step's task uses. */
@@ -106,6 +107,8 @@ class Slot {
         task.title = this.title;
         settle.reject(new Error(u.message));
         return;
+      default:
+        assertNever(u, 'kind');
     }
   }
 

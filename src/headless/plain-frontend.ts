@@ -1,5 +1,5 @@
-import type {Frontend} from '../cli/frontend.js';
-import {makeStyle} from '../render/plan-text.js';
+import type {Frontend} from '../engine/frontend.js';
+import {makeStyle} from '../present/plan-text.js';
 import {lineReporter} from './line-reporter.js';
 
 /**
@@ -14,7 +14,7 @@ export function plainFrontend(o: {host: () => string; color: boolean}): Frontend
     ready: async () => true,
     events: lineReporter(st),
     async confirm(p) {
-      const {confirmStep} = await import('../cli/confirm.js');
+      const {confirmStep} = await import('./confirm.js');
       return confirmStep(p, o.host(), st);
     },
     wrapSteps: (steps) => steps,

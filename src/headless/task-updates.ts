@@ -1,5 +1,6 @@
 import type {EngineEvent} from '../engine/events.js';
 import {cleanLine} from '../ui/model/clean-line.js';
+import {assertNever} from '../util/errors.js';
 import {proofWithCommand} from '../util/proof-words.js';
 import {wgQuickUp} from '../wg/wg-quick.js';
 
@@ -84,6 +85,8 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
       return [{kind: 'fail', message: `${title}: ${e.reason}`}];
     case 'artifact':
       return [{kind: 'note', text: artifactLine(e)}];
+    default:
+      return assertNever(e, 'type');
   }
 }
 

@@ -1,5 +1,5 @@
-import type {Action, ProbeData} from '../engine/types.js';
-import type {Facts} from '../platform/facts.js';
+import type {Facts} from '../core/facts.js';
+import type {Action, ProbeData} from '../core/types.js';
 import {parseUfwDefaults, UFW_FILES, withIpv6} from '../platform/firewall/ufw.js';
 
 export const UFW_DEFAULTS = '/etc/default/ufw';

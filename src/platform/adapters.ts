@@ -1,5 +1,5 @@
-import type {Action} from '../engine/types.js';
-import type {Facts} from './facts.js';
+import type {Facts} from '../core/facts.js';
+import type {Action} from '../core/types.js';
 
 /** The group whose members may sudo. */
 export function sudoGroup(f: Facts): string {

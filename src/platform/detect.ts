@@ -1,8 +1,8 @@
+import type {Facts} from '../core/facts.js';
 import type {Target} from '../target/types.js';
 import {RunError} from '../util/errors.js';
 import {printable} from '../util/terminal.js';
 import {DETECT_SCRIPT} from './detect-script.js';
-import type {Facts} from './facts.js';
 import {parseFacts} from './parse-facts.js';
 
 /**

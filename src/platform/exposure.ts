@@ -1,5 +1,5 @@
-import type {Facts, Inbound, Listener} from './facts.js';
-import {sshPorts} from './facts.js';
+import type {Facts, Inbound, Listener} from '../core/facts.js';
+import {sshPorts} from '../core/facts.js';
 import {lets} from './firewall/inbound.js';
 
 export interface Exposure extends Listener {

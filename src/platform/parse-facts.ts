@@ -1,5 +1,5 @@
+import type {Facts, Family, FirewallKind, InitSystem, Listener, PackageManager, PlatformId} from '../core/facts.js';
 import {printable} from '../util/terminal.js';
-import type {Facts, Family, FirewallKind, InitSystem, Listener, PackageManager, PlatformId} from './facts.js';
 import {inboundOf} from './firewall/inbound.js';
 
 type KV = Map<string, string[]>;

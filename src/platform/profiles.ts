@@ -1,4 +1,4 @@
-import type {Facts, PlatformId} from './facts.js';
+import type {Facts, PlatformId} from '../core/facts.js';
 import {familyOf} from './parse-facts.js';
 
 /**
@@ -204,3 +204,9 @@ export function profileFacts(platform: PlatformId): Facts {
     tools: {systemdRun: !mac && p.init !== 'openrc', at: false, base64: true},
   };
 }
+
+/** What `fail2ban-client status …` answers where fail2ban is not running: the offline plans' answer. */
+export const FAIL2BAN_DOWN = {
+  code: 255,
+  out: 'ERROR   Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?',
+};

@@ -1,4 +1,4 @@
-import type {Facts} from './facts.js';
+import type {Facts} from '../core/facts.js';
 
 /**
  * How wg-quick runs as a service on the target's init system. systemd: the stock `wg-quick@IFACE` unit with a

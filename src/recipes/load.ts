@@ -1,8 +1,8 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode} from 'yaml';
 import type {z} from 'zod';
+import {positionOf, readYaml} from '../core/yaml.js';
 import {InputError} from '../util/errors.js';
 import {CONTROL} from '../util/validate.js';
 import {type Recipe, type RecipeValues, recipeSchema, valuesSchema} from './schema.js';
@@ -88,42 +88,14 @@ const answersDocSchema = valuesSchema
   .or(recipeSchema.pick({values: true}).strict()) as unknown as z.ZodType<{values: RecipeValues}>;
 
 function parseYaml<T>(text: string, file: string, schema: z.ZodType<T>): T {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, {lineCounter: lc, prettyErrors: false, uniqueKeys: true});
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
-    throw new InputError(`${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${e?.message.split('\n')[0] ?? 'invalid YAML'}`);
-  }
-  let js: unknown;
-  try {
-    // The yaml library stops alias bombs (and deep nesting) here, with a plain Error.
-    js = doc.toJS({maxAliasCount: 100});
-  } catch (e) {
-    throw new InputError(`${file}:1:1: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const res = schema.safeParse(js ?? {});
+  // The yaml library stops alias bombs (and deep nesting) with a plain Error, refused as file:1:1.
+  const y = readYaml(text, file, 100);
+  const res = schema.safeParse(y.data ?? {});
   if (res.success) return res.data;
   const issue = res.error.issues[0];
   const path = (issue?.path ?? []) as (string | number)[];
-  const node = nodeAt(doc.contents as YamlNode | null, path);
-  const pos = node?.range ? lc.linePos(node.range[0]) : {line: 1, col: 1};
+  const pos = positionOf(y, path);
   throw new InputError(`${file}:${pos.line}:${pos.col}: ${path.join('.') || 'document'}: ${describeIssue(issue)}`);
-}
-
-/** The YAML node a validation issue points at (for file:line:col); the closest existing parent otherwise. */
-export function nodeAt(root: YamlNode | null, path: (string | number)[]): YamlNode | null {
-  let n: YamlNode | null = root;
-  for (const k of path) {
-    if (isMap(n)) {
-      const pair = n.items.find((p) => (p.key as {value?: unknown})?.value === k);
-      if (!pair) return n;
-      n = (pair.value as YamlNode) ?? (pair.key as YamlNode);
-    } else if (isSeq(n) && typeof k === 'number') {
-      n = (n.items[k] as YamlNode) ?? n;
-    } else return n;
-  }
-  return n;
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {

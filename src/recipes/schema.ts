@@ -1,6 +1,6 @@
 import {z} from 'zod';
-import {parseNet, tooBroad} from '../lockdown/net.js';
-import {parsePortSpec, parseTunnelPort} from '../platform/firewall/policy.js';
+import {parsePortSpec, parseTunnelPort} from '../core/firewall-policy.js';
+import {parseNet, tooBroad} from '../core/net.js';
 import {dockerAllowEntry} from '../render/docker-user.js';
 import {agentUnit, httpPath, shellPath, sudoCommand} from '../units/values.js';
 import {CONTROL, plainText, sshPublicKey} from '../util/validate.js';

@@ -1,4 +1,4 @@
-import {parseNet, tooBroad} from '../lockdown/net.js';
+import {parseNet, tooBroad} from '../core/net.js';
 import {InputError} from '../util/errors.js';
 
 /**

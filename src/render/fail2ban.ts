@@ -1,4 +1,4 @@
-import type {Backend} from '../platform/firewall/policy.js';
+import type {Backend} from '../core/firewall-policy.js';
 import {InputError} from '../util/errors.js';
 import {port as checkPort, cidr, ipAddress} from '../util/validate.js';
 

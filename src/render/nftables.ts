@@ -1,5 +1,5 @@
-import type {AllowRule} from '../platform/firewall/policy.js';
-import {allowRule} from '../platform/firewall/policy.js';
+import type {AllowRule} from '../core/firewall-policy.js';
+import {allowRule} from '../core/firewall-policy.js';
 import {InputError} from '../util/errors.js';
 
 export const NFT_TABLE = 'inet portcullis';

@@ -1,5 +1,5 @@
-import type {AllowRule} from '../platform/firewall/policy.js';
-import {allowRule} from '../platform/firewall/policy.js';
+import type {AllowRule} from '../core/firewall-policy.js';
+import {allowRule} from '../core/firewall-policy.js';
 
 export const PF_ANCHOR = 'portcullis';
 export const PF_ANCHOR_FILE = '/etc/pf.anchors/portcullis';

@@ -1,3 +1,4 @@
+import type {Action} from '../core/types.js';
 import {plainText, userName} from '../util/validate.js';
 
 export interface SshdSettings {
@@ -123,4 +124,26 @@ export function adjustMainConfig(text: string, includeGlob: string, needInclude:
   if (needInclude)
     lines.unshift('# Added by portcullis: drop-ins first, so their values win.', `Include ${includeGlob}`);
   return lines.join('\n');
+}
+
+/** sshd -t, then `sshd -T` must show each expected line: what sshd will really use, before any reload. */
+export function sshdChecks(
+  expected: readonly string[],
+  /** What the plan says the second check does. */
+  label = 'check the effective settings (sshd -T shows what sshd will really use)',
+): Action[] {
+  return [
+    {kind: 'run', label: 'check the sshd configuration (sshd -t)', argv: ['sshd', '-t']},
+    {
+      kind: 'run',
+      label,
+      argv: [
+        'sh',
+        '-c',
+        't=$(sshd -T 2>&1) || { printf "%s\\n" "$t" >&2; exit 1; }; for l in "$@"; do printf "%s\\n" "$t" | grep -qixF -- "$l" || { echo "sshd -T does not show \\"$l\\": an earlier drop-in or Match block wins" >&2; exit 1; }; done',
+        'sh',
+        ...expected,
+      ],
+    },
+  ];
 }

@@ -1,8 +1,7 @@
 import {readFileSync, statSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {LineCounter, parseDocument, type Node as YamlNode} from 'yaml';
 import {z} from 'zod';
-import {nodeAt} from '../recipes/load.js';
+import {positionOf, readYaml} from '../core/yaml.js';
 import {InputError} from '../util/errors.js';
 import {CONTROL, sshPublicKey} from '../util/validate.js';
 
@@ -128,25 +127,12 @@ export function loadTeamFile(path: string): Team {
 export function parseTeam(text: string, file: string): Team {
   if (Buffer.byteLength(text) > MAX_TEAM_BYTES)
     throw new InputError(`team file ${file} is larger than 1 MiB and is refused`);
-  const lc = new LineCounter();
-  const doc = parseDocument(text, {lineCounter: lc, prettyErrors: false, uniqueKeys: true});
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
-    throw new InputError(`${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${e?.message.split('\n')[0] ?? 'invalid YAML'}`);
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({maxAliasCount: 50});
-  } catch (e) {
-    throw new InputError(`${file}:1:1: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const res = teamSchema.safeParse(data ?? {});
+  const y = readYaml(text, file, 50);
+  const res = teamSchema.safeParse(y.data ?? {});
   if (!res.success) {
     const issue = res.error.issues[0];
     const path = (issue?.path ?? []) as (string | number)[];
-    const node = nodeAt(doc.contents as YamlNode | null, path);
-    const pos = node?.range ? lc.linePos(node.range[0]) : {line: 1, col: 1};
+    const pos = positionOf(y, path);
     throw new InputError(`${file}:${pos.line}:${pos.col}: ${path.join('.') || 'team file'}: ${describe(issue)}`);
   }
   return {

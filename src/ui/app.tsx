@@ -1,6 +1,7 @@
 import {Spinner} from '@inkjs/ui';
 import {Box, Static, useApp} from 'ink';
 import {useEffect, useSyncExternalStore} from 'react';
+import {assertNever} from '../util/errors.js';
 import {ApplyProgress} from './components/apply-progress.js';
 import {ConnectingScreen} from './components/connecting-screen.js';
 import {KeyLegend} from './components/key-legend.js';
@@ -113,6 +114,8 @@ function Live({state, store, width, height, acceptAfterMs}: LiveProps) {
     }
     case 'finished':
       return null;
+    default:
+      return assertNever(state.phase, 'phase');
   }
 }
 

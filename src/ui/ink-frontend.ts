@@ -1,9 +1,10 @@
 import {readFile} from 'node:fs/promises';
-import type {Frontend, RunEnd} from '../cli/frontend.js';
+import type {Risk, Step} from '../core/types.js';
 import type {EngineEvent} from '../engine/events.js';
-import type {Risk, Step} from '../engine/types.js';
+import type {Frontend, RunEnd} from '../engine/frontend.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {Target} from '../target/types.js';
+import {assertNever} from '../util/errors.js';
 import {editRefusal} from './model/edit-check.js';
 import {editableValues} from './model/editable.js';
 import {buildFinish} from './model/finish.js';
@@ -178,6 +179,8 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
       case 'wait-segment':
         store.dispatch({type: 'ui.stop', plan});
         return;
+      default:
+        return assertNever(plan, 'kind');
     }
   };
 

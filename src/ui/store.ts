@@ -1,6 +1,6 @@
+import type {PlannedStep} from '../core/types.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {ConfirmAnswer} from '../engine/runbook.js';
-import type {PlannedStep} from '../engine/types.js';
 import {parseSets} from '../recipes/load.js';
 import {checkAnswer, type Question} from './model/questions.js';
 import type {WizardState} from './state/types.js';

@@ -1,4 +1,4 @@
-import type {Action, FileState} from '../engine/types.js';
+import type {Action, FileState} from '../core/types.js';
 import {parseServerConf} from '../render/wireguard.js';
 import {formatSubnet, hostAddress, subnetOf} from '../wg/subnet.js';
 

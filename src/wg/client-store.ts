@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto';
 import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {stateHome} from '../engine/journal.js';
+import {stateHome} from '../core/paths.js';
 import {safeName} from '../util/validate.js';
 import {generateKeyPair, publicKeyOf, type WgKeyPair} from './keys.js';
 

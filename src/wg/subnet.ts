@@ -1,3 +1,4 @@
+import type {Facts} from '../core/facts.js';
 import {InputError} from '../util/errors.js';
 import {cidr, isIPv4} from '../util/validate.js';
 
@@ -71,4 +72,11 @@ export function insideNetwork(address: string | undefined, network: string): boo
   const net = subnetOf(network);
   const mask = net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0;
   return (ipToInt(address) & mask) >>> 0 === net.base;
+}
+
+/** The tunnel's subnet for a run: `wg_subnet` as given (checked), else one clear of the host's own networks. */
+export function tunnelSubnet(values: Record<string, unknown>, facts: Facts): Subnet4 {
+  return typeof values.wg_subnet === 'string'
+    ? parseSubnet(values.wg_subnet)
+    : chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes]));
 }

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Exposure} from '../../src/platform/exposure.js';
-import {exposureSummary} from '../../src/render/exposure-table.js';
+import {exposureSummary} from '../../src/present/exposure-table.js';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {ADMIN_PASSWORD, ROOT_PASSWORD, type Sandbox, start} from '../sandbox/index.js';
 import {canLogin, hashTree, passwordLogin, portcullis, spawnPortcullis, waitFor} from './helpers.js';

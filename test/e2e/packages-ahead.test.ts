@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {aheadDir} from '../../src/core/paths.js';
 import {aheadStartScript} from '../../src/engine/ahead.js';
-import {aheadDir} from '../../src/engine/paths.js';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {type Sandbox, start} from '../sandbox/index.js';
 import {waitFor} from './helpers.js';

@@ -15,12 +15,12 @@ import {
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import {STATE_DIR} from '../../src/core/paths.js';
+import type {Action, ProbeData} from '../../src/core/types.js';
 import {compileAction} from '../../src/engine/compile.js';
-import {STATE_DIR} from '../../src/engine/paths.js';
 import {rollbackScript, SEGMENT_PRELUDE, snapshotLines} from '../../src/engine/scripts.js';
-import type {Action, ProbeData} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
-import {renderPlanSh} from '../../src/render/plan-sh.js';
+import {renderPlanSh} from '../../src/present/plan-sh.js';
 import {adminUser} from '../../steps/admin-user.js';
 
 /**

@@ -3,21 +3,22 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import type {Facts, PlatformId} from '../../src/core/facts.js';
+import type {Action, PlannedStep, ProbeData, Step, StepContext} from '../../src/core/types.js';
 import {compileAction} from '../../src/engine/compile.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook, planRunbook, planStep} from '../../src/engine/runbook.js';
-import type {Action, PlannedStep, ProbeData, Step, StepContext} from '../../src/engine/types.js';
 import {type Exposure, exposures} from '../../src/platform/exposure.js';
-import type {Facts, PlatformId} from '../../src/platform/facts.js';
 import {nftInbound, ufwInbound} from '../../src/platform/firewall/inbound.js';
 import {nftables} from '../../src/platform/firewall/nftables.js';
 import {parseUfwAdded} from '../../src/platform/firewall/ufw.js';
 import {profileFacts} from '../../src/platform/profiles.js';
-import {exposureSummary} from '../../src/render/exposure-table.js';
+import {exposureSummary} from '../../src/present/exposure-table.js';
 import {renderServerConf} from '../../src/render/wireguard.js';
 import {closePorts} from '../../steps/close-ports.js';
 import {firewall} from '../../steps/firewall.js';
 import {STEPS} from '../../steps/index.js';
+import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 
 const values = {
@@ -445,19 +446,13 @@ describe('engine: which steps are done is known to the next step', () => {
   });
 
   function recorder(id: string, seen: Record<string, unknown>, actions: Action[] = []): Step<unknown> {
-    return {
-      id,
-      title: id,
-      why: 'test',
+    return fakeStep(id, actions, {
       risk: 'safe',
-      undo: 'test',
-      params: () => ({}),
-      probe: () => ({}),
       plan: (ctx) => {
         seen[id] = {done: ctx.done, dryRun: ctx.dryRun};
         return {actions, findings: [], onRollback: []};
       },
-    };
+    });
   }
 
   it('apply: the steps that succeeded earlier in this run; a dry run: the steps before, assumed done', async () => {

@@ -2,9 +2,9 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, afterEach, beforeEach, describe, expect, it} from 'vitest';
+import type {Facts} from '../../src/core/facts.js';
+import type {Action, PlannedStep, ProbeData} from '../../src/core/types.js';
 import {planStep} from '../../src/engine/runbook.js';
-import type {Action, PlannedStep, ProbeData} from '../../src/engine/types.js';
-import type {Facts} from '../../src/platform/facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {renderServerConf} from '../../src/render/wireguard.js';
 import {loadTeamFile} from '../../src/team/team-file.js';
@@ -16,7 +16,7 @@ import {
   rememberEndpoint,
   rememberedEndpoint,
 } from '../../src/wg/endpoint.js';
-import {planSshdAccess, team, teamDropin} from '../../steps/team.js';
+import {planSshdAccess, team, teamDropin} from '../../steps/team/index.js';
 import {arrivedThroughTunnel, verifyTunnel} from '../../steps/verify-tunnel.js';
 import {wireguard} from '../../steps/wireguard.js';
 

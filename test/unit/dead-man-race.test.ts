@@ -3,12 +3,12 @@ import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import {STATE_DIR} from '../../src/core/paths.js';
+import type {Action, Step} from '../../src/core/types.js';
 import {compileAction} from '../../src/engine/compile.js';
 import {LocalJournal} from '../../src/engine/journal.js';
-import {STATE_DIR} from '../../src/engine/paths.js';
 import {applyRunbook} from '../../src/engine/runbook.js';
 import {claimLine, EXPIRED_EXIT, rollbackScript, SEGMENT_PRELUDE, stillArmedLine} from '../../src/engine/scripts.js';
-import type {Action, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 

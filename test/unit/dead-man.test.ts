@@ -3,9 +3,10 @@ import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import {bootHook, STATE_DIR} from '../../src/core/paths.js';
 import {armedJournalLine, armLines, armScript, commitLine, EXPIRED_EXIT} from '../../src/engine/dead-man.js';
-import {bootHook, STATE_DIR} from '../../src/engine/paths.js';
-import {rollbackScript, SEGMENT_PRELUDE, serverDeadline} from '../../src/engine/scripts.js';
+import {serverDeadline} from '../../src/engine/protocol.js';
+import {rollbackScript, SEGMENT_PRELUDE} from '../../src/engine/scripts.js';
 
 /**
  * The dead-man timer's three deciders (deadline, boot path, commit) in a real shell, with every path the

@@ -3,9 +3,9 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import type {Action, ProbeData, StepContext} from '../../src/engine/types.js';
+import type {Facts, PlatformId} from '../../src/core/facts.js';
+import type {Action, ProbeData, StepContext} from '../../src/core/types.js';
 import {exposures} from '../../src/platform/exposure.js';
-import type {Facts, PlatformId} from '../../src/platform/facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {
   DOCKER_DAEMON_JSON,

@@ -1,7 +1,7 @@
 import {execFileSync} from 'node:child_process';
 import {describe, expect, it} from 'vitest';
+import type {ProbeData} from '../../src/core/types.js';
 import {DRIFT_WORDS_AWK, driftScript, POSTURE_FN, parseDrift} from '../../src/drift/posture.js';
-import type {ProbeData} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {BASELINE, SYSCTL_FILE, sysctl} from '../../steps/sysctl.js';
 import {UU_CONF, updates} from '../../steps/updates.js';

@@ -1,10 +1,10 @@
 import {describe, expect, it} from 'vitest';
+import type {Facts} from '../../src/core/facts.js';
 import {exposures, meantPublic} from '../../src/platform/exposure.js';
-import type {Facts} from '../../src/platform/facts.js';
 import {firewalldInbound, lets, pfInbound, ufwInbound} from '../../src/platform/firewall/inbound.js';
 import {parseFacts} from '../../src/platform/parse-facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
-import {exposureTable} from '../../src/render/exposure-table.js';
+import {exposureTable} from '../../src/present/exposure-table.js';
 
 /** `ufw status verbose` as the sandbox VPS printed it after apply and one ban. */
 const UFW_STATUS = `Status: active

@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest';
+import type {Facts, PlatformId} from '../../src/core/facts.js';
+import type {Action, PlannedStep} from '../../src/core/types.js';
 import {compileAction} from '../../src/engine/compile.js';
 import {planRunbook, planStep} from '../../src/engine/runbook.js';
-import type {Action, PlannedStep} from '../../src/engine/types.js';
-import type {Facts, PlatformId} from '../../src/platform/facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {parseSets} from '../../src/recipes/load.js';
 import {JAIL_FILE, renderFail2banLocal, renderJail} from '../../src/render/fail2ban.js';

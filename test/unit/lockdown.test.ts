@@ -1,10 +1,10 @@
 import {spawnSync} from 'node:child_process';
 import {describe, expect, it} from 'vitest';
-import type {Action, ProbeData} from '../../src/engine/types.js';
-import {canonical, parseNet, within} from '../../src/lockdown/net.js';
+import type {Facts} from '../../src/core/facts.js';
+import {canonical, parseNet, within} from '../../src/core/net.js';
+import type {Action, ProbeData} from '../../src/core/types.js';
 import {isOwnSession, KILL_SESSION, parseSessions} from '../../src/lockdown/sessions.js';
 import {isInboundAllow, parseShowAdded} from '../../src/lockdown/ufw.js';
-import type {Facts} from '../../src/platform/facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {LOCKDOWN_SSHD, lockdown, lockdownDropin} from '../../steps/lockdown.js';
 

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
+import {PLATFORMS, type PlatformId} from '../../src/core/facts.js';
 import {compileAction} from '../../src/engine/compile.js';
 import {planRunbook} from '../../src/engine/runbook.js';
-import {PLATFORMS, type PlatformId} from '../../src/platform/facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {STEPS} from '../../steps/index.js';
 

@@ -3,11 +3,11 @@ import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import {aheadDir, STATE_DIR} from '../../src/core/paths.js';
+import type {Action, PlannedStep} from '../../src/core/types.js';
 import {aheadGroups, aheadStartScript} from '../../src/engine/ahead.js';
 import {compileAction} from '../../src/engine/compile.js';
-import {aheadDir, STATE_DIR} from '../../src/engine/paths.js';
 import {aheadWaitLine} from '../../src/engine/scripts.js';
-import type {Action, PlannedStep} from '../../src/engine/types.js';
 
 const SYS_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const dirs: string[] = [];

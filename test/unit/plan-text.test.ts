@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import type {PlannedStep} from '../../src/engine/types.js';
-import {makeStyle, renderPlan} from '../../src/render/plan-text.js';
+import type {PlannedStep} from '../../src/core/types.js';
+import {makeStyle, renderPlan} from '../../src/present/plan-text.js';
 
 const step = (id: string, packages: string[], manager: 'apt' | 'dnf' = 'apt'): PlannedStep => ({
   id,

@@ -4,13 +4,13 @@ import {join} from 'node:path';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {wireguardPorts} from '../../src/cli/commands/status.js';
 import {main} from '../../src/cli/main.js';
+import type {PlannedStep} from '../../src/core/types.js';
 import {compileAction} from '../../src/engine/compile.js';
 import {planRunbook} from '../../src/engine/runbook.js';
-import type {PlannedStep} from '../../src/engine/types.js';
 import {exposures} from '../../src/platform/exposure.js';
 import {profileFacts} from '../../src/platform/profiles.js';
+import {renderPlanSh} from '../../src/present/plan-sh.js';
 import {loadRecipe} from '../../src/recipes/load.js';
-import {renderPlanSh} from '../../src/render/plan-sh.js';
 import {stepsFor} from '../../steps/index.js';
 
 const FRESH = loadRecipe('fresh-vps').steps;

@@ -2,12 +2,13 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import type {Action, Step} from '../../src/core/types.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook} from '../../src/engine/runbook.js';
-import type {Action, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import type {Target} from '../../src/target/types.js';
+import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 
 /**
@@ -29,17 +30,7 @@ function tunnelTarget(answer: (what: 'handshake' | 'login', n: number) => boolea
 }
 
 function step(id: string, actions: Action[], extra: Partial<Step<Record<string, never>>> = {}): Step<unknown> {
-  return {
-    id,
-    title: id,
-    why: 'test',
-    risk: 'safe',
-    undo: 'test',
-    params: () => ({}),
-    probe: () => ({}),
-    plan: () => ({actions, findings: [], onRollback: []}),
-    ...extra,
-  } as Step<unknown>;
+  return fakeStep(id, actions, {risk: 'safe', ...extra});
 }
 
 const CONF = '/home/op/.local/state/portcullis/wireguard/vps-admin.conf';

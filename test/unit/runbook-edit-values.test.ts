@@ -2,28 +2,25 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import type {PlannedStep, Step} from '../../src/core/types.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook, type ConfirmAnswer} from '../../src/engine/runbook.js';
-import type {PlannedStep, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
+import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 
 /** A step that writes `Port <ssh_port>` (22 by default) to its own file. */
-const portStep = (id: string): Step<{port: number}> => ({
-  id,
-  title: `Step ${id}`,
-  why: 'test',
-  risk: 'reversible',
-  undo: 'test',
-  params: (values) => ({port: (values.ssh_port as number | undefined) ?? 22}),
-  probe: () => ({}),
-  plan: (ctx) => ({
-    actions: [{kind: 'file.write', path: `/etc/${id}.conf`, content: `Port ${ctx.params.port}\n`, mode: 0o644}],
-    findings: [],
-    onRollback: [],
-  }),
-});
+const portStep = (id: string) =>
+  fakeStep<{port: number}>(id, [], {
+    title: `Step ${id}`,
+    params: (values) => ({port: (values.ssh_port as number | undefined) ?? 22}),
+    plan: (ctx) => ({
+      actions: [{kind: 'file.write', path: `/etc/${id}.conf`, content: `Port ${ctx.params.port}\n`, mode: 0o644}],
+      findings: [],
+      onRollback: [],
+    }),
+  });
 
 const content = (p: PlannedStep) => (p.plan.actions[0] as {content: string}).content;
 

@@ -2,22 +2,14 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import type {Action, Step} from '../../src/core/types.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook} from '../../src/engine/runbook.js';
-import type {Action, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
+import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 
-const stepWith = (actions: Action[]): Step<Record<string, never>> => ({
-  id: 's',
-  title: 'Step',
-  why: 'test',
-  risk: 'reversible',
-  undo: 'test',
-  params: () => ({}),
-  probe: () => ({}),
-  plan: () => ({actions, findings: [], onRollback: []}),
-});
+const stepWith = (actions: Action[]) => fakeStep('s', actions, {title: 'Step'});
 
 const write: Action = {kind: 'file.write', path: '/etc/x.conf', content: 'x\n', mode: 0o644};
 const install: Action = {kind: 'package.install', manager: 'apt', packages: ['ufw']};

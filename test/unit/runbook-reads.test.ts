@@ -2,13 +2,14 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import type {Action, ProbeRequest, Step} from '../../src/core/types.js';
 import {aheadStopScript} from '../../src/engine/ahead.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {type ApplyOptions, applyRunbook} from '../../src/engine/runbook.js';
 import {aheadWaitLine} from '../../src/engine/scripts.js';
-import type {Action, ProbeRequest, Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
+import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 
 const dirs: string[] = [];
@@ -17,17 +18,11 @@ afterEach(() => {
 });
 
 function step(id: string, actions: Action[], probe: () => ProbeRequest = () => ({})): Step<unknown> {
-  return {
-    id,
-    title: id,
-    why: 'test',
-    risk: 'reversible',
-    undo: 'test',
-    params: () => ({}),
+  return fakeStep(id, actions, {
     probe,
     // Converges: once applied (its marker file is read as present), it plans nothing.
     plan: ({probe: p}) => ({actions: p.files[`/applied/${id}`]?.exists ? [] : actions, findings: [], onRollback: []}),
-  };
+  });
 }
 
 const write = (path: string): Action => ({kind: 'file.write', path, content: 'x\n', mode: 0o644});

@@ -3,7 +3,7 @@ import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
-import type {Action, ProbeData} from '../../src/engine/types.js';
+import type {Action, ProbeData} from '../../src/core/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {
   type Outcome,

@@ -2,10 +2,10 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
-import type {Action, ProbeData} from '../../src/engine/types.js';
+import type {Action, ProbeData} from '../../src/core/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {teamPeers} from '../../src/team/team-file.js';
-import {KEYS_BEGIN, KEYS_END, parseAccount, team, withMemberKey} from '../../steps/team.js';
+import {KEYS_BEGIN, KEYS_END, parseAccount, team, withMemberKey} from '../../steps/team/index.js';
 import {wgParams} from '../../steps/wireguard.js';
 
 const ALICE = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFluB7SM+95GnvCAj98c+Cszy+T1lczv9Vyqbo99+UVJ alice@laptop';

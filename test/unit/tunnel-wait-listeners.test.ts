@@ -3,9 +3,9 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it, vi} from 'vitest';
+import type {Step} from '../../src/core/types.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook} from '../../src/engine/runbook.js';
-import type {Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 

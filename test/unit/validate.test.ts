@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {parseNet} from '../../src/lockdown/net.js';
+import {parseNet} from '../../src/core/net.js';
 import {parseEndpoint} from '../../src/target/endpoint.js';
 import {cidr, hostName, isIPv6, port, safeName, sshPublicKey, userName} from '../../src/util/validate.js';
 import {operatorIgnore} from '../../steps/fail2ban.js';

@@ -2,9 +2,9 @@ import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:f
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import type {Step} from '../../src/core/types.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook} from '../../src/engine/runbook.js';
-import type {Step} from '../../src/engine/types.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {MANAGED_MARK, parseServerConf, renderClientConf} from '../../src/render/wireguard.js';
 import {RunError} from '../../src/util/errors.js';

@@ -3,15 +3,15 @@ import {LocalJournal, localJournalPath} from '../../engine/journal.js';
 import {applyRunbook} from '../../engine/runbook.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
 import {type Exposure, exposures, meantPublic} from '../../platform/exposure.js';
-import {exposureTable} from '../../render/exposure-table.js';
-import {makeStyle} from '../../render/plan-text.js';
+import {exposureTable} from '../../present/exposure-table.js';
+import {appliedJson, failedJson, printJson} from '../../present/json.js';
+import {makeStyle} from '../../present/plan-text.js';
 import {loginOf} from '../../target/endpoint.js';
 import type {Target} from '../../target/types.js';
 import type {FirstFrame} from '../../ui/pre-frame.js';
 import {exitCodeOf, InputError, RunError} from '../../util/errors.js';
 import {type ConnectOptions, checkTarget, openTarget} from '../connect.js';
 import {currentTerminal, openFrontend, outputMode, wantsColor} from '../frontend.js';
-import {appliedJson, failedJson, printJson} from '../json.js';
 import {newRunId, saveAnswers, setupRun} from '../run-setup.js';
 
 export interface ApplyCliOptions extends ConnectOptions {

@@ -1,7 +1,7 @@
 import {checkHost} from '../../drift/check-host.js';
 import {detectFacts} from '../../platform/detect.js';
+import {printJson} from '../../present/json.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
-import {printJson} from '../json.js';
 import {setupRun} from '../run-setup.js';
 
 /** Exit status of a check that found the server drifted from what the last apply left (0: it matches). */

@@ -8,10 +8,10 @@ import {succeeded} from '../../fleet/result.js';
 import {runFleet} from '../../fleet/runner.js';
 import {fleetJson, summaryTable} from '../../fleet/summary.js';
 import {openSsh} from '../../fleet/ways-in.js';
+import {printJson} from '../../present/json.js';
 import {parseSets} from '../../recipes/load.js';
 import {InputError} from '../../util/errors.js';
 import {localFile} from '../connect.js';
-import {printJson} from '../json.js';
 import {checkTogether, newRunId, type RunSetup, setupRun} from '../run-setup.js';
 import type {ApplyCliOptions} from './apply.js';
 

@@ -3,9 +3,9 @@ import type {Drift} from '../../drift/posture.js';
 import {parseForks} from '../../fleet/batches.js';
 import {pool} from '../../fleet/fleet-hosts.js';
 import {openSsh} from '../../fleet/ways-in.js';
+import {printJson} from '../../present/json.js';
 import {InputError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
-import {printJson} from '../json.js';
 import {DRIFT_EXIT} from './check.js';
 import {DEFAULT_FORKS, type FleetCliOptions, fleetSetup} from './fleet-apply.js';
 

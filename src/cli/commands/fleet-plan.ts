@@ -1,9 +1,9 @@
 import {parseForks} from '../../fleet/batches.js';
 import {groupPlans, planHosts} from '../../fleet/plan-hosts.js';
 import {openSsh} from '../../fleet/ways-in.js';
+import {planJson, printJson} from '../../present/json.js';
 import {InputError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
-import {planJson, printJson} from '../json.js';
 import {DEFAULT_FORKS, type FleetCliOptions, fleetSetup} from './fleet-apply.js';
 
 interface FleetPlanOptions extends ConnectOptions, FleetCliOptions {

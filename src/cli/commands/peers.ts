@@ -1,19 +1,20 @@
 import {readFileSync} from 'node:fs';
 import {WG_CONF, WG_IFACE, wireguard} from '../../../steps/wireguard.js';
+import type {Step} from '../../core/types.js';
 import {LocalJournal, localJournalPath} from '../../engine/journal.js';
+import {HANDSHAKES_MARK, splitHandshakes} from '../../engine/protocol.js';
 import {applyRunbook} from '../../engine/runbook.js';
-import type {Step} from '../../engine/types.js';
 import {lineReporter} from '../../headless/line-reporter.js';
 import {detectFacts} from '../../platform/detect.js';
+import {printJson} from '../../present/json.js';
+import {makeStyle} from '../../present/plan-text.js';
 import {parseSets} from '../../recipes/load.js';
-import {makeStyle} from '../../render/plan-text.js';
 import {parseServerConf} from '../../render/wireguard.js';
 import {InputError} from '../../util/errors.js';
 import {safeName} from '../../util/validate.js';
 import {clientConfPath, serverName} from '../../wg/client-store.js';
 import {terminalQr} from '../../wg/qr.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
-import {printJson} from '../json.js';
 import {newRunId} from '../run-setup.js';
 
 type PeerOptions = ConnectOptions & {json?: boolean};
@@ -83,9 +84,9 @@ export async function peersList(spec: string | undefined, o: PeerOptions): Promi
   const target = await openTarget(spec, o);
   try {
     const r = await target.run(
-      `cat ${WG_CONF} 2>/dev/null; echo '@@HS'; wg show ${WG_IFACE} latest-handshakes 2>/dev/null; exit 0`,
+      `cat ${WG_CONF} 2>/dev/null; echo '${HANDSHAKES_MARK}'; wg show ${WG_IFACE} latest-handshakes 2>/dev/null; exit 0`,
     );
-    const [conf = '', hs = ''] = r.stdout.split('@@HS\n');
+    const [conf, hs] = splitHandshakes(r.stdout);
     const parsed = parseServerConf(conf);
     if (!parsed) throw new InputError(`${target.label} has no WireGuard server set up by portcullis`);
     const seen = new Map(hs.split('\n').map((l) => l.split('\t') as [string, string]));

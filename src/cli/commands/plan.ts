@@ -1,15 +1,15 @@
+import type {PlatformId} from '../../core/facts.js';
+import {isRefused} from '../../core/types.js';
 import {planRunbook} from '../../engine/runbook.js';
-import {isRefused} from '../../engine/types.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
 import {exposures} from '../../platform/exposure.js';
-import type {PlatformId} from '../../platform/facts.js';
 import {profileFacts} from '../../platform/profiles.js';
-import {renderPlanSh} from '../../render/plan-sh.js';
-import {makeStyle, renderPlan} from '../../render/plan-text.js';
+import {planJson, printJson} from '../../present/json.js';
+import {renderPlanSh} from '../../present/plan-sh.js';
+import {makeStyle, renderPlan} from '../../present/plan-text.js';
 import {loginOf} from '../../target/endpoint.js';
 import {InputError, RunError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
-import {planJson, printJson} from '../json.js';
 import {saveAnswers, setupRun} from '../run-setup.js';
 
 interface PlanOptions extends ConnectOptions {

@@ -1,7 +1,7 @@
 import {stringify} from 'yaml';
 import type {z} from 'zod';
 import {stepsFor} from '../../../steps/index.js';
-import type {Step} from '../../engine/types.js';
+import type {Step} from '../../core/types.js';
 import {profileFacts} from '../../platform/profiles.js';
 import {listRecipes, loadRecipe} from '../../recipes/load.js';
 import {valuesSchema} from '../../recipes/schema.js';

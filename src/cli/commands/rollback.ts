@@ -1,8 +1,8 @@
 import {STEPS} from '../../../steps/index.js';
 import {readTargetJournal, rollbackSteps, undoable} from '../../engine/rollback.js';
+import {printJson, rollbackJson} from '../../present/json.js';
 import {InputError, RunError} from '../../util/errors.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
-import {printJson, rollbackJson} from '../json.js';
 
 export async function runRollback(
   spec: string | undefined,

@@ -1,12 +1,12 @@
+import {timerUnit} from '../../core/paths.js';
 import {armedWindows, checkpoints} from '../../engine/journal.js';
-import {timerUnit} from '../../engine/paths.js';
 import {readTargetJournal} from '../../engine/rollback.js';
 import {describeFacts, detectFacts} from '../../platform/detect.js';
 import {exposures} from '../../platform/exposure.js';
+import {printJson, statusJson} from '../../present/json.js';
 import {clockTime} from '../../util/clock-time.js';
 import {printable} from '../../util/terminal.js';
 import {type ConnectOptions, openTarget} from '../connect.js';
-import {printJson, statusJson} from '../json.js';
 
 export async function runStatus(spec: string | undefined, o: ConnectOptions & {json?: boolean}): Promise<void> {
   const target = await openTarget(spec, o);

@@ -1,5 +1,5 @@
-import type {Step} from '../../engine/types.js';
-import {PLATFORMS} from '../../platform/facts.js';
+import {PLATFORMS} from '../../core/facts.js';
+import type {Step} from '../../core/types.js';
 import {profileFacts} from '../../platform/profiles.js';
 import {valuesSchema} from '../../recipes/schema.js';
 

@@ -1,8 +1,8 @@
-import type {Action, ProbeData} from '../../engine/types.js';
+import {type Facts, sshPorts} from '../../core/facts.js';
+import type {AllowRule} from '../../core/firewall-policy.js';
+import {allowRule, SSH_VIA_TUNNEL, specOf} from '../../core/firewall-policy.js';
+import type {Action, ProbeData} from '../../core/types.js';
 import {InputError} from '../../util/errors.js';
-import {type Facts, sshPorts} from '../facts.js';
-import type {AllowRule} from './policy.js';
-import {allowRule, SSH_VIA_TUNNEL, specOf} from './policy.js';
 import {type BackendInput, type FirewallBackend, guarded} from './types.js';
 
 /** Ports of the services a zone commonly lists; a service not here never counts as covering a port. */

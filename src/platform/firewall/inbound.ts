@@ -1,4 +1,4 @@
-import type {FirewallKind, Inbound} from '../facts.js';
+import type {FirewallKind, Inbound} from '../../core/facts.js';
 
 /**
  * What the active firewall lets in from anywhere, read from the detection output. Conservative: a rule

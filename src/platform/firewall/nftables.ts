@@ -1,4 +1,6 @@
-import type {Action, ProbeData} from '../../engine/types.js';
+import type {Facts} from '../../core/facts.js';
+import {type AllowRule, allowRule, SSH_VIA_TUNNEL, specOf} from '../../core/firewall-policy.js';
+import type {Action, ProbeData} from '../../core/types.js';
 import {
   NFT_FILE,
   NFT_TABLE,
@@ -7,9 +9,7 @@ import {
   renderNftLocalStart,
   renderNftUnit,
 } from '../../render/nftables.js';
-import type {Facts} from '../facts.js';
 import {nftInbound} from './inbound.js';
-import {type AllowRule, allowRule, SSH_VIA_TUNNEL, specOf} from './policy.js';
 import {COMMENT_PREFIX, type FirewallBackend, guarded} from './types.js';
 
 const UNIT_PATH = `/etc/systemd/system/${NFT_UNIT}`;

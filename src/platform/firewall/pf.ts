@@ -1,5 +1,5 @@
-import {STATE_DIR} from '../../engine/paths.js';
-import type {Action} from '../../engine/types.js';
+import {STATE_DIR} from '../../core/paths.js';
+import type {Action} from '../../core/types.js';
 import {
   hasPfAnchor,
   PF_ANCHOR,

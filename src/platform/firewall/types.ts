@@ -1,6 +1,6 @@
-import type {Action, Finding, ProbeData, ProbeRequest, StepPlan} from '../../engine/types.js';
-import type {Facts} from '../facts.js';
-import type {AllowRule} from './policy.js';
+import type {Facts} from '../../core/facts.js';
+import type {AllowRule} from '../../core/firewall-policy.js';
+import type {Action, Finding, ProbeData, ProbeRequest, StepPlan} from '../../core/types.js';
 
 /** What a backend needs to plan: the rules, what the probe read, and the proof that keeps the change. */
 export interface BackendInput {

@@ -1,8 +1,8 @@
-import type {Action, ProbeData} from '../../engine/types.js';
+import type {Facts} from '../../core/facts.js';
+import type {AllowRule} from '../../core/firewall-policy.js';
+import {allowRule, SSH_VIA_TUNNEL, specOf} from '../../core/firewall-policy.js';
+import type {Action, ProbeData} from '../../core/types.js';
 import {InputError} from '../../util/errors.js';
-import type {Facts} from '../facts.js';
-import type {AllowRule} from './policy.js';
-import {allowRule, SSH_VIA_TUNNEL, specOf} from './policy.js';
 import {COMMENT_PREFIX, type FirewallBackend, guarded} from './types.js';
 
 const DEFAULTS = '/etc/default/ufw';

@@ -1,4 +1,5 @@
 import {Box} from 'ink';
+import {assertNever} from '../../util/errors.js';
 import {finishLines} from '../model/finish-lines.js';
 import {block, clip} from '../model/lines.js';
 import {preflightLines} from '../model/preflight-lines.js';
@@ -42,5 +43,7 @@ export function LogItem({item, width}: {item: StaticItem; width: number}) {
       return <ArtifactsResult step={item.step} artifacts={item.artifacts} width={width} />;
     case 'finish':
       return <LinesView lines={finishLines(item.finish, item.steps, item.target, width)} />;
+    default:
+      return assertNever(item, 'kind');
   }
 }

@@ -1,6 +1,6 @@
 import {Box, useInput} from 'ink';
 import {useMemo} from 'react';
-import type {Finding} from '../../engine/types.js';
+import type {Finding} from '../../core/types.js';
 import {isCtrlC} from '../hooks/keys.js';
 import {block, clip, type Line} from '../model/lines.js';
 import type {PreflightInfo} from '../model/preflight-info.js';

@@ -1,4 +1,4 @@
-import type {Risk} from '../../engine/types.js';
+import type {Risk} from '../../core/types.js';
 import type {Tone} from '../model/lines.js';
 import type {RowStatus, StepStatus} from '../state/types.js';
 

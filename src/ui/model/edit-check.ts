@@ -1,5 +1,5 @@
-import type {Step} from '../../engine/types.js';
-import type {Facts} from '../../platform/facts.js';
+import type {Facts} from '../../core/facts.js';
+import type {Step} from '../../core/types.js';
 
 /**
  * Why edited values are refused, or undefined: they must suit every step of the run (a /33 subnet passes

@@ -1,3 +1,4 @@
+import {assertNever} from '../../util/errors.js';
 import type {ExposureState, Finish, StepView} from '../state/types.js';
 import {block, clip, type Line} from './lines.js';
 import {STATE_WORD} from './preflight-lines.js';
@@ -47,6 +48,8 @@ function headline(f: Finish, steps: readonly StepView[], target: string): Line[]
         },
       ];
     }
+    default:
+      return assertNever(o, 'kind');
   }
 }
 

@@ -1,5 +1,5 @@
+import type {Facts} from '../../core/facts.js';
 import type {Exposure} from '../../platform/exposure.js';
-import type {Facts} from '../../platform/facts.js';
 import type {ExposureState} from '../state/types.js';
 
 export interface ListenerView {

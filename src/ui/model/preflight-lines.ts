@@ -1,4 +1,4 @@
-import type {Finding} from '../../engine/types.js';
+import type {Finding} from '../../core/types.js';
 import type {ExposureState} from '../state/types.js';
 import {block, clip, type Line, type Tone} from './lines.js';
 import type {PreflightInfo} from './preflight-info.js';

@@ -1,5 +1,6 @@
+import type {Action, Finding, PlannedStep, Risk} from '../../core/types.js';
 import {compileAction, summarize} from '../../engine/compile.js';
-import type {Action, Finding, PlannedStep, Risk} from '../../engine/types.js';
+import {assertNever} from '../../util/errors.js';
 import type {StepView} from '../state/types.js';
 import {block, codeBlock, type Line, type Tone} from './lines.js';
 import {compactValues} from './values.js';
@@ -20,6 +21,8 @@ export function riskText(risk: Risk, seconds?: number): string {
       return 'reversible: every file is restored byte for byte by `portcullis rollback`';
     case 'lockout':
       return `can cut your access: runs under a ${seconds ?? 120} s dead-man timer and is kept only once a fresh login proves the new way in`;
+    default:
+      return assertNever(risk, 'risk');
   }
 }
 

@@ -1,6 +1,6 @@
+import type {PlannedStep, Risk} from '../../core/types.js';
 import {summarize} from '../../engine/compile.js';
 import type {EngineEvent} from '../../engine/events.js';
-import type {PlannedStep, Risk} from '../../engine/types.js';
 import {cleanLine} from '../model/clean-line.js';
 import type {ActionRow, RowStatus, StepStatus, StepView} from './types.js';
 

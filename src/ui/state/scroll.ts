@@ -1,3 +1,4 @@
+import {assertNever} from '../../util/errors.js';
 /** A viewport over pre-wrapped rows: `offset` is the first row shown. */
 export interface ScrollState {
   offset: number;
@@ -31,6 +32,8 @@ export function scrollReducer(s: ScrollState, a: ScrollAction, total: number, he
     case 'end':
       offset = max;
       break;
+    default:
+      assertNever(a, 'type');
   }
   offset = Math.min(max, Math.max(0, offset));
   return offset === s.offset ? s : {offset};

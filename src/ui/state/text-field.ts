@@ -1,3 +1,4 @@
+import {assertNever} from '../../util/errors.js';
 /** A one-line text field (the typed host name, the sudo password). */
 export interface FieldState {
   value: string;
@@ -31,6 +32,8 @@ export function fieldReducer(s: FieldState, a: FieldAction): FieldState {
       return EMPTY_FIELD;
     case 'error':
       return {...s, error: a.message};
+    default:
+      return assertNever(a, 'type');
   }
 }
 

@@ -1,5 +1,5 @@
+import type {Action, ArtifactKind, Finding, PlannedStep, Risk} from '../../core/types.js';
 import type {ProofTunnel} from '../../engine/events.js';
-import type {Action, ArtifactKind, Finding, PlannedStep, Risk} from '../../engine/types.js';
 import type {EditableValue} from '../model/editable.js';
 import type {PreflightInfo} from '../model/preflight-info.js';
 import type {Question} from '../model/questions.js';

@@ -1,3 +1,4 @@
+import {assertNever} from '../../util/errors.js';
 import type {EditableValue} from '../model/editable.js';
 
 /** The review's value form: which key is picked, and the text being typed for it. */
@@ -62,5 +63,7 @@ export function valueFormReducer(
       return {...s, editing: {...s.editing, error: a.message}};
     case 'cancel':
       return {index: s.index};
+    default:
+      return assertNever(a, 'type');
   }
 }

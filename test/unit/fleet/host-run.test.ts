@@ -2,12 +2,13 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import type {Action, Step} from '../../../src/engine/types.js';
+import type {Action, Step} from '../../../src/core/types.js';
 import {type HostRunContext, runHost} from '../../../src/fleet/host-run.js';
 import type {FleetHost} from '../../../src/fleet/host-vars.js';
 import {QueuedJournal} from '../../../src/fleet/queued-journal.js';
 import {waysIn} from '../../../src/fleet/ways-in.js';
 import {detectFacts} from '../../../src/platform/detect.js';
+import {fakeStep} from '../../helpers/fake-step.js';
 import {fakeTarget} from '../../helpers/fake-target.js';
 
 const dirs: string[] = [];
@@ -16,16 +17,8 @@ afterEach(() => {
 });
 
 const write = (path: string): Action => ({kind: 'file.write', path, content: 'x\n', mode: 0o644});
-const step = (id: string, actions: Action[]): Step<unknown> => ({
-  id,
-  title: `Step ${id}`,
-  why: 'test',
-  risk: 'lockout',
-  undo: 'test',
-  params: () => ({}),
-  probe: () => ({}),
-  plan: () => ({actions, findings: [], onRollback: []}),
-});
+const step = (id: string, actions: Action[]): Step<unknown> =>
+  fakeStep(id, actions, {title: `Step ${id}`, risk: 'lockout'});
 const STEPS = [
   step('a', [write('/etc/a')]),
   step('b', [

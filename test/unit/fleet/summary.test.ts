@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
-import {RESULT_VERSION} from '../../../src/cli/result-schema.js';
 import type {FleetOutcome} from '../../../src/fleet/runner.js';
 import {fleetJson, summaryTable} from '../../../src/fleet/summary.js';
+import {RESULT_VERSION} from '../../../src/present/result-schema.js';
 import {parseResult} from '../../helpers/result-schema.js';
 
 const outcome: FleetOutcome = {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {lineReporter} from '../../../src/headless/line-reporter.js';
-import {makeStyle} from '../../../src/render/plan-text.js';
+import {makeStyle} from '../../../src/present/plan-text.js';
 
 describe('lineReporter (plain lines: TERM=dumb, peers add)', () => {
   it('prints where a client config was saved and how the tunnel is brought up, never the key', () => {

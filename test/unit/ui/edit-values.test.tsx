@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import type {Step} from '../../../src/engine/types.js';
+import type {Step} from '../../../src/core/types.js';
 import {profileFacts} from '../../../src/platform/profiles.js';
 import {App} from '../../../src/ui/app.js';
 import {editRefusal} from '../../../src/ui/model/edit-check.js';

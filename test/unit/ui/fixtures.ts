@@ -1,4 +1,4 @@
-import type {Action, PlannedStep, Risk} from '../../../src/engine/types.js';
+import type {Action, PlannedStep, Risk} from '../../../src/core/types.js';
 import type {Exposure} from '../../../src/platform/exposure.js';
 
 /** A planned step as the engine emits it, with one file diff and a few commands. */

@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {PLATFORMS} from '../platform/facts.js';
+import {PLATFORMS} from '../core/facts.js';
 
 /**
  * The shape of every `--json` document: the builders in json.ts return these types, and

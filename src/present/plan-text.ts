@@ -1,6 +1,6 @@
+import {isRefused, type PlannedStep} from '../core/types.js';
 import {aheadGroups} from '../engine/ahead.js';
 import {compileAction, summarize} from '../engine/compile.js';
-import {isRefused, type PlannedStep} from '../engine/types.js';
 
 export interface Style {
   bold(s: string): string;

@@ -1,5 +1,5 @@
-import type {PlannedStep} from '../engine/types.js';
-import {renderPlan, type Style} from '../render/plan-text.js';
+import type {PlannedStep} from '../core/types.js';
+import {renderPlan, type Style} from '../present/plan-text.js';
 
 /**
  * Consent proportional to risk, for the plain terminal flow: a yes/no for reversible steps, the host

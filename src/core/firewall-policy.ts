@@ -1,6 +1,6 @@
-import {InputError} from '../../util/errors.js';
-import {port as checkPort, cidr, isIPv4} from '../../util/validate.js';
-import type {Facts} from '../facts.js';
+import {InputError} from '../util/errors.js';
+import {port as checkPort, cidr, isIPv4} from '../util/validate.js';
+import type {Facts} from './facts.js';
 
 export type Backend = 'ufw' | 'firewalld' | 'nftables' | 'pf';
 

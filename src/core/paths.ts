@@ -1,3 +1,6 @@
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+
 /** Where portcullis keeps its state on the target: root-only, survives reboots. */
 export const STATE_DIR = '/var/lib/portcullis';
 export const JOURNAL = `${STATE_DIR}/journal.jsonl`;
@@ -32,4 +35,9 @@ export function bootHook(runId: string, stepId: string) {
     launchdLabel,
     launchdPlist: `/Library/LaunchDaemons/${launchdLabel}.plist`,
   };
+}
+
+/** Where portcullis keeps its state on the operator's machine: $XDG_STATE_HOME, else ~/.local/state. */
+export function stateHome(): string {
+  return process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
 }

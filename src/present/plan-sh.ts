@@ -1,6 +1,6 @@
+import {isRefused, type PlannedStep} from '../core/types.js';
 import {AS_USER_FN} from '../engine/as-user.js';
 import {compileAction, summarize} from '../engine/compile.js';
-import {isRefused, type PlannedStep} from '../engine/types.js';
 
 /**
  * `plan --format sh`: the plan as one reviewable POSIX script, for a change ticket. It has no dead-man

@@ -1,9 +1,9 @@
+import type {Facts} from '../core/facts.js';
+import {type Finding, isRefused, type PlannedStep} from '../core/types.js';
 import {compileAction, summarize} from '../engine/compile.js';
 import type {StepState} from '../engine/journal.js';
 import type {ApplyResult} from '../engine/runbook.js';
-import {type Finding, isRefused, type PlannedStep} from '../engine/types.js';
 import type {Exposure} from '../platform/exposure.js';
-import type {Facts} from '../platform/facts.js';
 import type {Target} from '../target/types.js';
 import {RESULT_VERSION, type Result, type ResultCommand} from './result-schema.js';
 

@@ -1,6 +1,5 @@
-import type {Facts, InitSystem, PackageManager} from '../platform/facts.js';
 import type {ProofRoute} from '../target/types.js';
-import type {ServiceProof} from './service-proof.js';
+import type {Facts, InitSystem, PackageManager} from './facts.js';
 
 /**
  * The closed vocabulary of changes. A plan is a list of these; apply executes exactly this list, and a
@@ -42,6 +41,22 @@ export type Action =
   | {kind: 'timer.arm'; seconds: number}
   | {kind: 'timer.disarm'}
   | {kind: 'proof'; route: ProofRoute; what: string; tunnel?: TunnelProof; service?: ServiceProof};
+
+/**
+ * A service's own proof (the "prove, then keep" rule for the agent's units): the unit is active on the
+ * target, and from this machine a fresh TCP connection to host:port opens, or an HTTP GET of `path`
+ * there answers below 400. `host` is the server's tunnel address when there is a tunnel, so the service
+ * is proven the way the operator reaches it.
+ */
+export interface ServiceProof {
+  unit: string;
+  host: string;
+  /** Unset: being active, and still active a moment later, is the whole proof. */
+  port?: number;
+  /** HTTP path to GET; unset: a TCP connect is the health check. */
+  path?: string;
+  timeoutS: number;
+}
 
 /** A proof through the WireGuard tunnel: a fresh handshake for the peer on the server, then a login through it. */
 export interface TunnelProof {
@@ -105,12 +120,20 @@ export interface ProbeData {
   queries: Record<string, {code: number; out: string}>;
 }
 
+/** The run's own way in: who logs in where, over SSH or on this machine. */
+export interface Access {
+  user: string;
+  host: string;
+  port: number;
+  kind: 'ssh' | 'local';
+}
+
 export interface StepContext<P> {
   facts: Facts;
   params: P;
   probe: ProbeData;
   /** The run's own way in, for proofs and for rules that must keep it open. */
-  access: {user: string; host: string; port: number; kind: 'ssh' | 'local'};
+  access: Access;
   /**
    * Ids of the steps before this one that succeeded in this run (applied, proven, or already compliant),
    * so a step can require a checkpoint of the same run. In a dry run: the steps planned before it,

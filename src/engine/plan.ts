@@ -1,0 +1,66 @@
+import type {Facts} from '../core/facts.js';
+import {isRefused, type PlannedStep, type Step, type StepContext} from '../core/types.js';
+import type {Target} from '../target/types.js';
+import {printable} from '../util/terminal.js';
+import {accessOf} from './access.js';
+import {applyDerivations, checkAllParams, derivationReads, pendingDerivations} from './derive.js';
+import {diffsFor} from './diffs.js';
+import {probeSteps, type ReadCache, readFirst} from './read-cache.js';
+
+export function planStep(s: Step<unknown>, ctx: StepContext<unknown>): PlannedStep {
+  const plan = s.plan(ctx);
+  // Findings quote what the target said (names, paths, settings): shown with control characters escaped.
+  const findings = plan.findings.map((f) => ({
+    ...f,
+    message: printable(f.message),
+    ...(f.fix ? {fix: printable(f.fix)} : {}),
+  }));
+  return {
+    id: s.id,
+    title: s.title,
+    why: s.why,
+    risk: s.risk,
+    undo: s.undo,
+    plan: {...plan, findings},
+    diffs: diffsFor(plan.actions, ctx.probe),
+  };
+}
+
+/** The dry-run: facts, one probe round trip, pure plans. Cannot change the target: it only runs read-only scripts. */
+export async function planRunbook(
+  target: Target | undefined,
+  facts: Facts,
+  steps: readonly Step<unknown>[],
+  values: Record<string, unknown>,
+  /** Run the steps' operator-side preparation (peer keys) so the plan holds real values: for `--format sh`. */
+  prepare = false,
+): Promise<PlannedStep[]> {
+  const access = accessOf(target, facts);
+  let v: Record<string, unknown> = {...values, target_host: access.host};
+  // Derived values first (engine/derive.ts), read together with what the steps will likely ask for.
+  let cache: ReadCache | undefined;
+  const derivations = pendingDerivations(steps, v);
+  if (derivations.length) {
+    const first = await readFirst(target, facts, steps, v, derivationReads(derivations), steps.length);
+    cache = first;
+    v = applyDerivations(derivations, v, facts, first.data);
+  }
+  checkAllParams(steps, v, facts);
+  if (prepare) for (const s of steps) if (s.prepare) v = {...v, ...(await s.prepare(v, facts, access))};
+  const withParams = steps.map((step) => ({step, params: step.params(v, facts)}));
+  const probe = await probeSteps(target, facts, withParams, cache);
+  // Each step is planned on the facts as the steps before it leave them (a moved SSH port, say), and a
+  // refused step is not counted as done: apply would stop there.
+  const out: PlannedStep[] = [];
+  const done: string[] = [];
+  let f = facts;
+  for (const {step} of withParams) {
+    const params = f === facts ? withParams[out.length]?.params : step.params(v, f);
+    const planned = planStep(step, {facts: f, params, probe, access, done: [...done], dryRun: true});
+    out.push(planned);
+    if (isRefused(planned.plan)) continue;
+    done.push(step.id);
+    if (step.assume && planned.plan.actions.length) f = step.assume(f, params, planned.plan);
+  }
+  return out;
+}
