@@ -165,6 +165,8 @@ export function listrFrontend(o: {
         {
           concurrent: false,
           exitOnError: true,
+          // listr's own SIGINT handler exits at once (127): the run's handler stops after the step in flight.
+          registerSignalListeners: false,
           renderer: o.renderer,
           fallbackRendererCondition: () => false,
           rendererOptions: {logger, collapseErrors: false},

@@ -12,6 +12,7 @@ import type {FirstFrame} from '../../ui/pre-frame.js';
 import {exitCodeOf, InputError, RunError} from '../../util/errors.js';
 import {type ConnectOptions, checkTarget, openTarget} from '../connect.js';
 import {currentTerminal, openFrontend, outputMode, wantsColor} from '../frontend.js';
+import {interruptKeys} from '../interrupt-keys.js';
 import {newRunId, saveAnswers, setupRun} from '../run-setup.js';
 
 export interface ApplyCliOptions extends ConnectOptions {
@@ -149,5 +150,8 @@ function headlessStop(): AbortSignal {
     stop.abort();
   };
   process.on('SIGINT', onSigint);
+  // On a terminal, Ctrl-C as a key: the terminal's signal would also end the ssh client in flight.
+  const release = interruptKeys(onSigint);
+  process.once('beforeExit', release);
   return stop.signal;
 }

@@ -12,6 +12,7 @@ import {printJson} from '../../present/json.js';
 import {parseSets} from '../../recipes/load.js';
 import {InputError} from '../../util/errors.js';
 import {localFile} from '../connect.js';
+import {interruptKeys} from '../interrupt-keys.js';
 import {checkTogether, newRunId, type RunSetup, setupRun} from '../run-setup.js';
 import type {ApplyCliOptions} from './apply.js';
 
@@ -163,5 +164,14 @@ function fleetStops(write: (line: string) => void) {
     }
   };
   process.on('SIGINT', onSigint);
-  return {stop: stop.signal, stopHosts: stopHosts.signal, release: () => process.off('SIGINT', onSigint)};
+  // On a terminal, Ctrl-C as a key: the terminal's signal would also end the ssh clients in flight.
+  const keys = interruptKeys(onSigint);
+  return {
+    stop: stop.signal,
+    stopHosts: stopHosts.signal,
+    release: () => {
+      keys();
+      process.off('SIGINT', onSigint);
+    },
+  };
 }
