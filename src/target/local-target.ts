@@ -2,15 +2,8 @@ import {execa} from 'execa';
 import {RunError} from '../util/errors.js';
 import {quote} from '../util/shell.js';
 import {streamLines} from './stream.js';
-import {
-  type ExecResult,
-  type ProbeResult,
-  type ProofRoute,
-  type RunOptions,
-  type SudoAsker,
-  type Target,
-  wrapScript,
-} from './types.js';
+import type {ExecResult, ProbeResult, ProofRoute, RunOptions, SudoAsker, Target} from './types.js';
+import {wrapScript} from './types.js';
 
 /**
  * Runs on the server itself (the operator is logged in there). Proving a new way in cannot be done

@@ -38,12 +38,7 @@ export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions
   if (spec || o.local) throw new InputError('--inventory names the hosts: give it without a TARGET or --local');
   if (o.saveAnswers) throw new InputError("--save-answers saves one host's values: run it without --inventory");
   if (!o.yes) return (await import('./fleet-wizard.js')).runFleetWizard(o);
-  const {setup, hosts, valuesFor} = fleetSetup(o);
-  const serial = parseSerial(o.serial ?? DEFAULT_SERIAL);
-  const forks = parseForks(o.forks ?? DEFAULT_FORKS);
-  const maxFail =
-    o.maxFailPercentage === undefined ? undefined : parsePercent(o.maxFailPercentage, '--max-fail-percentage');
-  const batches = makeBatches(hosts, serial);
+  const {setup, hosts, valuesFor, forks, maxFail, batches} = rollout(o);
   const runId = newRunId();
   const width = Math.min(30, Math.max(...hosts.map((h) => h.name.length)));
   const write = (line: string) => process.stderr.write(`${line}\n`);
@@ -105,6 +100,16 @@ export function hostRunContext(
       },
     },
   };
+}
+
+/** fleetSetup, and the rollout's shape: --serial into batches, --forks, --max-fail-percentage. */
+export function rollout(o: Parameters<typeof fleetSetup>[0]) {
+  const base = fleetSetup(o);
+  const serial = parseSerial(o.serial ?? DEFAULT_SERIAL);
+  const forks = parseForks(o.forks ?? DEFAULT_FORKS);
+  const maxFail =
+    o.maxFailPercentage === undefined ? undefined : parsePercent(o.maxFailPercentage, '--max-fail-percentage');
+  return {...base, forks, maxFail, batches: makeBatches(base.hosts, serial)};
 }
 
 /**

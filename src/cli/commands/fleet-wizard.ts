@@ -1,4 +1,3 @@
-import {makeBatches, parseForks, parsePercent, parseSerial} from '../../fleet/batches.js';
 import {runHost} from '../../fleet/host-run.js';
 import {groupPlans, planHosts} from '../../fleet/plan-hosts.js';
 import {succeeded} from '../../fleet/result.js';
@@ -9,7 +8,7 @@ import {InputError} from '../../util/errors.js';
 import {currentTerminal, outputMode, wantsColor} from '../frontend.js';
 import {newRunId} from '../run-setup.js';
 import type {ApplyCliOptions} from './apply.js';
-import {DEFAULT_FORKS, DEFAULT_SERIAL, type FleetCliOptions, fleetSetup, hostRunContext} from './fleet-apply.js';
+import {type FleetCliOptions, hostRunContext, rollout} from './fleet-apply.js';
 
 /**
  * The fleet wizard (`apply --inventory FILE` on a terminal, without --yes): every host planned (read
@@ -23,12 +22,7 @@ export async function runFleetWizard(o: ApplyCliOptions & FleetCliOptions): Prom
     throw new InputError('apply --inventory asks on a terminal only: pass --yes to run it headless');
   if (o.json) throw new InputError('--json with --inventory is for headless runs: pass --yes');
   if (o.saveAnswers) throw new InputError("--save-answers saves one host's values: run it without --inventory");
-  const {setup, hosts, valuesFor} = fleetSetup(o);
-  const serial = parseSerial(o.serial ?? DEFAULT_SERIAL);
-  const forks = parseForks(o.forks ?? DEFAULT_FORKS);
-  const maxFail =
-    o.maxFailPercentage === undefined ? undefined : parsePercent(o.maxFailPercentage, '--max-fail-percentage');
-  const batches = makeBatches(hosts, serial);
+  const {setup, hosts, valuesFor, forks, maxFail, batches} = rollout(o);
   const stream = mode.stream === 'stderr' ? process.stderr : process.stdout;
   const [{FleetStore}, {initialFleetState}, {mountFleetWizard}] = await Promise.all([
     import('../../ui/fleet/fleet-store.js'),

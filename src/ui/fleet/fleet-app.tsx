@@ -58,17 +58,15 @@ function TypedPrompt({field, width, prompt}: {field: FieldState; width: number; 
   );
 }
 
-function Review({
-  state,
-  store,
-  width,
-  height,
-}: {
+/** What every screen of the fleet wizard gets. */
+interface ScreenProps {
   state: FleetUiState;
   store: FleetStore;
   width: number;
   height: number;
-}) {
+}
+
+function Review({state, store, width, height}: ScreenProps) {
   const lines = useMemo(() => fleetReviewLines(state, width), [state, width]);
   const view = Math.max(3, height - 6);
   const [scroll, move] = useReducer(
@@ -99,17 +97,7 @@ function Review({
   );
 }
 
-function AskRollout({
-  state,
-  store,
-  width,
-  height,
-}: {
-  state: FleetUiState;
-  store: FleetStore;
-  width: number;
-  height: number;
-}) {
+function AskRollout({state, store, width, height}: ScreenProps) {
   const {hosts, sizes} = rolloutOf(state);
   const word = String(hosts);
   const field = useTyped(word, store.answer, store.stop);
