@@ -1,5 +1,4 @@
-// The real binary in an 80x24 tmux pane on the sandbox laptop (the fleet wizard's e2e drives it; the
-// same shape as the single-host wizard's Terminal in wizard.test.ts).
+// The real binary in an 80x24 tmux pane on the sandbox laptop: the wizard, fleet-wizard and ctrl-c e2e drive it.
 import {execFile} from 'node:child_process';
 import {promisify} from 'node:util';
 import {quote} from '../../src/util/shell.js';
@@ -81,6 +80,11 @@ export class Terminal {
 
   async keys(...keys: string[]): Promise<void> {
     await this.tmux('send-keys', '-t', 'w', ...keys);
+  }
+
+  /** The pane made `rows` tall (the window resized), as an operator drags their terminal taller. */
+  async resize(rows: number): Promise<void> {
+    await this.tmux('resize-window', '-t', 'w', '-x', '80', '-y', String(rows));
   }
 
   async type(text: string): Promise<void> {
