@@ -37,6 +37,15 @@ const WINDOW = 20;
 const SUDO = {env: {PORTCULLIS_SUDO_PASSWORD: ADMIN_PASSWORD}};
 const VALUES = ['--set', 'admin_user=admin', '--set', 'ssh_port=2222', '--set', 'wg_subnet=10.66.0.0/24'];
 const JOURNAL = '/var/lib/portcullis/journal.jsonl';
+const ROOT = 'root@192.0.2.10';
+const ADMIN = 'admin@192.0.2.10:2222';
+/** `portcullis apply WHO --yes EXTRA VALUES`; windowed(): with the test's window. */
+const applyArgs = (who: string, ...extra: string[]) => ['apply', who, '--yes', ...extra, ...VALUES];
+const windowed = (who: string, ...extra: string[]) => [
+  ...applyArgs(who, ...extra),
+  '--confirm-timeout',
+  String(WINDOW),
+];
 const CUT = ['iptables -I OUTPUT -d 192.0.2.10 -j DROP', 'ip6tables -I OUTPUT -d 2001:db8::10 -j DROP'];
 
 interface Row {
@@ -204,20 +213,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
 
   it.sequential('1. ssh-hardening, packages installing ahead: SIGKILL of every operator process', async () => {
     const before = await hashTree(vps, ...sshDirs);
-    const run = new Watched(
-      vps,
-      spawnPortcullis(vps, [
-        'apply',
-        'root@192.0.2.10',
-        '--recipe',
-        'fresh-vps',
-        '--yes',
-        ...VALUES,
-        '--confirm-timeout',
-        String(WINDOW),
-      ]),
-      phaseB,
-    );
+    const run = new Watched(vps, spawnPortcullis(vps, windowed(ROOT, '--recipe', 'fresh-vps')), phaseB);
     await run.killed();
     const ahead = await aheadState(vps);
     expect(ahead, 'the packages-ahead job is still installing at the kill').toBe('installing');
@@ -242,20 +238,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
       500,
     );
     const before = await hashTree(vps, ...sshDirs);
-    const run = new Watched(
-      vps,
-      spawnPortcullis(vps, [
-        'apply',
-        'root@192.0.2.10',
-        '--yes',
-        '--until',
-        'ssh-hardening',
-        ...VALUES,
-        '--confirm-timeout',
-        String(WINDOW),
-      ]),
-      phaseB,
-    );
+    const run = new Watched(vps, spawnPortcullis(vps, windowed(ROOT, '--until', 'ssh-hardening')), phaseB);
     await expectRestored({
       step: 'ssh-hardening',
       fault: 'SIGKILL, then `systemctl daemon-reload` every 0.5 s on the target until the rollback',
@@ -276,20 +259,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
 
   it.sequential('3. ssh-hardening: the VPS loses power inside the window and boots again on the same disk', async () => {
     const before = await hashTree(vps, ...sshDirs);
-    const run = new Watched(
-      vps,
-      spawnPortcullis(vps, [
-        'apply',
-        'root@192.0.2.10',
-        '--yes',
-        '--until',
-        'ssh-hardening',
-        ...VALUES,
-        '--confirm-timeout',
-        String(WINDOW),
-      ]),
-      phaseB,
-    );
+    const run = new Watched(vps, spawnPortcullis(vps, windowed(ROOT, '--until', 'ssh-hardening')), phaseB);
     await run.killed();
     // The change is live (port 22 closed to root), the boot unit is on disk: pull the plug.
     expect(await vps.execOk('ls /etc/systemd/system/multi-user.target.wants/')).toMatch(/portcullis-boot-rollback-/);
@@ -311,16 +281,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
     const row: Row = {step: 'ssh-hardening', fault: '', ahead: '-', reloads: '-', backIn: '', target: '', by: ''};
     try {
       const before = await hashTree(vps, ...sshDirs);
-      const child = spawnPortcullis(vps, [
-        'apply',
-        'root@192.0.2.10',
-        '--yes',
-        '--until',
-        'ssh-hardening',
-        ...VALUES,
-        '--confirm-timeout',
-        String(WINDOW),
-      ]);
+      const child = spawnPortcullis(vps, windowed(ROOT, '--until', 'ssh-hardening'));
       let stderr = '';
       child.process.stderr?.on('data', (b: Buffer) => {
         stderr += b.toString();
@@ -379,20 +340,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
     const row: Row = {step: 'ssh-hardening', fault: '', ahead: '-', reloads: '-', backIn: '', target: '', by: ''};
     try {
       // The admin's sudo password: when the commit landed, root's way in is closed and the run ends as admin.
-      const child = spawnPortcullis(
-        vps,
-        [
-          'apply',
-          'root@192.0.2.10',
-          '--yes',
-          '--until',
-          'ssh-hardening',
-          ...VALUES,
-          '--confirm-timeout',
-          String(WINDOW),
-        ],
-        SUDO,
-      );
+      const child = spawnPortcullis(vps, windowed(ROOT, '--until', 'ssh-hardening'), SUDO);
       let stderr = '';
       child.process.stderr?.on('data', (b: Buffer) => {
         stderr += b.toString();
@@ -463,34 +411,13 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
       'env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q fail2ban wireguard wireguard-tools wireguard-go python3-systemd >/dev/null 2>&1; env DEBIAN_FRONTEND=noninteractive apt-get autoremove -y -q --purge >/dev/null 2>&1; dpkg -s ufw >/dev/null',
     );
     // ssh-hardening applied first, without packages ahead: then the firewall step is the one at risk.
-    const first = await portcullis(vps, [
-      'apply',
-      'root@192.0.2.10',
-      '--yes',
-      '--no-ahead',
-      '--until',
-      'ssh-hardening',
-      ...VALUES,
-    ]);
+    const first = await portcullis(vps, applyArgs(ROOT, '--no-ahead', '--until', 'ssh-hardening'));
     expect(first.code, first.stderr).toBe(0);
     const dirs = ['/etc/ufw', '/etc/default/ufw'];
     const before = await hashTree(vps, ...dirs);
     const run = new Watched(
       vps,
-      spawnPortcullis(
-        vps,
-        [
-          'apply',
-          'admin@192.0.2.10:2222',
-          '--recipe',
-          'fresh-vps',
-          '--yes',
-          ...VALUES,
-          '--confirm-timeout',
-          String(WINDOW),
-        ],
-        SUDO,
-      ),
+      spawnPortcullis(vps, windowed(ADMIN, '--recipe', 'fresh-vps'), SUDO),
       /proving admin logs in on port 2222 through the ufw firewall/,
     );
     await run.killed();
@@ -520,17 +447,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
     // The firewall (rolled back in 4) and everything up to the tunnel, applied and proven.
     const first = await portcullis(
       vps,
-      [
-        'apply',
-        'admin@192.0.2.10:2222',
-        '--recipe',
-        'fresh-vps',
-        '--yes',
-        '--connect-tunnel',
-        '--until',
-        'verify-tunnel',
-        ...VALUES,
-      ],
+      applyArgs(ADMIN, '--recipe', 'fresh-vps', '--connect-tunnel', '--until', 'verify-tunnel'),
       SUDO,
     );
     expect(first.code, first.stderr).toBe(0);
@@ -538,21 +455,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
     const before = await hashTree(vps, ...dirs);
     const run = new Watched(
       vps,
-      spawnPortcullis(
-        vps,
-        [
-          'apply',
-          'admin@192.0.2.10:2222',
-          '--recipe',
-          'fresh-vps',
-          '--yes',
-          '--connect-tunnel',
-          ...VALUES,
-          '--confirm-timeout',
-          String(WINDOW),
-        ],
-        SUDO,
-      ),
+      spawnPortcullis(vps, windowed(ADMIN, '--recipe', 'fresh-vps', '--connect-tunnel'), SUDO),
       /proving admin logs in through the tunnel with public SSH closed/,
     );
     await run.killed();
