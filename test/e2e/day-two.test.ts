@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {ADMIN_PASSWORD, INTERNAL_SERVICE, Laptop, type Sandbox, type SandboxChild, start} from '../sandbox/index.js';
 import {run} from '../sandbox/run.js';
-import {BIN, portcullis, waitFor} from './helpers.js';
+import {BIN, keySsh, portcullis, waitFor} from './helpers.js';
 
 const VALUES = ['--set', 'admin_user=admin', '--set', 'ssh_port=2222', '--set', 'wg_subnet=10.66.0.0/24'];
 const FRESH = ['--recipe', 'fresh-vps', ...VALUES, '--yes', '--json'];
@@ -40,28 +40,18 @@ describe.skipIf(e2eSkipReason())('day two through the tunnel on the sandbox VPS'
       ['apply', TUNNEL, '--recipe', 'team-onboarding', '--set', `team_file=${teamFile}`, '--yes', '--json'],
       SUDO,
     );
-  const memberSsh = (name: string, command: string) => [
-    '-F',
-    '/dev/null',
-    '-i',
-    keys[name]?.path ?? '',
-    '-p',
-    '2222',
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    'ConnectTimeout=5',
-    '-o',
-    'LogLevel=ERROR',
-    `${name}@10.66.0.1`,
-    command,
-  ];
+  const memberSsh = (name: string, command: string) =>
+    keySsh(
+      keys[name]?.path ?? '',
+      `${name}@10.66.0.1`,
+      command,
+      '-p',
+      '2222',
+      '-o',
+      'ConnectTimeout=5',
+      '-o',
+      'LogLevel=ERROR',
+    );
   /** The operator's key login on the public address, port 2222. */
   const canLoginPublic = async () =>
     (await vps.laptop.sshWith({timeout: 20_000}, '-p', '2222', '-o', 'ConnectTimeout=4', 'admin@192.0.2.10', 'true'))

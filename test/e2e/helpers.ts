@@ -90,6 +90,30 @@ export async function waitFor(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/**
+ * ssh's arguments for a login with one key only (`key`, a private key file on the laptop), no config, no
+ * agent, no known hosts: `opts` go before the destination.
+ */
+export function keySsh(key: string, dest: string, command: string, ...opts: string[]): string[] {
+  return [
+    '-F',
+    '/dev/null',
+    '-i',
+    key,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    ...opts,
+    dest,
+    command,
+  ];
+}
+
 /** A key login from the laptop with the given user/port; true when `true` ran there. */
 export async function canLogin(vps: Sandbox, user: string, port = 22): Promise<boolean> {
   const r = await vps.laptop.sshWith(

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {type Sandbox, start} from '../sandbox/index.js';
-import {canLogin, passwordLogin, portcullis} from './helpers.js';
+import {canLogin, keySsh, passwordLogin, portcullis} from './helpers.js';
 
 const VPS = 'root@192.0.2.10';
 const SECRET = 'TOPSECRET-root-only-9f2c';
@@ -41,25 +41,7 @@ describe.skipIf(e2eSkipReason())('links planted by a user on the sandbox VPS', (
     ]);
   const aliceLogin = (key: string) =>
     vps.laptop.runArgv(
-      [
-        'ssh',
-        '-F',
-        '/dev/null',
-        '-i',
-        keys[key]?.path ?? '',
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'ConnectTimeout=5',
-        `alice@${vps.ip}`,
-        'id -un',
-      ],
+      ['ssh', ...keySsh(keys[key]?.path ?? '', `alice@${vps.ip}`, 'id -un', '-o', 'ConnectTimeout=5')],
       {timeout: 30_000},
     );
   let before = '';

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {e2eSkipReason} from '../sandbox/e2e-skip.js';
 import {type Sandbox, type SandboxChild, start} from '../sandbox/index.js';
-import {hashTree, portcullis, waitFor} from './helpers.js';
+import {hashTree, keySsh, portcullis, waitFor} from './helpers.js';
 
 const VPS = 'root@192.0.2.10';
 const TUNNEL_SERVER = '10.66.0.1';
@@ -54,24 +54,7 @@ describe.skipIf(e2eSkipReason())('team-onboarding on the sandbox VPS', () => {
     vps.laptop.runArgv(
       [
         'ssh',
-        '-F',
-        '/dev/null',
-        '-i',
-        keys[name]?.path ?? '',
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'ConnectTimeout=5',
-        '-o',
-        'LogLevel=ERROR',
-        `${name}@${host}`,
-        command,
+        ...keySsh(keys[name]?.path ?? '', `${name}@${host}`, command, '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR'),
       ],
       {timeout: 30_000},
     );
@@ -173,38 +156,15 @@ describe.skipIf(e2eSkipReason())('team-onboarding on the sandbox VPS', () => {
     await vps.laptop.wgUp(bobConf);
     const login = await memberLogin('bob', TUNNEL_SERVER);
     expect(login.code, login.stderr).toBe(0);
-    bobSession = vps.laptop.spawn('ssh', [
-      '-F',
-      '/dev/null',
-      '-i',
-      keys.bob?.path ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      `bob@${TUNNEL_SERVER}`,
-      'while [ ! -e /tmp/bob-done ]; do echo tick; sleep 1; done; echo bye',
-    ]);
-    aliceSession = vps.laptop.spawn('ssh', [
-      '-F',
-      '/dev/null',
-      '-i',
-      keys.alice?.path ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      `alice@${vps.ip}`,
-      'sleep 600',
-    ]);
+    bobSession = vps.laptop.spawn(
+      'ssh',
+      keySsh(
+        keys.bob?.path ?? '',
+        `bob@${TUNNEL_SERVER}`,
+        'while [ ! -e /tmp/bob-done ]; do echo tick; sleep 1; done; echo bye',
+      ),
+    );
+    aliceSession = vps.laptop.spawn('ssh', keySsh(keys.alice?.path ?? '', `alice@${vps.ip}`, 'sleep 600'));
     await waitFor(
       'both sessions',
       async () =>
