@@ -104,6 +104,43 @@ class Watched {
 const journal = async (vps: Sandbox): Promise<JournalEntry[]> =>
   parseJournal((await vps.exec(`cat ${JOURNAL} 2>/dev/null`)).stdout);
 
+/** Every packet from the laptop to the VPS dropped for 60 s (the wizard stays alive); returns when the cut began. */
+async function cutFor60s(vps: Sandbox): Promise<number> {
+  await vps.laptop.run(CUT.join(' && '));
+  const cutAt = Date.now();
+  try {
+    await new Promise((r) => setTimeout(r, 60_000));
+  } finally {
+    await vps.laptop.run(CUT.map((l) => l.replace('-I', '-D')).join('; '));
+  }
+  return cutAt;
+}
+
+/** How a run's ssh-hardening ended in a journal (rolled back or done). */
+const sshHardeningEnds = (es: JournalEntry[], run: string) =>
+  es.filter(
+    (e) => e.run === run && (e.kind === 'step.rolled-back' || e.kind === 'step.done') && e.step === 'ssh-hardening',
+  );
+
+/** The laptop's copy of the journal for root@192.0.2.10. */
+const localJournal = (vps: Sandbox): JournalEntry[] =>
+  parseJournal(
+    readFileSync(join(vps.laptop.env.XDG_STATE_HOME, 'portcullis', 'root@192.0.2.10:22', 'journal.jsonl'), 'utf8'),
+  );
+
+/** Runs a row's test and adds the row to the table whatever happens: a failure is written in it. */
+async function recorded(row: Row, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    failed = true;
+    row.backIn ||= `FAILED: ${(e as Error).message.split('\n')[0]}`;
+    throw e;
+  } finally {
+    rows.push(row);
+  }
+}
+
 /** The packages-ahead job of the latest run, as the target has it at this moment. */
 async function aheadState(vps: Sandbox): Promise<string> {
   const r = await vps.exec(
@@ -279,7 +316,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
 
   it.sequential('4. ssh-hardening: the connection cut for 60 s inside the window, the wizard alive', async () => {
     const row: Row = {step: 'ssh-hardening', fault: '', ahead: '-', reloads: '-', backIn: '', target: '', by: ''};
-    try {
+    await recorded(row, async () => {
       const before = await hashTree(vps, ...sshDirs);
       const child = spawnPortcullis(vps, windowed(ROOT, '--until', 'ssh-hardening'));
       let stderr = '';
@@ -287,13 +324,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
         stderr += b.toString();
       });
       await waitFor('the proof with port 22 closed', async () => phaseB.test(stderr), 90_000, 20);
-      await vps.laptop.run(CUT.join(' && '));
-      const cutAt = Date.now();
-      try {
-        await new Promise((r) => setTimeout(r, 60_000));
-      } finally {
-        await vps.laptop.run(CUT.map((l) => l.replace('-I', '-D')).join('; '));
-      }
+      const cutAt = await cutFor60s(vps);
       const r = await child.result;
       expect(r.code, stderr).toBe(1);
       expect(stderr).toMatch(
@@ -304,14 +335,8 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
       const target = await journal(vps);
       const armed = target.filter((e) => e.kind === 'timer.armed' && e.step === 'ssh-hardening').at(-1);
       const run = armed?.run ?? '';
-      const ends = (es: JournalEntry[]) =>
-        es.filter(
-          (e) =>
-            e.run === run && (e.kind === 'step.rolled-back' || e.kind === 'step.done') && e.step === 'ssh-hardening',
-        );
-      const local = parseJournal(
-        readFileSync(join(vps.laptop.env.XDG_STATE_HOME, 'portcullis', 'root@192.0.2.10:22', 'journal.jsonl'), 'utf8'),
-      );
+      const ends = (es: JournalEntry[]) => sshHardeningEnds(es, run);
+      const local = localJournal(vps);
       expect(ends(target)).toHaveLength(1);
       expect(ends(target)[0]).toMatchObject({kind: 'step.rolled-back', by: 'timer'});
       // The local copy holds the target's own entry, and nothing that says otherwise.
@@ -327,18 +352,12 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
       row.backIn = `wizard reconnected ${((Date.now() - cutAt) / 1000).toFixed(0)} s after the cut began; local journal = target's`;
       row.target = `${at - deadline >= 0 ? '+' : ''}${at - deadline} s`;
       row.by = 'timer (reported by the wizard)';
-    } catch (e) {
-      failed = true;
-      row.backIn ||= `FAILED: ${(e as Error).message.split('\n')[0]}`;
-      throw e;
-    } finally {
-      rows.push(row);
-    }
+    });
   }, 180_000);
 
   it.sequential('4b. ssh-hardening: the connection cut for 60 s as the commit leaves, the wizard alive', async () => {
     const row: Row = {step: 'ssh-hardening', fault: '', ahead: '-', reloads: '-', backIn: '', target: '', by: ''};
-    try {
+    await recorded(row, async () => {
       // The admin's sudo password: when the commit landed, root's way in is closed and the run ends as admin.
       const child = spawnPortcullis(vps, windowed(ROOT, '--until', 'ssh-hardening'), SUDO);
       let stderr = '';
@@ -351,24 +370,12 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
         90_000,
         10,
       );
-      await vps.laptop.run(CUT.join(' && '));
-      const cutAt = Date.now();
-      try {
-        await new Promise((r) => setTimeout(r, 60_000));
-      } finally {
-        await vps.laptop.run(CUT.map((l) => l.replace('-I', '-D')).join('; '));
-      }
+      const cutAt = await cutFor60s(vps);
       const r = await child.result;
       const target = await journal(vps);
       const run = target.filter((e) => e.kind === 'timer.armed' && e.step === 'ssh-hardening').at(-1)?.run ?? '';
-      const ends = (es: JournalEntry[]) =>
-        es.filter(
-          (e) =>
-            e.run === run && (e.kind === 'step.rolled-back' || e.kind === 'step.done') && e.step === 'ssh-hardening',
-        );
-      const local = parseJournal(
-        readFileSync(join(vps.laptop.env.XDG_STATE_HOME, 'portcullis', 'root@192.0.2.10:22', 'journal.jsonl'), 'utf8'),
-      );
+      const ends = (es: JournalEntry[]) => sshHardeningEnds(es, run);
+      const local = localJournal(vps);
       const landed = ends(target)[0]?.kind === 'step.done';
       // Whichever way the race went, the wizard says it, and its copy of the journal ends the step as the target's does.
       expect(ends(local)[0], stderr.slice(-1500)).toEqual(ends(target)[0]);
@@ -395,13 +402,7 @@ describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window +
       row.backIn = `${landed ? 'commit landed: wizard reconnected and went on, exit 0' : 'timer won: wizard reported it, exit 1'} (${((Date.now() - cutAt) / 1000).toFixed(0)} s after the cut began); local journal = target's`;
       row.target = '-';
       row.by = landed ? 'step.done (commit)' : ((ends(target)[0] as {by?: string}).by ?? '?');
-    } catch (e) {
-      failed = true;
-      row.backIn ||= `FAILED: ${(e as Error).message.split('\n')[0]}`;
-      throw e;
-    } finally {
-      rows.push(row);
-    }
+    });
   }, 180_000);
 
   it.sequential('5. firewall, fail2ban and WireGuard installing ahead: SIGKILL of every operator process', async () => {
