@@ -1,11 +1,11 @@
-import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {settle} from '../../src/engine/settle.js';
 import {failedBeforeLogin, SshFailure} from '../../src/target/ssh-errors.js';
 import {SshTarget} from '../../src/target/ssh-target.js';
 import type {ExecResult, Target} from '../../src/target/types.js';
+import {fakeSshOnPath} from '../helpers/fake-ssh.js';
 
 /**
  * A stand-in `ssh` on PATH: `-G` answers as ssh would; root on port 22 is refused (ssh-hardening moved
@@ -33,22 +33,8 @@ esac
 `;
 
 describe('a run whose connection dropped after a step closed its way in (Target.follow)', () => {
-  let dir: string;
-  let path: string | undefined;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pc-follow-'));
-    writeFileSync(join(dir, 'ssh'), FAKE_SSH);
-    chmodSync(join(dir, 'ssh'), 0o755);
-    path = process.env.PATH;
-    process.env.PATH = `${dir}:${path}`;
-    process.env.FAKE_DIR = dir;
-  });
-  afterEach(() => {
-    process.env.PATH = path;
-    delete process.env.FAKE_DIR;
-    rmSync(dir, {recursive: true, force: true});
-  });
-  const calls = () => readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+  const fake = fakeSshOnPath(FAKE_SSH, 'pc-follow-');
+  const calls = () => readFileSync(join(fake(), 'calls'), 'utf8').trim().split('\n');
 
   it('goes the way the committed step proved, with the sudo password for that user, and stays on it', async () => {
     const asked: string[] = [];
@@ -63,7 +49,7 @@ describe('a run whose connection dropped after a step closed its way in (Target.
     t.follow({user: 'admin', port: 2222, timeoutS: 8});
     const r = await t.run('echo again');
     expect(r.stdout).toContain('ran as admin');
-    expect(readFileSync(join(dir, 'script'), 'utf8')).toContain('echo again');
+    expect(readFileSync(join(fake(), 'script'), 'utf8')).toContain('echo again');
     await t.run('echo third');
     // Tried its own way once more, then the proven one; the third command went straight to it.
     expect(calls()).toEqual([
@@ -76,7 +62,7 @@ describe('a run whose connection dropped after a step closed its way in (Target.
   });
 
   it('stays on its own way while it answers; a way equal to its own is no alternative', async () => {
-    writeFileSync(join(dir, 'port22'), 'open');
+    writeFileSync(join(fake(), 'port22'), 'open');
     const t = await SshTarget.create({endpoint: {user: 'root', host: '192.0.2.10'}});
     t.follow({user: 'root', port: 22});
     t.follow({user: 'admin', port: 2222});

@@ -1,9 +1,9 @@
-import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {askOnce} from '../../src/cli/connect.js';
 import {SshTarget} from '../../src/target/ssh-target.js';
+import {fakeSshOnPath} from '../helpers/fake-ssh.js';
 
 /**
  * A stand-in `ssh` on PATH for admin on 192.0.2.10, whose sudo wants a password: `sudo -n` says so, and
@@ -20,21 +20,7 @@ exit 255
 `;
 
 describe('the sudo password: one answer for every connection of the process', () => {
-  let dir: string;
-  let path: string | undefined;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pc-sudo-'));
-    writeFileSync(join(dir, 'ssh'), FAKE_SSH);
-    chmodSync(join(dir, 'ssh'), 0o755);
-    path = process.env.PATH;
-    process.env.PATH = `${dir}:${path}`;
-    process.env.FAKE_DIR = dir;
-  });
-  afterEach(() => {
-    process.env.PATH = path;
-    delete process.env.FAKE_DIR;
-    rmSync(dir, {recursive: true, force: true});
-  });
+  const fake = fakeSshOnPath(FAKE_SSH, 'pc-sudo-');
 
   it('commands that find sudo wanting a password at the same time ask once, and the password is in no argv', async () => {
     const asked: {user: string; host: string}[] = [];
@@ -54,7 +40,7 @@ describe('the sudo password: one answer for every connection of the process', ()
     const other = await t.reroute({port: 2222});
     expect((await other.run('echo e')).stdout).toContain('ran as root');
     expect(asked).toHaveLength(1);
-    expect(readFileSync(join(dir, 'argv'), 'utf8')).not.toMatch(/\bpw\b/);
+    expect(readFileSync(join(fake(), 'argv'), 'utf8')).not.toMatch(/\bpw\b/);
     await other.close();
     await t.close();
   });
