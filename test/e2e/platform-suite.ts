@@ -63,6 +63,8 @@ export interface PlatformCase {
   powerCut?: boolean;
   /** Run the firewall step's fault rows on a third box although the firewall is ufw (the fault matrix has ufw's on systemd). */
   firewallFaults?: boolean;
+  /** Advice the fresh-vps run must give on this platform (its stderr). */
+  advice?: RegExp[];
   /** Prints how many dead-man timers are armed (default: systemd's portcullis-*.timer units that are active). */
   armed?: string;
 }
@@ -162,6 +164,8 @@ export const CASES: Record<string, PlatformCase> = Object.fromEntries(
         dirs: ['/etc/ufw', '/etc/init.d', '/etc/runlevels'],
         view: `rc-update show -v; ${UFW_VIEW}`,
         armed: OPENRC_ARMED,
+        // No cron on the image: unattended-upgrades would never run (apt's daily job is cron's without systemd).
+        advice: [/cron is not installed: without systemd, unattended-upgrades runs only from cron/],
         // The detached sleeper again, under the firewall step (ufw enabled under OpenRC).
         firewallFaults: true,
         // The boot path under OpenRC (a service of our own in the default runlevel): nothing else survives a power cut.
@@ -359,6 +363,8 @@ export function platformSuite(variant: PlatformCase['variant']): void {
         ].map((id) => [id, id === 'preflight' ? statusOf(out, 'preflight') : id === 'watch' ? 'compliant' : 'applied']),
       );
       expect(r.stderr).toMatch(new RegExp(`through the ${c.firewall} firewall`));
+      for (const advice of c.advice ?? []) expect(r.stderr).toMatch(advice);
+      if (c.variant === 'openrc') expect(r.stderr).not.toMatch(/apt-daily-upgrade/);
       expect(r.stderr).toMatch(/proven: admin logs in through the tunnel with public SSH closed/);
       cell(
         c,
@@ -593,6 +599,19 @@ export function platformSuite(variant: PlatformCase['variant']): void {
           child.kill('SIGKILL');
           await child.result;
           expect(await snapshot()).not.toBe(pristine);
+          // Armed, as the next run sees it (no systemd timer to list: the detached sleeper): status names it, and a run
+          // (its lock broken: the killed one's process is gone) is refused at preflight, changing nothing.
+          const status = await portcullis(vps, ['status', 'root@192.0.2.10', '--json']);
+          expect(status.code, status.stderr).toBe(0);
+          const sleeper = /^portcullis-rollback-[0-9a-z-]+-ssh-hardening\.sleeper$/;
+          expect(JSON.parse(status.stdout).armedTimers).toEqual([expect.stringMatching(sleeper)]);
+          const armed = await snapshot();
+          const again = await portcullis(vps, [...apply, '--break-lock', '--json']);
+          expect(again.code, again.stderr).not.toBe(0);
+          expect(JSON.parse(again.stdout).error ?? again.stderr).toMatch(
+            /a dead-man rollback from an interrupted run is still armed \(portcullis-rollback-[0-9a-z-]+-ssh-hardening\.sleeper\)/,
+          );
+          expect(await snapshot()).toBe(armed);
           // Nothing of the running system survives (the sleeper neither): only the boot path can roll back now.
           // powerCycle resolves only once the boot finished: OpenRC's runner gone, no service left starting.
           const down = await vps.powerCycle();
