@@ -601,12 +601,17 @@ export function platformSuite(variant: PlatformCase['variant']): void {
           expect(await snapshot()).not.toBe(pristine);
           // Armed, as the next run sees it (no systemd timer to list: the detached sleeper): status names it, and a run
           // (its lock broken: the killed one's process is gone) is refused at preflight, changing nothing.
-          const status = await portcullis(vps, ['status', 'root@192.0.2.10', '--json']);
+          // Root's login is already off inside the window: the admin (key, sudo) on 22, as the operator would.
+          const status = await portcullis(vps, ['status', 'admin@192.0.2.10', '--json'], SUDO);
           expect(status.code, status.stderr).toBe(0);
           const sleeper = /^portcullis-rollback-[0-9a-z-]+-ssh-hardening\.sleeper$/;
           expect(JSON.parse(status.stdout).armedTimers).toEqual([expect.stringMatching(sleeper)]);
           const armed = await snapshot();
-          const again = await portcullis(vps, [...apply, '--break-lock', '--json']);
+          const again = await portcullis(
+            vps,
+            ['apply', 'admin@192.0.2.10', '--yes', '--until', 'ssh-hardening', ...VALUES, '--break-lock', '--json'],
+            SUDO,
+          );
           expect(again.code, again.stderr).not.toBe(0);
           expect(JSON.parse(again.stdout).error ?? again.stderr).toMatch(
             /a dead-man rollback from an interrupted run is still armed \(portcullis-rollback-[0-9a-z-]+-ssh-hardening\.sleeper\)/,
