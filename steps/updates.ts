@@ -50,6 +50,22 @@ function dnfConf(reboot: boolean): string {
   ].join('\n');
 }
 
+/**
+ * Without systemd, apt's periodic jobs (unattended-upgrades among them) run from cron's daily job
+ * /etc/cron.daily/apt-compat (it steps aside only where systemd runs apt-daily-upgrade.timer): cron must be installed
+ * and running. One word: absent, stopped, no-apt-job or running.
+ */
+const CRON_STATE =
+  'if ! command -v cron >/dev/null 2>&1; then echo absent; elif ! pgrep -x cron >/dev/null 2>&1; then echo stopped; elif [ ! -x /etc/cron.daily/apt-compat ]; then echo no-apt-job; else echo running; fi';
+
+function cronAdvice(state: string): string | undefined {
+  const why = 'without systemd, unattended-upgrades runs only from cron (its daily job /etc/cron.daily/apt-compat)';
+  if (state === 'running') return undefined;
+  if (state === 'stopped') return `cron is not running: ${why} (rc-update add cron default && rc-service cron start)`;
+  if (state === 'no-apt-job') return `/etc/cron.daily/apt-compat is missing: ${why} (apt-get install --reinstall apt)`;
+  return `cron is not installed: ${why} (apt-get install cron && rc-update add cron default && rc-service cron start)`;
+}
+
 export const updates: Step<UpdatesParams> = {
   id: 'updates',
   title: 'Automatic security updates',
@@ -63,7 +79,9 @@ export const updates: Step<UpdatesParams> = {
           files: [AUTO_UPGRADES, UU_CONF],
           queries: {
             uu_present: 'command -v unattended-upgrade',
-            uu_timer: 'systemctl is-enabled apt-daily-upgrade.timer',
+            ...(f.init === 'openrc'
+              ? {uu_cron: CRON_STATE}
+              : {uu_timer: 'systemctl is-enabled apt-daily-upgrade.timer'}),
           },
         }
       : f.family === 'rhel'
@@ -71,7 +89,12 @@ export const updates: Step<UpdatesParams> = {
         : {},
   offline: (f): Partial<ProbeData> =>
     f.family === 'debian'
-      ? {queries: {uu_present: {code: 1, out: ''}, uu_timer: {code: 0, out: 'enabled'}}}
+      ? {
+          queries: {
+            uu_present: {code: 1, out: ''},
+            ...(f.init === 'openrc' ? {uu_cron: {code: 0, out: 'running'}} : {uu_timer: {code: 0, out: 'enabled'}}),
+          },
+        }
       : {queries: {dnf_timer: {code: 1, out: 'disabled'}}},
   plan({facts, params: p, probe}) {
     const findings: Finding[] = [];
@@ -110,7 +133,10 @@ export const updates: Step<UpdatesParams> = {
       actions.push({kind: 'file.write', path: AUTO_UPGRADES, content: PERIODIC, mode: 0o644});
     if (probe.files[UU_CONF]?.content !== conf)
       actions.push({kind: 'file.write', path: UU_CONF, content: conf, mode: 0o644});
-    if (!/^enabled/.test(q.uu_timer?.out.trim() ?? ''))
+    if (facts.init === 'openrc') {
+      const cron = cronAdvice(q.uu_cron?.out.trim() ?? '');
+      if (cron) findings.push({level: 'warn', message: cron});
+    } else if (!/^enabled/.test(q.uu_timer?.out.trim() ?? ''))
       findings.push({
         level: 'warn',
         message: `apt-daily-upgrade.timer is ${q.uu_timer?.out.trim() || 'not enabled'}: unattended-upgrades only runs when it does (systemctl enable --now apt-daily-upgrade.timer)`,

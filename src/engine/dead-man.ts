@@ -112,13 +112,23 @@ function bootHookLines(runId: string, stepId: string): string[] {
   ];
 }
 
-/** Shell function `pcunhook`: removes the boot path (every variant), never fails. */
+/**
+ * Shell function `pcunhook`: removes the boot path (every variant), never fails. Run by our own OpenRC service at
+ * boot (`RC_SVCNAME`, which openrc-run exports, is its name), the service's script must outlive its start: OpenRC
+ * marks a service started only while its script exists, so one removed during its own start stays "starting" until
+ * the next boot (the runlevel never looks finished). A detached remover then waits for the mark, and takes the script
+ * and the service's record away.
+ */
 export function unhookFunction(runId: string, stepId: string): string {
   const d = stepDir(runId, stepId);
   const added = quote(`${d}/boot.local-added`);
   const service = bootHook(runId, stepId).openrcService;
-  const drop = `if [ -e /etc/init.d/${service} ]; then rc-update del ${service} default >/dev/null 2>&1; fi; `;
-  return `pcunhook() { ${drop}rm -f ${bootPaths(runId, stepId).map(quote).join(' ')}; if [ -f ${added} ]; then rc-update del local default >/dev/null 2>&1; rm -f ${added}; fi; }`;
+  const script = `/etc/init.d/${service}`;
+  const drop = `if [ -e ${script} ]; then rc-update del ${service} default >/dev/null 2>&1; fi; `;
+  const later = `n=0; while [ -L /run/openrc/starting/${service} ] && [ $n -lt 300 ]; do sleep 1; n=$((n+1)); done; rm -f ${script} /run/openrc/started/${service}`;
+  const own = `if [ "\${RC_SVCNAME:-}" = ${service} ]; then setsid sh -c ${quote(later)} </dev/null >/dev/null 2>&1 & else rm -f ${script}; fi; `;
+  const rest = bootPaths(runId, stepId).filter((p) => p !== script);
+  return `pcunhook() { ${drop}${own}rm -f ${rest.map(quote).join(' ')}; if [ -f ${added} ]; then rc-update del local default >/dev/null 2>&1; rm -f ${added}; fi; }`;
 }
 
 /**

@@ -41,6 +41,10 @@ if [ -d /run/systemd/system ]; then
     [ -x "$g" ] && { kv ssh_socket_generator yes; break; }
   done
   kv armed_timers "$(systemctl list-units --all --plain --no-legend 'portcullis-rollback-*.timer' 2>/dev/null | awk '$3 == "active" {print $1}' | tr '\n' ' ')"
+else
+  # Without systemd the dead-man timer is a detached sleeper (dead-man.ts: a shell that sleeps the window, then execs
+  # the step's rollback script with the word timer), alive until then; a reboot inside the window rolls back at boot.
+  kv armed_timers "$(ps -eo args 2>/dev/null | sed -n 's|.*/runs/\([0-9A-Za-z_-]*\)/\([0-9A-Za-z_-]*\)/rollback\.sh timer.*|portcullis-rollback-\1-\2.sleeper|p' | sort -u | tr '\n' ' ')"
 fi
 if [ ! -d /run/systemd/system ] && has rc-service; then
   # OpenRC: Alpine's service is sshd, Debian's init script (run by OpenRC or sysvinit) is ssh.

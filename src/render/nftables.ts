@@ -65,7 +65,21 @@ export function renderNftUnit(): string {
   ].join('\n');
 }
 
-/** OpenRC (Alpine): a local.d script, so the distribution's drop-everything /etc/nftables.nft is never enabled by us. */
-export function renderNftLocalStart(): string {
-  return `#!/bin/sh\n# Managed by portcullis: loads the host firewall (table inet portcullis) at boot.\nexec nft -f ${NFT_FILE}\n`;
+/** OpenRC's service of ours that loads the table at boot. */
+export const NFT_OPENRC_SERVICE = 'portcullis-firewall';
+
+/**
+ * OpenRC (Alpine, Debian without systemd): a service of ours in the default runlevel (as the dead-man's boot path:
+ * Debian's OpenRC has no `local` service to run /etc/local.d), after the distribution's own nftables service (whose
+ * ruleset may begin with `flush ruleset`), so the stock drop-everything /etc/nftables.nft is never enabled by us.
+ */
+export function renderNftOpenrcService(): string {
+  return [
+    '#!/sbin/openrc-run',
+    '# Managed by portcullis: loads the host firewall (table inet portcullis) at boot.',
+    `description="portcullis: the host firewall (table ${NFT_TABLE})"`,
+    'depend() { after nftables; before ssh sshd; }',
+    `start() { ebegin "Loading table ${NFT_TABLE}"; nft -f ${NFT_FILE}; eend $?; }`,
+    '',
+  ].join('\n');
 }

@@ -59,6 +59,12 @@ export interface PlatformCase {
   proves: string;
   /** Prints the firewall's own rules, where a fail2ban ban of the attacker must show up. */
   bans: string;
+  /** A power cut inside the window too: the boot path alone must roll back (systemd's is the dead-man e2e's). */
+  powerCut?: boolean;
+  /** Run the firewall step's fault rows on a third box although the firewall is ufw (the fault matrix has ufw's on systemd). */
+  firewallFaults?: boolean;
+  /** Advice the fresh-vps run must give on this platform (its stderr). */
+  advice?: RegExp[];
   /** Prints how many dead-man timers are armed (default: systemd's portcullis-*.timer units that are active). */
   armed?: string;
 }
@@ -158,6 +164,12 @@ export const CASES: Record<string, PlatformCase> = Object.fromEntries(
         dirs: ['/etc/ufw', '/etc/init.d', '/etc/runlevels'],
         view: `rc-update show -v; ${UFW_VIEW}`,
         armed: OPENRC_ARMED,
+        // No cron on the image: unattended-upgrades would never run (apt's daily job is cron's without systemd).
+        advice: [/cron is not installed: without systemd, unattended-upgrades runs only from cron/],
+        // The detached sleeper again, under the firewall step (ufw enabled under OpenRC).
+        firewallFaults: true,
+        // The boot path under OpenRC (a service of our own in the default runlevel): nothing else survives a power cut.
+        powerCut: true,
         mechanism: async (vps) => {
           // No systemd anywhere: PID 1 is sysvinit's init, OpenRC runs the services, in its default runlevel.
           expect((await vps.exec('test -d /run/systemd/system')).code).not.toBe(0);
@@ -251,6 +263,7 @@ const ROWS = [
   'fail2ban (public SSH reopened)',
   'fault: proof blocked (laptop drops 2222)',
   'fault: SIGKILL inside the window',
+  'fault: SIGKILL, then a power cut inside the window',
   'firewall step, proof blocked (laptop drops new connections to 2222)',
   'firewall step, SIGKILL inside the window',
 ] as const;
@@ -305,6 +318,8 @@ export function platformSuite(variant: PlatformCase['variant']): void {
   const RECIPE = ['--recipe', 'fresh-vps', ...VALUES, '--yes'];
   const boot = () => start({...(c.variant === 'password-root' ? {} : {variant: c.variant}), ...c.boot, log: () => {}});
   if (!c.firstContact) cell(c, 'first contact', 'root with the operator key, as booted');
+  if (!c.powerCut)
+    cell(c, 'fault: SIGKILL, then a power cut inside the window', 'systemd: the dead-man e2e rows (plain image)');
   const noTimer = async (vps: Sandbox) => (await vps.execOk(c.armed ?? SYSTEMD_ARMED)).trim().startsWith('0');
   afterAll(() => {
     const column = ROWS.map((r) => cells.get(r) ?? 'not run');
@@ -348,6 +363,8 @@ export function platformSuite(variant: PlatformCase['variant']): void {
         ].map((id) => [id, id === 'preflight' ? statusOf(out, 'preflight') : id === 'watch' ? 'compliant' : 'applied']),
       );
       expect(r.stderr).toMatch(new RegExp(`through the ${c.firewall} firewall`));
+      for (const advice of c.advice ?? []) expect(r.stderr).toMatch(advice);
+      if (c.variant === 'openrc') expect(r.stderr).not.toMatch(/apt-daily-upgrade/);
       expect(r.stderr).toMatch(/proven: admin logs in through the tunnel with public SSH closed/);
       cell(
         c,
@@ -561,9 +578,75 @@ export function platformSuite(variant: PlatformCase['variant']): void {
         `rolled back by the dead-man timer ${secs(restoredAfter)} after the kill (window ${window} s); files and state byte-identical; root on 22`,
       );
     });
+
+    if (c.powerCut)
+      it('SIGKILL, then a power cut inside the window: the boot path rolls back at boot, long before the window ends', async () => {
+        const long = 120;
+        let restoredAfter = 0;
+        await vps.laptop.run(drop);
+        try {
+          const child = spawnPortcullis(vps, [...apply, '--confirm-timeout', String(long)]);
+          let stderr = '';
+          child.process.stderr?.on('data', (b: Buffer) => {
+            stderr += b.toString();
+          });
+          await waitFor(
+            'the proof on 2222 to start',
+            async () => /proving admin logs in .*port 2222/.test(stderr),
+            90_000,
+            20,
+          );
+          child.kill('SIGKILL');
+          await child.result;
+          expect(await snapshot()).not.toBe(pristine);
+          // Armed, as the next run sees it (no systemd timer to list: the detached sleeper): status names it, and a run
+          // (its lock broken: the killed one's process is gone) is refused at preflight, changing nothing.
+          // Root's login is already off inside the window: the admin (key, sudo) on 22, as the operator would.
+          const status = await portcullis(vps, ['status', 'admin@192.0.2.10', '--json'], SUDO);
+          expect(status.code, status.stderr).toBe(0);
+          const sleeper = /^portcullis-rollback-[0-9a-z-]+-ssh-hardening\.sleeper$/;
+          expect(JSON.parse(status.stdout).armedTimers).toEqual([expect.stringMatching(sleeper)]);
+          const armed = await snapshot();
+          const again = await portcullis(
+            vps,
+            ['apply', 'admin@192.0.2.10', '--yes', '--until', 'ssh-hardening', ...VALUES, '--break-lock', '--json'],
+            SUDO,
+          );
+          expect(again.code, again.stderr).not.toBe(0);
+          expect(JSON.parse(again.stdout).error ?? again.stderr).toMatch(
+            /a dead-man rollback from an interrupted run is still armed \(portcullis-rollback-[0-9a-z-]+-ssh-hardening\.sleeper\)/,
+          );
+          expect(await snapshot()).toBe(armed);
+          // Nothing of the running system survives (the sleeper neither): only the boot path can roll back now.
+          // powerCycle resolves only once the boot finished: OpenRC's runner gone, no service left starting.
+          const down = await vps.powerCycle();
+          await waitFor(
+            'the boot path to restore every file',
+            async () => (await snapshot().catch(() => '')) === pristine,
+            60_000,
+            250,
+          );
+          restoredAfter = Date.now() - down;
+          expect(restoredAfter / 1000).toBeLessThan(long / 2);
+          expect(await vps.execOk('tail -n 1 /var/lib/portcullis/journal.jsonl')).toMatch(
+            /"kind":"step.rolled-back".*"step":"ssh-hardening".*"by":"boot"/,
+          );
+        } finally {
+          await vps.laptop.run(drop.replace('-I', '-D'));
+        }
+        await waitFor('root to get back in on 22', () => canLogin(vps, 'root', 22), 10_000);
+        expect(await noTimer(vps)).toBe(true);
+        // The boot-path service left no record in OpenRC's state (it removed its own script once marked started).
+        expect(await vps.execOk('rc-status --crashed; ls /run/openrc/*/ | grep -c portcullis || true')).toBe('0');
+        cell(
+          c,
+          'fault: SIGKILL, then a power cut inside the window',
+          `rolled back at boot by the boot-path service ${secs(restoredAfter)} after the power cut (window ${long} s); files and state byte-identical; root on 22`,
+        );
+      });
   });
   // The firewall step's own rows where the variant's firewall is not ufw (ufw's are the fault matrix's).
-  if (c.firewall === 'ufw') {
+  if (c.firewall === 'ufw' && !c.firewallFaults) {
     for (const row of [
       'firewall step, proof blocked (laptop drops new connections to 2222)',
       'firewall step, SIGKILL inside the window',
@@ -603,6 +686,12 @@ export function platformSuite(variant: PlatformCase['variant']): void {
       const r = await portcullis(vps, ['apply', 'root@192.0.2.10', '--yes', '--until', 'ssh-hardening', ...VALUES]);
       if (r.code !== 0) throw new Error(`ssh-hardening failed: ${r.stderr}`);
       await aheadDone(vps);
+      // ufw's own rows: a rollback keeps the packages the step installed (by design, as in the fault matrix), so
+      // the box starts with ufw installed but off (as Ubuntu ships it) and the rows compare like with like.
+      if (c.firewall === 'ufw')
+        await vps.execOk(
+          'env DEBIAN_FRONTEND=noninteractive apt-get install -y -q ufw && ufw status | grep -qx "Status: inactive"',
+        );
       pristine = await snapshot();
     });
     afterAll(async () => {

@@ -49,8 +49,9 @@ the plain image booted as most providers hand a VPS over (root with a password, 
 first row the operator's first contact (refused with \`ssh-copy-id\`, then the key put on). The
 fresh-vps runbook runs headless from the laptop (\`apply root@192.0.2.10 --recipe fresh-vps --connect-tunnel\`) and
 is judged from outside; the first two fault rows run on a second box of the same variant, at ssh-hardening's port
-move (22 -> 2222, 20 s window), after \`--until admin-user\`; where the firewall is not ufw, the firewall step's two rows
-run on a third box, after \`--until ssh-hardening\` (the run connected, then every new connection to 2222
+move (22 -> 2222, 20 s window), after \`--until admin-user\` (on \`openrc\` a third one there: SIGKILL, then a power cut in a
+120 s window, which only the boot-path service can roll back; systemd's power cuts are the dead-man e2e's); where the firewall is not ufw (and on \`openrc\`: ufw under OpenRC, installed but off before the rows, since a rollback keeps packages), the firewall
+step's two rows run on a third box, after \`--until ssh-hardening\` (the run connected, then every new connection to 2222
 dropped on the laptop). "Byte-identical" is sha256 of every file under \`/etc/ssh\` and the variant's own
 directories, plus its tools' view of the effective state (\`systemctl show ssh.socket -p Listen\`, \`nft list
 ruleset\`, \`firewall-cmd [--permanent] --list-all\`, \`rc-update show -v\`, \`ufw status verbose\`, listening

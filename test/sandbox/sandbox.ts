@@ -182,10 +182,11 @@ export class Sandbox {
       else await sleep(50);
     }
     const left = Math.max(deadline - Date.now(), 1000);
-    // Without systemd (the openrc variant): OpenRC has reached the default runlevel with no service still starting.
+    // Without systemd (the openrc variant): OpenRC has reached the default runlevel, its runner (`openrc default`,
+    // exec'd by /etc/init.d/rc) has exited, and no service is still starting (between two services none is).
     const sys = await this.exec(
       'if [ -d /run/systemd/system ]; then exec systemctl is-system-running --wait; fi; ' +
-        'until [ "$(rc-status --runlevel 2>/dev/null)" = default ] && [ -z "$(ls -A /run/openrc/starting 2>/dev/null)" ]; do sleep 0.1; done; ' +
+        'until [ "$(rc-status --runlevel 2>/dev/null)" = default ] && ! pgrep -x openrc >/dev/null && [ -z "$(ls -A /run/openrc/starting 2>/dev/null)" ]; do sleep 0.1; done; ' +
         'if rc-status --crashed >/dev/null 2>&1; then echo degraded; else echo running; fi',
       {timeout: left},
     );

@@ -257,7 +257,7 @@ describe('close-ports: offline plans per firewall backend', () => {
     },
   );
 
-  it('alpine (nftables, OpenRC): the same table, persisted through local.d as before', async () => {
+  it('alpine (nftables, OpenRC): the same table, persisted through our OpenRC service as before', async () => {
     const step = await offline('alpine');
     expect(errors(step)).toEqual([]);
     expectGuardedByTunnel(step);

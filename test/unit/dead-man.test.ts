@@ -1,5 +1,15 @@
 import {spawnSync} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
@@ -68,6 +78,7 @@ function host(init: Init, opts: {localInRunlevel?: boolean; noLocalService?: boo
     text
       .replaceAll(STATE_DIR, `${root}/state`)
       .replaceAll('/run/systemd/system', `${root}/run/systemd/system`)
+      .replaceAll('/run/openrc/', `${root}/run/openrc/`)
       .replaceAll(' /etc/', ` ${root}/etc/`)
       .replaceAll("'/etc/", `'${root}/etc/`)
       .replaceAll('/etc/local.d', `${root}/etc/local.d`)
@@ -193,6 +204,38 @@ describe('arming', () => {
     expect(h.commit().code).toBe(0);
     expect(h.calls()).toContain(`rc-update del ${name} default`);
     expect(existsSync(h.hook.service)).toBe(false);
+  });
+
+  it("OpenRC's boot run of that service: rolled back at once, its own script kept until OpenRC marked it started", async () => {
+    const h = host('openrc', {noLocalService: true});
+    expect(h.arm(30).code).toBe(0);
+    // Boot: nothing of the running system survived (no sleeper), only the service.
+    spawnSync('kill', ['-KILL', '--', `-${readFileSync(`${h.d}/timer.pid`, 'utf8').trim()}`]);
+    h.change();
+    const name = bootHook('R', 's').openrcService;
+    const rc = (state: string) => join(h.root, 'run/openrc', state, name);
+    mkdirSync(join(h.root, 'run/openrc/starting'), {recursive: true});
+    mkdirSync(join(h.root, 'run/openrc/started'), {recursive: true});
+    symlinkSync(h.hook.service, rc('starting'));
+    // As openrc-run runs start(): RC_SVCNAME set to the service's name.
+    const r = spawnSync('sh', [`${h.d}/rollback.sh`, 'boot'], {
+      encoding: 'utf8',
+      env: {...process.env, RC_SVCNAME: name},
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(h.content()).toBe('before\n');
+    expect(h.journal().at(-1)).toMatchObject({kind: 'step.rolled-back', by: 'boot'});
+    expect(h.calls()).toContain(`rc-update del ${name} default`);
+    // Removed now, OpenRC could not mark the service started (it resolves the name through its script): the
+    // service would stay "starting" and the runlevel never look finished.
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(existsSync(h.hook.service)).toBe(true);
+    // openrc-run marks it started once start() returned: then the script and the record go.
+    unlinkSync(rc('starting'));
+    symlinkSync(h.hook.service, rc('started'));
+    for (let i = 0; i < 50 && existsSync(h.hook.service); i++) await new Promise((res) => setTimeout(res, 100));
+    expect(existsSync(h.hook.service)).toBe(false);
+    expect(existsSync(rc('started'))).toBe(false);
   });
 
   it('without systemd: a detached sleeper that rolls back when the window ends', async () => {

@@ -243,13 +243,19 @@ describe('firewall step: arch and alpine (nftables, one table of our own)', () =
     expect(step.plan.onRollback[0]).toBe('nft delete table inet portcullis 2>/dev/null || true');
   });
 
-  it('alpine: persists through local.d, never the stock drop-everything /etc/nftables.nft', async () => {
+  it('alpine: persists through an OpenRC service of ours (not local.d: Debian has no `local`), never the stock drop-everything /etc/nftables.nft', async () => {
     const {step, text} = await fw('alpine');
     expectGuarded(step);
-    expect(written(step, '/etc/local.d/portcullis-firewall.start')).toContain('nft -f /etc/portcullis/firewall.nft');
-    expect(text).toContain('rc-update add local default');
+    const service = written(step, '/etc/init.d/portcullis-firewall');
+    expect(service).toMatch(/^#!\/sbin\/openrc-run\n/);
+    expect(service).toContain('depend() { after nftables; before ssh sshd; }');
+    expect(service).toContain('nft -f /etc/portcullis/firewall.nft');
+    expect(text).toContain('rc-update add portcullis-firewall default');
     expect(text).not.toContain('/etc/nftables.nft');
-    expect(step.plan.onRollback).toContain('rc-update del local default');
+    expect(text).not.toContain('local.d');
+    // The runlevel link is a touched path: the rollback removes it with the files.
+    const add = step.plan.actions.find((a) => a.kind === 'run' && a.argv.includes('portcullis-firewall'));
+    expect(add).toMatchObject({touches: ['/etc/runlevels/default/portcullis-firewall']});
   });
 
   it.skipIf(!canNft)('the rendered table passes `nft -c -f` (checked in a throwaway namespace)', () => {

@@ -3,10 +3,11 @@ import {type AllowRule, allowRule, SSH_VIA_TUNNEL, specOf} from '../../core/fire
 import type {Action, ProbeData} from '../../core/types.js';
 import {
   NFT_FILE,
+  NFT_OPENRC_SERVICE,
   NFT_TABLE,
   NFT_UNIT,
   renderNftables,
-  renderNftLocalStart,
+  renderNftOpenrcService,
   renderNftUnit,
 } from '../../render/nftables.js';
 import {nftInbound} from './inbound.js';
@@ -14,7 +15,8 @@ import {COMMENT_PREFIX, type FirewallBackend, guarded} from './types.js';
 
 const UNIT_PATH = `/etc/systemd/system/${NFT_UNIT}`;
 const WANTS = `/etc/systemd/system/sysinit.target.wants/${NFT_UNIT}`;
-const LOCAL_START = '/etc/local.d/portcullis-firewall.start';
+const OPENRC_SCRIPT = `/etc/init.d/${NFT_OPENRC_SERVICE}`;
+const OPENRC_LINK = `/etc/runlevels/default/${NFT_OPENRC_SERVICE}`;
 
 /** Tables that are not ours, Docker's, fail2ban's or an empty distribution default: their drops apply on top of ours. */
 function foreignTables(tables: readonly string[]): string[] {
@@ -54,11 +56,11 @@ function ourRuleset(probe: ProbeData): string {
 
 export const nftables: FirewallBackend = {
   probe: (f) => ({
-    files: [NFT_FILE, f.init === 'openrc' ? LOCAL_START : UNIT_PATH],
+    files: [NFT_FILE, f.init === 'openrc' ? OPENRC_SCRIPT : UNIT_PATH],
     queries: {
       nft_present: 'command -v nft',
       nft_loaded: `nft list table ${NFT_TABLE}`,
-      nft_boot: f.init === 'openrc' ? 'rc-update show default | grep -w local' : `systemctl is-enabled ${NFT_UNIT}`,
+      nft_boot: f.init === 'openrc' ? `test -L ${OPENRC_LINK}` : `systemctl is-enabled ${NFT_UNIT}`,
     },
   }),
   offline: () => ({
@@ -84,10 +86,10 @@ export const nftables: FirewallBackend = {
       probe: {
         files: {
           [NFT_FILE]: {exists: true, mode: 0o600, content: text},
-          [openrc ? LOCAL_START : UNIT_PATH]: {
+          [openrc ? OPENRC_SCRIPT : UNIT_PATH]: {
             exists: true,
             mode: openrc ? 0o755 : 0o644,
-            content: openrc ? renderNftLocalStart() : renderNftUnit(),
+            content: openrc ? renderNftOpenrcService() : renderNftUnit(),
           },
         },
         queries: {
@@ -114,8 +116,8 @@ export const nftables: FirewallBackend = {
     const loadedOk = loaded?.defaultDeny === true && same(open, want) && same(on, wantOn);
     const fileOk = probe.files[NFT_FILE]?.content === content;
     const openrc = facts.init === 'openrc';
-    const bootFile = openrc ? LOCAL_START : UNIT_PATH;
-    const bootText = openrc ? renderNftLocalStart() : renderNftUnit();
+    const bootFile = openrc ? OPENRC_SCRIPT : UNIT_PATH;
+    const bootText = openrc ? renderNftOpenrcService() : renderNftUnit();
     const bootOk = probe.files[bootFile]?.content === bootText && probe.queries.nft_boot?.code === 0;
     const others = foreignTables(facts.firewall.nftTables);
     if (others.length) {
@@ -141,7 +143,12 @@ export const nftables: FirewallBackend = {
     if (!bootEnabled) {
       persist.push(
         openrc
-          ? {kind: 'run', label: 'run local.d scripts at boot', argv: ['rc-update', 'add', 'local', 'default']}
+          ? {
+              kind: 'run',
+              label: `load the table at boot (add ${NFT_OPENRC_SERVICE} to the default runlevel)`,
+              argv: ['rc-update', 'add', NFT_OPENRC_SERVICE, 'default'],
+              touches: [OPENRC_LINK],
+            }
           : {
               kind: 'run',
               label: `load the table at boot (enable ${NFT_UNIT})`,
@@ -153,7 +160,8 @@ export const nftables: FirewallBackend = {
     const existed = probe.files[NFT_FILE]?.exists === true;
     const onRollback = [
       existed ? `nft -f ${NFT_FILE}` : `nft delete table ${NFT_TABLE} 2>/dev/null || true`,
-      ...(openrc ? (bootEnabled ? [] : ['rc-update del local default']) : ['systemctl daemon-reload']),
+      // OpenRC: the runlevel link is a touched path (restored, i.e. removed, with the files).
+      ...(openrc ? [] : ['systemctl daemon-reload']),
     ];
     const pre: Action[] = present
       ? []
