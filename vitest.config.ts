@@ -6,7 +6,7 @@ import {defineConfig} from 'vitest/config';
 //    instance has its own namespaces, overlay and names, so files share nothing but the CPU.
 // 3. e2e-solo: the files whose timing is the point (the fault matrix's confirmation windows, three
 //    chains side by side already; the wizard answered in real time in tmux; the lock test's second run
-//    racing the first one's proof, which failed once beside another file), alone on the machine.
+//    inside the first one's window, frozen at ssh-hardening's proof), alone on the machine.
 // `--project 'e2e*'` selects both e2e projects.
 const SOLO = ['test/e2e/fault-matrix.test.ts', 'test/e2e/wizard.test.ts', 'test/e2e/lock.test.ts'];
 const e2e = {

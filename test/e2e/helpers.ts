@@ -39,16 +39,22 @@ export function spawnPortcullis(vps: Sandbox, args: readonly string[], opts: Run
 }
 
 /**
- * Spawns the binary and resolves once its stderr says it is proving a way in, i.e. inside a confirmation
- * window; `what` names the wait in the timeout error.
+ * Spawns the binary and resolves once its stderr says it is proving a way in (`proving`: which proof, when
+ * an earlier step of the run may prove one too), i.e. inside a confirmation window; `what` names the wait
+ * in the timeout error.
  */
-export async function spawnUntilProving(vps: Sandbox, args: readonly string[], what: string): Promise<SandboxChild> {
+export async function spawnUntilProving(
+  vps: Sandbox,
+  args: readonly string[],
+  what: string,
+  proving = /proving/,
+): Promise<SandboxChild> {
   const child = spawnPortcullis(vps, args);
   let stderr = '';
   child.process.stderr?.on('data', (b: Buffer) => {
     stderr += b.toString();
   });
-  await waitFor(what, async () => /proving/.test(stderr), 60_000, 100);
+  await waitFor(what, async () => proving.test(stderr), 60_000, 100);
   return child;
 }
 

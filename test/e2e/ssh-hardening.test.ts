@@ -74,7 +74,8 @@ describe.skipIf(e2eSkipReason())('ssh hardening on the sandbox VPS', () => {
       const child = await spawnUntilProving(
         vps,
         [...HARDEN, '--confirm-timeout', String(window)],
-        'the wizard to start proving',
+        'the wizard to start proving the new port',
+        /proving[^\n]*port 2222/,
       );
       const killedAt = Date.now();
       child.kill('SIGKILL');
