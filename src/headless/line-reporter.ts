@@ -22,6 +22,8 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
       case 'step.planned':
         titles.set(e.step.id, e.step.title);
         break;
+      case 'values':
+        break;
       case 'step.start':
         write(`${st.bold(`▶ ${titles.get(e.id) ?? e.id}`)}\n`);
         break;

@@ -180,7 +180,6 @@ export function listrFrontend(o: {
     },
     events,
     confirm: async () => true,
-    wrapSteps: (steps) => steps,
     async finish(end) {
       const why = end.error ? 'not run: the run stopped before it' : 'not run: the run ended before it';
       for (const slot of slots.values()) {

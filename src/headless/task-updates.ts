@@ -36,6 +36,7 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
   switch (e.type) {
     case 'facts':
     case 'packages.ahead':
+    case 'values':
       return [];
     case 'step.planned': {
       const n = e.step.plan.actions.length;
