@@ -1,5 +1,5 @@
-import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
+import {aheadLine} from '../present/ahead-line.js';
 import type {Style} from '../present/plan-text.js';
 import {assertNever} from '../util/errors.js';
 import {proofWithCommand} from '../util/proof-words.js';

@@ -1,7 +1,7 @@
 import {Listr, ListrLogger, ListrLogLevels, ProcessOutput} from 'listr2';
-import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {Frontend} from '../engine/frontend.js';
+import {aheadLine} from '../present/ahead-line.js';
 import {assertNever} from '../util/errors.js';
 import {stepOf, type TaskUpdate, taskUpdates} from './task-updates.js';
 

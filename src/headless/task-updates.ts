@@ -1,5 +1,5 @@
 import type {EngineEvent} from '../engine/events.js';
-import {cleanLine} from '../ui/model/clean-line.js';
+import {cleanLine} from '../present/clean-line.js';
 import {assertNever} from '../util/errors.js';
 import {proofWithCommand} from '../util/proof-words.js';
 import {wgQuickUp} from '../wg/wg-quick.js';

@@ -1,7 +1,7 @@
 import type {PlannedStep, Risk} from '../../core/types.js';
-import {summarize} from '../../engine/compile.js';
 import type {EngineEvent} from '../../engine/events.js';
-import {cleanLine} from '../model/clean-line.js';
+import {actionSummary} from '../../present/action-text.js';
+import {cleanLine} from '../../present/clean-line.js';
 import type {ActionRow, RowStatus, StepStatus, StepView} from './types.js';
 
 /** Lines of command output kept per step: the live tail, not a log. */
@@ -38,7 +38,7 @@ export function newStep(id: string, title: string, risk: Risk): StepView {
 }
 
 function rowsOf(p: PlannedStep): ActionRow[] {
-  return p.plan.actions.map((a) => ({kind: a.kind, summary: summarize(a), status: 'pending' as RowStatus}));
+  return p.plan.actions.map((a) => ({kind: a.kind, summary: actionSummary(a), status: 'pending' as RowStatus}));
 }
 
 function setRows(rows: ActionRow[], from: RowStatus, to: RowStatus): ActionRow[] {

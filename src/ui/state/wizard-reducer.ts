@@ -1,6 +1,6 @@
 import type {Risk} from '../../core/types.js';
-import {aheadLine} from '../../engine/ahead.js';
 import type {EngineEvent} from '../../engine/events.js';
+import {aheadLine} from '../../present/ahead-line.js';
 import {qrencodeCommand, wgQuickUp} from '../../wg/wg-quick.js';
 import {isFinished, newStep, runReducer} from './run-reducer.js';
 import type {ArtifactView, StaticItem, StepView, UiAction, WizardState} from './types.js';
