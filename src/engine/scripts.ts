@@ -1,3 +1,4 @@
+import {JOURNAL_VERSION} from '../core/journal-entry.js';
 import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from '../core/paths.js';
 import {quote} from '../util/shell.js';
 import {AS_USER_FN, restoreAsUserLine, snapshotAsUserLine, type Touched} from './as-user.js';
@@ -21,7 +22,7 @@ export const SEGMENT_PRELUDE = [
   "trap '' PIPE",
   'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH',
   `mkdir -p ${STATE_DIR} && chmod 700 ${STATE_DIR}`,
-  `pcj() { e=$(printf '{"at":"%s",%s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\${1#?}"); printf '%s\\n' "$e" >> ${JOURNAL}; printf '${JOURNAL_MARK}%s\\n' "$e"; }`,
+  `pcj() { e=$(printf '{"at":"%s","v":${JOURNAL_VERSION},%s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\${1#?}"); printf '%s\\n' "$e" >> ${JOURNAL}; printf '${JOURNAL_MARK}%s\\n' "$e"; }`,
   AS_USER_FN,
 ].join('\n');
 
@@ -119,7 +120,7 @@ export function rollbackScript(
 
 /** Appends `step.rolled-back` to the target's journal; `by` is a shell word (a quoted literal or "$by"). */
 export function rolledBackEntry(runId: string, stepId: string, by: string): string {
-  return `printf '{"at":"%s","run":"%s","kind":"step.rolled-back","step":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} ${quote(stepId)} ${by} >> ${JOURNAL}`;
+  return `printf '{"at":"%s","v":${JOURNAL_VERSION},"run":"%s","kind":"step.rolled-back","step":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} ${quote(stepId)} ${by} >> ${JOURNAL}`;
 }
 
 /**
