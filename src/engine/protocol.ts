@@ -35,8 +35,6 @@ export const LOCK_END = '@@END';
 export const LOCK_TAKEN = '@@LOCKED';
 /** The step's state file in the reconciliation read (reconnect.ts): `@@STATE <state>`. */
 export const STATE_MARK = '@@STATE';
-/** Printed by the reconciliation read when the step's decision was taken (its `decided` directory). */
-export const DECIDED_MARK = '@@DECIDED';
 /** One evidence item (evidence/capture.ts): `@@EV <file>`, then its bytes in base64 on the next line. */
 export const EVIDENCE_MARK = '@@EV ';
 /** Between wg0.conf and `wg show latest-handshakes` in the peers read (cli/commands/peers.ts). */

@@ -2,7 +2,7 @@ import {type JournalEntry, readJournalLine} from '../core/journal-entry.js';
 import {JOURNAL, stepDir} from '../core/paths.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {quote} from '../util/shell.js';
-import {DECIDED_MARK, STATE_MARK, stateOf} from './protocol.js';
+import {STATE_MARK, stateOf} from './protocol.js';
 
 /** What the target says about an armed step once it answers again after the connection was lost. */
 export type Verdict =
@@ -31,7 +31,6 @@ function reconcileScript(runId: string, stepId: string): string {
   const d = stepDir(runId, stepId);
   return [
     `printf '${STATE_MARK} %s\\n' "$(cat ${quote(`${d}/state`)} 2>/dev/null)"`,
-    `[ -d ${quote(`${d}/decided`)} ] && echo '${DECIDED_MARK}'`,
     `grep -F ${quote(`"run":"${runId}"`)} ${JOURNAL} 2>/dev/null`,
     'exit 0',
   ].join('\n');

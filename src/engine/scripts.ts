@@ -2,7 +2,7 @@ import {JOURNAL_VERSION} from '../core/journal-entry.js';
 import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from '../core/paths.js';
 import {quote} from '../util/shell.js';
 import {AS_USER_FN, restoreAsUserLine, snapshotAsUserLine, type Touched} from './as-user.js';
-import {afterTimerLines, commitLine, decisionLines, EXPIRED_EXIT, unhookFunction} from './dead-man.js';
+import {afterTimerLines, decisionLines, EXPIRED_EXIT, unhookFunction} from './dead-man.js';
 import type {JournalEntry} from './journal.js';
 import {JOURNAL_MARK} from './protocol.js';
 
@@ -55,14 +55,6 @@ const touched = (paths: readonly (Touched | string)[]): Touched[] =>
 export function stillArmedLine(runId: string, stepId: string): string {
   const state = quote(`${stepDir(runId, stepId)}/state`);
   return `[ "$(cat ${state} 2>/dev/null)" = armed ] || { echo 'the dead-man timer ran out before this step was confirmed and rolled it back' >&2; exit ${EXPIRED_EXIT}; }`;
-}
-
-/**
- * The commit (the disarm): the step's rollback script decides for it, once, against the dead-man timer
- * and the boot path (dead-man.ts). A commit past the deadline rolls the step back and exits EXPIRED_EXIT.
- */
-export function claimLine(runId: string, stepId: string): string {
-  return commitLine(runId, stepId);
 }
 
 /**
