@@ -1,4 +1,5 @@
 import type {ArtifactKind, Finding, PlannedStep, Step} from '../core/types.js';
+import {assertNever} from '../util/errors.js';
 import {printable} from '../util/terminal.js';
 
 /** Everything the engine tells a UI. The engine never imports a UI; UIs subscribe to these. */
@@ -80,6 +81,8 @@ export function escapedEvents(sink: EventSink): EventSink {
       case 'proof.failed':
       case 'step.failed':
       case 'step.rolled-back':
+      // Why the target could not be reached may quote what it printed (its stderr).
+      case 'reconnecting':
         return sink({...e, reason: printable(e.reason)});
       case 'proof.progress':
         return sink({...e, message: printable(e.message)});
@@ -87,8 +90,23 @@ export function escapedEvents(sink: EventSink): EventSink {
         return sink({...e, summary: printable(e.summary)});
       case 'finding':
         return sink({...e, finding: {...e.finding, message: printable(e.finding.message)}});
-      default:
+      // Portcullis's own words, paths and plans (a plan's findings and diffs are escaped when it is made).
+      case 'values':
+      case 'step.planned':
+      case 'packages.ahead':
+      case 'step.start':
+      case 'action.start':
+      case 'timer.armed':
+      case 'timer.deadline':
+      case 'proof.start':
+      case 'proof.ok':
+      case 'step.compliant':
+      case 'step.skipped':
+      case 'step.done':
+      case 'artifact':
         return sink(e);
+      default:
+        return assertNever(e, 'event');
     }
   };
 }

@@ -2,6 +2,7 @@ import type {PlannedStep, Risk} from '../../core/types.js';
 import type {EngineEvent} from '../../engine/events.js';
 import {actionSummary} from '../../present/action-text.js';
 import {cleanLine} from '../../present/clean-line.js';
+import {assertNever} from '../../util/errors.js';
 import type {ActionRow, RowStatus, StepStatus, StepView} from './types.js';
 
 /** Lines of command output kept per step: the live tail, not a log. */
@@ -185,7 +186,11 @@ export function runReducer(steps: StepView[], e: EngineEvent): StepView[] {
         reason: e.reason,
         actions: setRows(s.actions, 'running', 'failed'),
       }));
-    default:
+    // Told elsewhere: the values by the frontend, the packages ahead as a note in the log.
+    case 'values':
+    case 'packages.ahead':
       return steps;
+    default:
+      return assertNever(e, 'event');
   }
 }
