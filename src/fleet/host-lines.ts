@@ -26,13 +26,18 @@ export function hostLines(host: string, write: (line: string) => void, width = 0
       case 'step.failed':
         write(`${p}  ✘ ${titles.get(e.id) ?? e.id}: ${e.reason}`);
         break;
-      // A fleet's lines say how each step ended; the rest is each host's own detail.
+      // A fleet's lines say how each step ended; the rest is each host's own detail: what was read,
       case 'facts':
       case 'values':
+      case 'finding':
+      // the step under way,
       case 'packages.ahead':
       case 'step.start':
       case 'action.start':
       case 'output':
+      case 'artifact':
+      case 'step.skipped':
+      // its timer and proofs.
       case 'timer.armed':
       case 'timer.deadline':
       case 'reconnecting':
@@ -40,9 +45,6 @@ export function hostLines(host: string, write: (line: string) => void, width = 0
       case 'proof.progress':
       case 'proof.ok':
       case 'proof.failed':
-      case 'step.skipped':
-      case 'finding':
-      case 'artifact':
         break;
       default:
         assertNever(e, 'event');
