@@ -3,6 +3,7 @@ import type {Via} from '../src/core/firewall-policy.js';
 import type {Finding, ProbeData, Step, StepPlan} from '../src/core/types.js';
 import {BACKENDS, type Backend, firewallBackend} from '../src/platform/firewall/index.js';
 import {parseServerConf} from '../src/render/wireguard.js';
+import {assertNever} from '../src/util/errors.js';
 import {formatSubnet, hostAddress, insideNetwork, subnetOf} from '../src/wg/subnet.js';
 import {desiredRules, type FirewallParams, firewall, tunnelNetOf, unknownTunnelPeers} from './firewall.js';
 import {
@@ -34,8 +35,10 @@ function firewallOn(backend: Backend, facts: Facts, probe: ProbeData): boolean {
       return facts.firewall.firewalld === 'running';
     case 'nftables':
       return probe.queries.nft_loaded?.code === 0;
-    default:
+    case 'pf':
       return false;
+    default:
+      return assertNever(backend, 'backend');
   }
 }
 

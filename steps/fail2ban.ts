@@ -13,7 +13,7 @@ import {
   renderJail,
   seconds,
 } from '../src/render/fail2ban.js';
-import {InputError} from '../src/util/errors.js';
+import {assertNever, InputError} from '../src/util/errors.js';
 import {port as checkPort, cidr, isIPv6} from '../src/util/validate.js';
 import {adminUserOf} from './admin-user.js';
 
@@ -83,8 +83,13 @@ function installs(f: Facts): Action[] {
             {kind: 'package.install', manager: pm, packages: ['epel-release']},
             {kind: 'package.install', manager: pm, packages: ['fail2ban']},
           ];
-    default:
+    case 'arch':
+    case 'alpine':
+    case 'macos':
+    case 'unknown':
       return [{kind: 'package.install', manager: pm, packages: ['fail2ban']}];
+    default:
+      return assertNever(f.family, 'family');
   }
 }
 

@@ -1,4 +1,4 @@
-import {InputError} from '../util/errors.js';
+import {assertNever, InputError} from '../util/errors.js';
 import {port as checkPort, cidr, isIPv4} from '../util/validate.js';
 import type {Facts} from './facts.js';
 
@@ -90,8 +90,10 @@ export function firewallBackend(f: Facts): Backend | undefined {
       return 'nftables';
     case 'macos':
       return 'pf';
-    default:
+    case 'unknown':
       return undefined;
+    default:
+      return assertNever(f.family, 'family');
   }
 }
 

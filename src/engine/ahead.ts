@@ -1,3 +1,4 @@
+import {JOURNAL_VERSION} from '../core/journal-entry.js';
 import {aheadDir, JOURNAL, STATE_DIR} from '../core/paths.js';
 import type {PlannedStep} from '../core/types.js';
 import {quote} from '../util/shell.js';
@@ -53,7 +54,7 @@ export function aheadStartScript(runId: string, groups: readonly AheadGroup[], m
   const d = aheadDir(runId);
   const packages = groups.flatMap((g) => g.packages);
   const mark = `mark() { echo "$2" > "$d/$1.new" && mv -f "$d/$1.new" "$d/$1"; }`;
-  const finish = `finish() { printf '{"at":"%s","run":"%s","kind":"packages.ahead.done","code":%s}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} "$1" >> ${JOURNAL}; mark rc "$1"; exit 0; }`;
+  const finish = `finish() { printf '{"at":"%s","v":${JOURNAL_VERSION},"run":"%s","kind":"packages.ahead.done","code":%s}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} "$1" >> ${JOURNAL}; mark rc "$1"; exit 0; }`;
   const all = packages.map(quote).join(' ');
   const sim = `apt-get -s -q -o Debug::NoLocking=true install ${all} >"$d/sim" 2>&1`;
   const job: string[] = [
@@ -87,7 +88,7 @@ export function aheadStartScript(runId: string, groups: readonly AheadGroup[], m
     ...job,
     '',
   ].join('\n');
-  const started = JSON.stringify({run: runId, kind: 'packages.ahead', mode, packages});
+  const started = JSON.stringify({v: JOURNAL_VERSION, run: runId, kind: 'packages.ahead', mode, packages});
   return [
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH',
     `d=${quote(d)}`,
@@ -107,11 +108,4 @@ export function aheadStartScript(runId: string, groups: readonly AheadGroup[], m
 export function aheadStopScript(runId: string): string {
   const d = quote(aheadDir(runId));
   return `[ -d ${d} ] && : > ${d}/stop; true`;
-}
-
-/** What the packages-ahead job does, in the words every renderer uses. */
-export function aheadLine(e: {mode: AheadMode; packages: readonly string[]}): string {
-  return e.mode === 'install'
-    ? `installing ahead, in the background on the server: ${e.packages.join(', ')} (each is configured by its own step)`
-    : `downloading ahead, in the background on the server: ${e.packages.join(', ')} (apt's cache only: nothing is installed before you say yes to its step)`;
 }

@@ -96,6 +96,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         let answer: ConfirmAnswer = false;
         do {
           const params = step.params(values, facts);
+          o.events({type: 'values', id: step.id, params, values, facts});
           const probe = await probeSteps(o.target, facts, [{step, params}], cache, keep);
           const access = accessOf(o.target, facts);
           planned = planStep(step, {facts, params, probe, access, done: [...done]});
@@ -231,7 +232,8 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
           access: accessOf(o.target, facts),
         });
         result.artifacts.push(...files);
-        for (const path of files) o.events({type: 'artifact', id: step.id, path, kind: step.artifactKind ?? 'file'});
+        for (const path of files)
+          await o.events({type: 'artifact', id: step.id, path, kind: step.artifactKind ?? 'file'});
       }
       if (o.until && step.id === o.until) break;
     }

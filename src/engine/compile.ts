@@ -1,4 +1,4 @@
-import type {InitSystem} from '../core/facts.js';
+import type {InitSystem, PackageManager} from '../core/facts.js';
 import type {Action, ServiceOp} from '../core/types.js';
 import {assertNever} from '../util/errors.js';
 import {base64Literal, cmd, quote} from '../util/shell.js';
@@ -101,8 +101,12 @@ function serviceLines(op: ServiceOp, unit: string, init: InitSystem): string[] {
         return [cmd(['systemctl', 'enable', '--now', unit])];
       case 'enable':
         return [cmd(['systemctl', 'enable', unit])];
-      default:
+      case 'reload':
+      case 'restart':
+      case 'start':
         return [cmd(['systemctl', op, unit])];
+      default:
+        return assertNever(op, 'service op');
     }
   }
   if (init === 'openrc') {
@@ -122,7 +126,7 @@ function serviceLines(op: ServiceOp, unit: string, init: InitSystem): string[] {
   return [cmd(['service', unit, op === 'enable-now' ? 'start' : op])];
 }
 
-function packageLines(manager: string, packages: readonly string[]): string[] {
+function packageLines(manager: PackageManager, packages: readonly string[]): string[] {
   const names = packages.map(quote).join(' ');
   switch (manager) {
     case 'apt': {
@@ -138,8 +142,10 @@ function packageLines(manager: string, packages: readonly string[]): string[] {
       return [`pacman -S --needed --noconfirm ${names}`];
     case 'brew':
       return [`brew install ${names}`];
-    default:
+    case 'none':
       return [`echo ${quote(`no package manager to install ${packages.join(' ')}`)} >&2; false`];
+    default:
+      return assertNever(manager, 'package manager');
   }
 }
 

@@ -1,9 +1,15 @@
-import type {ArtifactKind, Finding, PlannedStep} from '../core/types.js';
+import type {ArtifactKind, Finding, PlannedStep, Step} from '../core/types.js';
+import {assertNever} from '../util/errors.js';
 import {printable} from '../util/terminal.js';
 
 /** Everything the engine tells a UI. The engine never imports a UI; UIs subscribe to these. */
 export type EngineEvent =
   | {type: 'facts'; summary: string}
+  /**
+   * The values a step is about to be planned with (each time it is planned: edited or provided values plan
+   * it again): its own parameters as its `params` selected them, and the run's values and facts they came from.
+   */
+  | {type: 'values'; id: string; params: unknown; values: StepValues; facts: StepFacts}
   | {type: 'step.planned'; step: PlannedStep}
   /** The run's package installs started in the background on the target (see ahead.ts). */
   | {type: 'packages.ahead'; mode: 'install' | 'download'; packages: string[]}
@@ -33,8 +39,16 @@ export type EngineEvent =
   | {type: 'step.rolled-back'; id: string; reason: string}
   | {type: 'step.failed'; id: string; reason: string}
   | {type: 'finding'; id: string; finding: Finding}
-  /** A file the step's afterApply wrote on the operator's machine (a path only: never its content). */
+  /**
+   * A file the step's afterApply wrote on the operator's machine (a path only: never its content). The
+   * engine waits for what a sink returns for it before it goes on (the wizard draws a client config's QR
+   * code first, so it is printed under its step).
+   */
   | {type: 'artifact'; id: string; path: string; kind: ArtifactKind};
+
+/** The run's values and facts, as every step's `params` is given them. */
+type StepValues = Parameters<Step<unknown>['params']>[0];
+type StepFacts = Parameters<Step<unknown>['params']>[1];
 
 /** A proof through the WireGuard tunnel, as a UI shows the wait for it. */
 export interface ProofTunnel {
@@ -48,7 +62,11 @@ export interface ProofTunnel {
   deadline: number;
 }
 
-export type EventSink = (e: EngineEvent) => void;
+/**
+ * Told every event. What it returns is ignored, except for an `artifact` event: a promise returned for one
+ * is awaited before the run goes on.
+ */
+export type EventSink = (e: EngineEvent) => unknown;
 
 /**
  * A sink that shows the target's words with control characters escaped: command output, failure and
@@ -63,6 +81,8 @@ export function escapedEvents(sink: EventSink): EventSink {
       case 'proof.failed':
       case 'step.failed':
       case 'step.rolled-back':
+      // Why the target could not be reached may quote what it printed (its stderr).
+      case 'reconnecting':
         return sink({...e, reason: printable(e.reason)});
       case 'proof.progress':
         return sink({...e, message: printable(e.message)});
@@ -70,8 +90,23 @@ export function escapedEvents(sink: EventSink): EventSink {
         return sink({...e, summary: printable(e.summary)});
       case 'finding':
         return sink({...e, finding: {...e.finding, message: printable(e.finding.message)}});
-      default:
+      // Portcullis's own words, paths and plans (a plan's findings and diffs are escaped when it is made).
+      case 'values':
+      case 'step.planned':
+      case 'packages.ahead':
+      case 'step.start':
+      case 'action.start':
+      case 'timer.armed':
+      case 'timer.deadline':
+      case 'proof.start':
+      case 'proof.ok':
+      case 'step.compliant':
+      case 'step.skipped':
+      case 'step.done':
+      case 'artifact':
         return sink(e);
+      default:
+        return assertNever(e, 'event');
     }
   };
 }

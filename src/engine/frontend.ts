@@ -1,5 +1,5 @@
 import type {Facts} from '../core/facts.js';
-import type {PlannedStep, Step} from '../core/types.js';
+import type {PlannedStep} from '../core/types.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {SudoAsker, Target} from '../target/types.js';
 import type {ApplyResult, ConfirmAnswer} from './apply-options.js';
@@ -25,8 +25,6 @@ export interface Frontend {
   confirm(p: PlannedStep): Promise<ConfirmAnswer>;
   /** Aborted when the operator asks to stop: the engine stops before the next step. */
   signal?: AbortSignal;
-  /** The steps as the engine should run them (the wizard watches their parameters). */
-  wrapSteps(steps: Step<unknown>[]): Step<unknown>[];
   /** The run is over; resolves once the frontend has let go of the terminal. */
   finish(end: RunEnd): Promise<void>;
   /** True when finish() already told the operator the outcome, journal and next commands. */

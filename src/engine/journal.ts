@@ -1,30 +1,10 @@
 import {appendFileSync, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
+import {futureJournalMessage, type JournalEntry, journalText, readJournalLine} from '../core/journal-entry.js';
 import {stateHome} from '../core/paths.js';
+import {RunError} from '../util/errors.js';
 
-/**
- * Journal entries. The target keeps the authoritative copy (/var/lib/portcullis/journal.jsonl, root
- * only); the operator's machine keeps a copy under the XDG state dir. Entries never hold file contents
- * or key material: before-images stay on the target next to the files they restore.
- */
-export type JournalEntry = {at?: string; run: string} & (
-  | {kind: 'run.begin'; target: string; recipe: string; tool: string}
-  | {kind: 'step.begin'; step: string; touches: string[]}
-  | {kind: 'action.begin'; step: string; i: number; summary: string}
-  | {kind: 'action.done'; step: string; i: number}
-  | {kind: 'action.failed'; step: string; i: number; code: number}
-  /** `deadline`: when the window ends, epoch seconds (UTC), fixed by the target as it armed the timer. */
-  | {kind: 'timer.armed'; step: string; seconds: number; deadline?: number}
-  | {kind: 'proof.ok'; step: string; route: string}
-  | {kind: 'proof.failed'; step: string; route: string; reason: string}
-  | {kind: 'timer.disarmed'; step: string}
-  | {kind: 'step.done'; step: string; changed: number}
-  | {kind: 'step.rolled-back'; step: string; by: string}
-  | {kind: 'run.end'; status: 'applied' | 'failed' | 'rolled-back'}
-  /** Written on the target by the packages-ahead job (ahead.ts): never a step's change, never rolled back. */
-  | {kind: 'packages.ahead'; mode: 'install' | 'download'; packages: string[]}
-  | {kind: 'packages.ahead.done'; code: number}
-);
+export type {JournalEntry} from '../core/journal-entry.js';
 
 export function localJournalPath(targetName: string): string {
   return join(stateHome(), 'portcullis', targetName.replace(/[^A-Za-z0-9_.@:-]/g, '_'), 'journal.jsonl');
@@ -37,20 +17,35 @@ export class LocalJournal {
 
   append(entries: readonly JournalEntry[]): void {
     if (entries.length === 0) return;
-    appendFileSync(this.path, entries.map((e) => `${JSON.stringify(e)}\n`).join(''), {mode: 0o600});
+    appendFileSync(this.path, entries.map(journalText).join(''), {mode: 0o600});
   }
 }
 
-export function parseJournal(text: string): JournalEntry[] {
+/**
+ * A journal's lines, each read through the journal's schema (core/journal-entry.ts). A line that does
+ * not fit is left out and never acted on (the target's journal is the target's output: it may have been
+ * tampered with); `warn` is told how many were. A torn last line (the writer died mid-append) is left out
+ * silently: the entry it would hold never counted. A line of a newer journal version refuses the whole
+ * read (RunError): its entries would be misread.
+ */
+export function parseJournal(text: string, warn?: (message: string) => void): JournalEntry[] {
   const out: JournalEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+  const lines = text.split('\n').filter((l) => l.trim());
+  let skipped = 0;
+  for (const [n, line] of lines.entries()) {
+    let raw: unknown;
     try {
-      out.push(JSON.parse(line) as JournalEntry);
+      raw = JSON.parse(line);
     } catch {
-      // A torn last line (the writer died mid-append) is ignored: the entry it would hold never counted.
+      if (n < lines.length - 1) skipped++;
+      continue;
     }
+    const read = readJournalLine(raw);
+    if ('future' in read) throw new RunError(futureJournalMessage('the journal', read.future));
+    if ('entry' in read) out.push(read.entry);
+    else skipped++;
   }
+  if (skipped) warn?.(`${skipped} line(s) of the journal do not fit its schema and were ignored`);
   return out;
 }
 

@@ -6,10 +6,10 @@
  * with the transport that reads it.
  */
 
+import {type JournalEntry, readJournalLine} from '../core/journal-entry.js';
 import type {ProbeData, ProbeRequest} from '../core/types.js';
 import {quote} from '../util/shell.js';
 import {AS_USER_FN} from './as-user.js';
-import type {JournalEntry} from './journal.js';
 
 /** A journal entry echoed by a segment's `pcj` (scripts.ts SEGMENT_PRELUDE) for the local copy. */
 export const JOURNAL_MARK = '@@PCJ ';
@@ -35,8 +35,6 @@ export const LOCK_END = '@@END';
 export const LOCK_TAKEN = '@@LOCKED';
 /** The step's state file in the reconciliation read (reconnect.ts): `@@STATE <state>`. */
 export const STATE_MARK = '@@STATE';
-/** Printed by the reconciliation read when the step's decision was taken (its `decided` directory). */
-export const DECIDED_MARK = '@@DECIDED';
 /** One evidence item (evidence/capture.ts): `@@EV <file>`, then its bytes in base64 on the next line. */
 export const EVIDENCE_MARK = '@@EV ';
 /** Between wg0.conf and `wg show latest-handshakes` in the peers read (cli/commands/peers.ts). */
@@ -52,15 +50,24 @@ export function splitOutput(stdout: string): {journal: JournalEntry[]; lines: st
   const journal: JournalEntry[] = [];
   const lines: string[] = [];
   for (const l of stdout.split('\n')) {
-    if (l.startsWith(JOURNAL_MARK)) {
-      try {
-        journal.push(JSON.parse(l.slice(JOURNAL_MARK.length)) as JournalEntry);
-      } catch {
-        lines.push(l);
-      }
-    } else if (l) lines.push(l);
+    const e = l.startsWith(JOURNAL_MARK) ? echoedEntry(l) : undefined;
+    if (e) journal.push(e);
+    else if (l) lines.push(l);
   }
   return {journal, lines};
+}
+
+/**
+ * The entry a `pcj` line echoed, read through the journal's schema; undefined when it does not fit (then
+ * it is only output: never recorded, never acted on).
+ */
+function echoedEntry(line: string): JournalEntry | undefined {
+  try {
+    const read = readJournalLine(JSON.parse(line.slice(JOURNAL_MARK.length)));
+    return 'entry' in read ? read.entry : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -70,16 +77,11 @@ export function splitOutput(stdout: string): {journal: JournalEntry[]; lines: st
  */
 export function serverDeadline(line: string, receivedAt: number): {server: number; local: number} | undefined {
   if (!line.startsWith(JOURNAL_MARK) || !line.includes('"timer.armed"')) return undefined;
-  try {
-    const e = JSON.parse(line.slice(JOURNAL_MARK.length)) as JournalEntry;
-    if (e.kind !== 'timer.armed' || typeof e.deadline !== 'number' || !Number.isSafeInteger(e.deadline))
-      return undefined;
-    const at = Date.parse(e.at ?? '') / 1000;
-    const left = Number.isFinite(at) ? Math.min(Math.max(e.deadline - at, 0), e.seconds) : e.seconds;
-    return {server: e.deadline, local: receivedAt + left * 1000};
-  } catch {
-    return undefined;
-  }
+  const e = echoedEntry(line);
+  if (e?.kind !== 'timer.armed' || e.deadline === undefined) return undefined;
+  const at = Date.parse(e.at ?? '') / 1000;
+  const left = Number.isFinite(at) ? Math.min(Math.max(e.deadline - at, 0), e.seconds) : e.seconds;
+  return {server: e.deadline, local: receivedAt + left * 1000};
 }
 
 /** One round trip that reads files and runs read-only queries for any number of steps. */

@@ -1,8 +1,8 @@
+import {type JournalEntry, readJournalLine} from '../core/journal-entry.js';
 import {JOURNAL, stepDir} from '../core/paths.js';
 import type {ProofRoute, Target} from '../target/types.js';
 import {quote} from '../util/shell.js';
-import {type JournalEntry, parseJournal} from './journal.js';
-import {DECIDED_MARK, STATE_MARK, stateOf} from './protocol.js';
+import {STATE_MARK, stateOf} from './protocol.js';
 
 /** What the target says about an armed step once it answers again after the connection was lost. */
 export type Verdict =
@@ -31,93 +31,35 @@ function reconcileScript(runId: string, stepId: string): string {
   const d = stepDir(runId, stepId);
   return [
     `printf '${STATE_MARK} %s\\n' "$(cat ${quote(`${d}/state`)} 2>/dev/null)"`,
-    `[ -d ${quote(`${d}/decided`)} ] && echo '${DECIDED_MARK}'`,
     `grep -F ${quote(`"run":"${runId}"`)} ${JOURNAL} 2>/dev/null`,
     'exit 0',
   ].join('\n');
 }
 
-const STEP = /^[a-z0-9][a-z0-9-]{0,63}$/;
-const AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
-const BY = /^[a-z][a-z-]{0,31}$/;
-const PACKAGE = /^[a-z0-9][a-z0-9+.-]{0,99}$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refuses control characters in server text
-const TEXT = /^[^\u0000-\u001f\u007f-\u009f]{0,500}$/;
-const int = (v: unknown): v is number => Number.isSafeInteger(v);
-const text = (v: unknown): v is string => typeof v === 'string' && TEXT.test(v);
-
 /**
- * One journal entry as the target wrote it, checked field by field before it may enter the operator's
- * journal copy (the server's text is data: a compromised server must not plant lines there). Returns
- * the entry rebuilt from the fields its kind has, or undefined when anything does not fit.
+ * One journal entry as the target wrote it, read through the journal's schema (core/journal-entry.ts)
+ * before it may enter the operator's journal copy (the server's text is data: a compromised server must
+ * not plant lines there). Returns the entry rebuilt from the fields its kind has, or undefined when it is
+ * not this run's, does not fit, or is of a newer journal version (not to be guessed at).
  */
 export function checkedEntry(raw: unknown, runId: string): JournalEntry | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const e = raw as Record<string, unknown>;
-  if (e.run !== runId || (e.at !== undefined && !(typeof e.at === 'string' && AT.test(e.at)))) return undefined;
-  const base = {...(e.at ? {at: e.at as string} : {}), run: runId};
-  const step = typeof e.step === 'string' && STEP.test(e.step) ? e.step : undefined;
-  switch (e.kind) {
-    case 'run.begin':
-      return text(e.target) && text(e.recipe) && text(e.tool)
-        ? {...base, kind: e.kind, target: e.target, recipe: e.recipe, tool: e.tool}
-        : undefined;
-    case 'step.begin':
-      return step && Array.isArray(e.touches) && e.touches.length <= 200 && e.touches.every(text)
-        ? {...base, kind: e.kind, step, touches: e.touches}
-        : undefined;
-    case 'action.begin':
-      return step && int(e.i) && text(e.summary)
-        ? {...base, kind: e.kind, step, i: e.i, summary: e.summary}
-        : undefined;
-    case 'action.done':
-      return step && int(e.i) ? {...base, kind: e.kind, step, i: e.i} : undefined;
-    case 'action.failed':
-      return step && int(e.i) && int(e.code) ? {...base, kind: e.kind, step, i: e.i, code: e.code} : undefined;
-    case 'timer.armed':
-      return step && int(e.seconds) && (e.deadline === undefined || int(e.deadline))
-        ? {...base, kind: e.kind, step, seconds: e.seconds, ...(int(e.deadline) ? {deadline: e.deadline} : {})}
-        : undefined;
-    case 'proof.ok':
-      return step && text(e.route) ? {...base, kind: e.kind, step, route: e.route} : undefined;
-    case 'proof.failed':
-      return step && text(e.route) && text(e.reason)
-        ? {...base, kind: e.kind, step, route: e.route, reason: e.reason}
-        : undefined;
-    case 'timer.disarmed':
-      return step ? {...base, kind: e.kind, step} : undefined;
-    case 'step.done':
-      return step && int(e.changed) ? {...base, kind: e.kind, step, changed: e.changed} : undefined;
-    case 'step.rolled-back':
-      return step && typeof e.by === 'string' && BY.test(e.by) ? {...base, kind: e.kind, step, by: e.by} : undefined;
-    case 'run.end':
-      return e.status === 'applied' || e.status === 'failed' || e.status === 'rolled-back'
-        ? {...base, kind: e.kind, status: e.status}
-        : undefined;
-    case 'packages.ahead':
-      return (e.mode === 'install' || e.mode === 'download') &&
-        Array.isArray(e.packages) &&
-        e.packages.every((x) => typeof x === 'string' && PACKAGE.test(x))
-        ? {...base, kind: e.kind, mode: e.mode, packages: e.packages}
-        : undefined;
-    case 'packages.ahead.done':
-      return int(e.code) ? {...base, kind: e.kind, code: e.code} : undefined;
-    default:
-      return undefined;
-  }
+  const read = readJournalLine(raw);
+  return 'entry' in read && read.entry.run === runId ? read.entry : undefined;
 }
 
 export function verdictOf(stdout: string, runId: string, stepId: string): {verdict: Verdict; entries: JournalEntry[]} {
   const state = stateOf(stdout);
-  const entries = parseJournal(
-    stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .join('\n'),
-  ).flatMap((e) => {
-    const ok = checkedEntry(e, runId);
-    return ok ? [ok] : [];
-  });
+  const entries = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .flatMap((l) => {
+      try {
+        const ok = checkedEntry(JSON.parse(l), runId);
+        return ok ? [ok] : [];
+      } catch {
+        return [];
+      }
+    });
   const last = entries.filter(
     (e) => 'step' in e && e.step === stepId && (e.kind === 'step.done' || e.kind === 'step.rolled-back'),
   );

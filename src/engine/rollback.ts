@@ -5,9 +5,10 @@ import {quote} from '../util/shell.js';
 import {checkpoints, type JournalEntry, parseJournal} from './journal.js';
 import {ARRIVAL_SCRIPT, hopRoutes, parseArrival, type StepRef, threat} from './rollback-route.js';
 
-export async function readTargetJournal(target: Target): Promise<JournalEntry[]> {
+/** The target's whole journal, read through its schema; `warn` is told about lines left out (parseJournal). */
+export async function readTargetJournal(target: Target, warn?: (message: string) => void): Promise<JournalEntry[]> {
   const r = await target.run(`cat ${JOURNAL} 2>/dev/null; exit 0`);
-  return parseJournal(r.stdout);
+  return parseJournal(r.stdout, warn);
 }
 
 /**

@@ -1,7 +1,8 @@
+import {JOURNAL_VERSION} from '../core/journal-entry.js';
 import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from '../core/paths.js';
 import {quote} from '../util/shell.js';
 import {AS_USER_FN, restoreAsUserLine, snapshotAsUserLine, type Touched} from './as-user.js';
-import {afterTimerLines, commitLine, decisionLines, EXPIRED_EXIT, unhookFunction} from './dead-man.js';
+import {afterTimerLines, decisionLines, EXPIRED_EXIT, unhookFunction} from './dead-man.js';
 import type {JournalEntry} from './journal.js';
 import {JOURNAL_MARK} from './protocol.js';
 
@@ -21,7 +22,7 @@ export const SEGMENT_PRELUDE = [
   "trap '' PIPE",
   'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH',
   `mkdir -p ${STATE_DIR} && chmod 700 ${STATE_DIR}`,
-  `pcj() { e=$(printf '{"at":"%s",%s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\${1#?}"); printf '%s\\n' "$e" >> ${JOURNAL}; printf '${JOURNAL_MARK}%s\\n' "$e"; }`,
+  `pcj() { e=$(printf '{"at":"%s","v":${JOURNAL_VERSION},%s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\${1#?}"); printf '%s\\n' "$e" >> ${JOURNAL}; printf '${JOURNAL_MARK}%s\\n' "$e"; }`,
   AS_USER_FN,
 ].join('\n');
 
@@ -54,14 +55,6 @@ const touched = (paths: readonly (Touched | string)[]): Touched[] =>
 export function stillArmedLine(runId: string, stepId: string): string {
   const state = quote(`${stepDir(runId, stepId)}/state`);
   return `[ "$(cat ${state} 2>/dev/null)" = armed ] || { echo 'the dead-man timer ran out before this step was confirmed and rolled it back' >&2; exit ${EXPIRED_EXIT}; }`;
-}
-
-/**
- * The commit (the disarm): the step's rollback script decides for it, once, against the dead-man timer
- * and the boot path (dead-man.ts). A commit past the deadline rolls the step back and exits EXPIRED_EXIT.
- */
-export function claimLine(runId: string, stepId: string): string {
-  return commitLine(runId, stepId);
 }
 
 /**
@@ -119,7 +112,7 @@ export function rollbackScript(
 
 /** Appends `step.rolled-back` to the target's journal; `by` is a shell word (a quoted literal or "$by"). */
 export function rolledBackEntry(runId: string, stepId: string, by: string): string {
-  return `printf '{"at":"%s","run":"%s","kind":"step.rolled-back","step":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} ${quote(stepId)} ${by} >> ${JOURNAL}`;
+  return `printf '{"at":"%s","v":${JOURNAL_VERSION},"run":"%s","kind":"step.rolled-back","step":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(runId)} ${quote(stepId)} ${by} >> ${JOURNAL}`;
 }
 
 /**

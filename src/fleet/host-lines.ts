@@ -1,4 +1,5 @@
 import type {EventSink} from '../engine/events.js';
+import {assertNever} from '../util/errors.js';
 
 /**
  * One line per step on one host, prefixed with the host's name (`web1  ✔ SSH hardening: 3 change(s) in
@@ -25,8 +26,28 @@ export function hostLines(host: string, write: (line: string) => void, width = 0
       case 'step.failed':
         write(`${p}  ✘ ${titles.get(e.id) ?? e.id}: ${e.reason}`);
         break;
-      default:
+      // A fleet's lines say how each step ended; the rest is each host's own detail: what was read,
+      case 'facts':
+      case 'values':
+      case 'finding':
+      // the step under way,
+      case 'packages.ahead':
+      case 'step.start':
+      case 'action.start':
+      case 'output':
+      case 'artifact':
+      case 'step.skipped':
+      // its timer and proofs.
+      case 'timer.armed':
+      case 'timer.deadline':
+      case 'reconnecting':
+      case 'proof.start':
+      case 'proof.progress':
+      case 'proof.ok':
+      case 'proof.failed':
         break;
+      default:
+        assertNever(e, 'event');
     }
   };
 }

@@ -1,6 +1,6 @@
 import {readFileSync, statSync} from 'node:fs';
 import {extname} from 'node:path';
-import {InputError} from '../util/errors.js';
+import {assertNever, InputError} from '../util/errors.js';
 import {parseIniInventory} from './inventory-ini.js';
 import {parseJsonInventory, parseYamlInventory} from './inventory-yaml.js';
 
@@ -47,13 +47,16 @@ export function loadInventory(file: string): Inventory {
 }
 
 export function parseInventory(text: string, file: string): Inventory {
-  switch (inventoryFormat(text, file)) {
+  const format = inventoryFormat(text, file);
+  switch (format) {
     case 'json':
       return parseJsonInventory(text, file);
     case 'yaml':
       return parseYamlInventory(text, file);
     case 'ini':
       return parseIniInventory(text, file);
+    default:
+      return assertNever(format, 'inventory format');
   }
 }
 

@@ -1,6 +1,6 @@
 import {type FileHandle, mkdir, open} from 'node:fs/promises';
 import {dirname} from 'node:path';
-import type {JournalEntry} from '../engine/journal.js';
+import {type JournalEntry, journalText} from '../core/journal-entry.js';
 
 /**
  * The operator-side copy of a host's journal in a fleet run (the target keeps the authoritative one):
@@ -43,7 +43,7 @@ export class QueuedJournal {
 
   append(entries: readonly JournalEntry[]): void {
     if (entries.length === 0 || this.error) return;
-    for (const e of entries) this.pending.push(`${JSON.stringify(e)}\n`);
+    for (const e of entries) this.pending.push(journalText(e));
     this.writing ??= this.drain();
   }
 

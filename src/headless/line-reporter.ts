@@ -1,5 +1,5 @@
-import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
+import {aheadLine} from '../present/ahead-line.js';
 import type {Style} from '../present/plan-text.js';
 import {assertNever} from '../util/errors.js';
 import {proofWithCommand} from '../util/proof-words.js';
@@ -21,6 +21,8 @@ export function lineReporter(st: Style, write: (s: string) => void = (s) => proc
         break;
       case 'step.planned':
         titles.set(e.step.id, e.step.title);
+        break;
+      case 'values':
         break;
       case 'step.start':
         write(`${st.bold(`▶ ${titles.get(e.id) ?? e.id}`)}\n`);

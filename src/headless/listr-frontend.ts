@@ -1,7 +1,7 @@
 import {Listr, ListrLogger, ListrLogLevels, ProcessOutput} from 'listr2';
-import {aheadLine} from '../engine/ahead.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {Frontend} from '../engine/frontend.js';
+import {aheadLine} from '../present/ahead-line.js';
 import {assertNever} from '../util/errors.js';
 import {stepOf, type TaskUpdate, taskUpdates} from './task-updates.js';
 
@@ -180,7 +180,6 @@ export function listrFrontend(o: {
     },
     events,
     confirm: async () => true,
-    wrapSteps: (steps) => steps,
     async finish(end) {
       const why = end.error ? 'not run: the run stopped before it' : 'not run: the run ended before it';
       for (const slot of slots.values()) {

@@ -17,7 +17,6 @@ export function plainFrontend(o: {host: () => string; color: boolean}): Frontend
       const {confirmStep} = await import('./confirm.js');
       return confirmStep(p, o.host(), st);
     },
-    wrapSteps: (steps) => steps,
     async finish() {},
   };
 }

@@ -1,5 +1,5 @@
 import type {EngineEvent} from '../engine/events.js';
-import {cleanLine} from '../ui/model/clean-line.js';
+import {cleanLine} from '../present/clean-line.js';
 import {assertNever} from '../util/errors.js';
 import {proofWithCommand} from '../util/proof-words.js';
 import {wgQuickUp} from '../wg/wg-quick.js';
@@ -36,6 +36,7 @@ export function taskUpdates(e: EngineEvent, title: string): TaskUpdate[] {
   switch (e.type) {
     case 'facts':
     case 'packages.ahead':
+    case 'values':
       return [];
     case 'step.planned': {
       const n = e.step.plan.actions.length;

@@ -1,5 +1,6 @@
 import type {Facts} from '../core/facts.js';
 import type {Action} from '../core/types.js';
+import {assertNever} from '../util/errors.js';
 
 /** The group whose members may sudo. */
 export function sudoGroup(f: Facts): string {
@@ -118,7 +119,10 @@ export function openPortInActiveFirewall(
         undo: [],
         persist: [],
       };
-    default:
+    case 'pf':
+    case 'none':
       return {actions: [], undo: [], persist: []};
+    default:
+      return assertNever(f.firewall.active, 'firewall');
   }
 }

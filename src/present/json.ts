@@ -1,10 +1,10 @@
 import type {Facts} from '../core/facts.js';
 import {type Finding, isRefused, type PlannedStep} from '../core/types.js';
-import {compileAction, summarize} from '../engine/compile.js';
 import type {StepState} from '../engine/journal.js';
 import type {ApplyResult} from '../engine/runbook.js';
 import type {Exposure} from '../platform/exposure.js';
 import type {Target} from '../target/types.js';
+import {actionTexts} from './action-text.js';
 import {RESULT_VERSION, type Result, type ResultCommand} from './result-schema.js';
 
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -52,12 +52,7 @@ export function planJson(
       title: s.title,
       risk: s.risk,
       status: isRefused(s.plan) ? 'refused' : s.plan.actions.length ? 'changes' : 'compliant',
-      actions: s.plan.actions.map((a, i) => ({
-        kind: a.kind,
-        summary: summarize(a),
-        commands: compileAction(a, {runId: 'RUN', stepId: s.id, style: 'review'}),
-        ...(s.diffs[i] === undefined ? {} : {diff: s.diffs[i]}),
-      })),
+      actions: actionTexts(s),
       findings: s.plan.findings.map(findingJson),
     })),
     refused: steps.filter((s) => isRefused(s.plan)).map((s) => s.id),

@@ -1,6 +1,6 @@
 import {isRefused, type PlannedStep} from '../core/types.js';
 import {AS_USER_FN} from '../engine/as-user.js';
-import {compileAction, summarize} from '../engine/compile.js';
+import {actionTexts} from './action-text.js';
 
 /**
  * `plan --format sh`: the plan as one reviewable POSIX script, for a change ticket. It has no dead-man
@@ -33,13 +33,12 @@ export function renderPlanSh(steps: readonly PlannedStep[], header: string): str
     }
     if (!s.plan.actions.length) continue;
     out.push(`# --- ${s.title} (${s.id})`);
-    for (const a of s.plan.actions) {
+    for (const a of actionTexts(s, 'export')) {
       if (a.kind === 'timer.arm' || a.kind === 'timer.disarm') {
-        out.push(`# (skipped here) ${summarize(a)}`);
+        out.push(`# (skipped here) ${a.summary}`);
         continue;
       }
-      out.push(`# ${summarize(a)}`);
-      for (const l of compileAction(a, {runId: 'export', stepId: s.id, style: 'review'})) out.push(l);
+      out.push(`# ${a.summary}`, ...a.commands);
     }
     out.push('');
   }

@@ -1,6 +1,6 @@
 import {isRefused, type PlannedStep} from '../core/types.js';
 import {aheadGroups} from '../engine/ahead.js';
-import {compileAction, summarize} from '../engine/compile.js';
+import {actionTexts} from './action-text.js';
 
 export interface Style {
   bold(s: string): string;
@@ -53,16 +53,11 @@ export function renderPlan(steps: readonly PlannedStep[], st: Style, header: str
       const tag = f.level === 'error' ? st.red('refuse') : f.level === 'warn' ? st.yellow('warn') : st.dim('note');
       out.push(`   ${tag} ${f.message}${f.fix ? st.dim(` (fix: ${f.fix})`) : ''}`);
     }
-    for (const [i, a] of s.plan.actions.entries()) {
-      out.push(`   - ${summarize(a)}`);
-      if (a.kind === 'file.write' || a.kind === 'file.remove') {
-        const d = s.diffs[i];
-        if (d) out.push(indent(colorDiff(d.trimEnd(), st), 6));
-      }
-      if (a.kind !== 'file.write') {
-        for (const l of compileAction(a, {runId: 'RUN', stepId: s.id, style: 'review'}))
-          out.push(indent(st.cyan(`$ ${l}`), 6));
-      }
+    for (const a of actionTexts(s)) {
+      out.push(`   - ${a.summary}`);
+      if (a.diff) out.push(indent(colorDiff(a.diff.trimEnd(), st), 6));
+      // A file written is shown by its diff; the commands that write it are for `--format sh`.
+      if (a.kind !== 'file.write') for (const l of a.commands) out.push(indent(st.cyan(`$ ${l}`), 6));
     }
     out.push('');
   }

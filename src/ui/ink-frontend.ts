@@ -112,8 +112,9 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
     const needs = o.steps.slice(at + 1).find((s) => s.requires?.includes(id));
     return needs ? {canSkip: false, neededBy: needs.title} : {canSkip: true};
   };
-  /** Each step's own params (unwrapped), for checking an edit without drawing anything. */
-  const paramsOf = new Map<string, Step<unknown>>();
+  /** Whether the step already showed a client config (its first one carries the QR code). */
+  const hasClientConfig = (id: string) =>
+    store.getState().steps.some((s) => s.id === id && s.artifacts.some((a) => a.kind === 'client-config'));
   store.savePng = (path) => void savePng(store, path);
   // An edited value that a step refuses, or that changes what a step already used, is an error in the
   // form (edit-check.ts); the run goes on.
@@ -121,7 +122,7 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
     if (!knownFacts) return undefined;
     const st = store.getState().steps;
     const ran = new Set(st.filter((s) => s.status === 'done' || s.status === 'compliant').map((s) => s.id));
-    return editRefusal([...paramsOf.values()], ran, known, edited, knownFacts);
+    return editRefusal(o.steps, ran, known, edited, knownFacts);
   };
 
   const finishWith = async (outcome: Outcome, end: RunEnd = {}) => {
@@ -221,6 +222,23 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
       return true;
     },
     events(e: EngineEvent) {
+      if (e.type === 'values') {
+        // The values the step is planned with: shown in its review (editable ones in its form), and what
+        // the questions and the edit check start from.
+        known = e.values;
+        knownFacts = e.facts;
+        store.dispatch({
+          type: 'ui.values',
+          id: e.id,
+          values: valueRows(e.params),
+          editable: editableValues(e.id, e.values),
+        });
+        return;
+      }
+      // The operator's own client config (a step's first) gets its QR code drawn before the file is
+      // shown, so the code is printed with it, under the step; the engine waits for this.
+      if (e.type === 'artifact' && e.kind === 'client-config' && !hasClientConfig(e.id))
+        return drawQr(store, e.path).then(() => store.events(e));
       store.events(e);
       // Usually drawn already (after the wireguard step); otherwise now, while the operator reads the screen.
       if (e.type === 'proof.start' && e.tunnel && !e.tunnel.connect) void drawQr(store, e.tunnel.confPath);
@@ -281,35 +299,6 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
       setPassword = passwordSet(given, known) ?? setPassword;
       return given;
     },
-    wrapSteps: (steps) =>
-      steps.map((s) => {
-        paramsOf.set(s.id, s);
-        const after = s.artifactKind === 'client-config' ? s.afterApply : undefined;
-        return {
-          ...s,
-          params(values: Record<string, unknown>, facts: Parameters<typeof s.params>[1]) {
-            known = values;
-            knownFacts = facts;
-            const p = s.params(values, facts);
-            store.dispatch({
-              type: 'ui.values',
-              id: s.id,
-              values: valueRows(p),
-              editable: editableValues(s.id, values),
-            });
-            return p;
-          },
-          // The operator's own client config (written first) gets its QR code drawn before the engine
-          // reports the file, so the code is printed with it, under the step.
-          ...(after && {
-            async afterApply(o: Parameters<typeof after>[0]) {
-              const files = await after.call(s, o);
-              if (files[0]) await drawQr(store, files[0]);
-              return files;
-            },
-          }),
-        };
-      }),
     async finish(end) {
       if (exiting) return;
       const outcome: Outcome = end.result

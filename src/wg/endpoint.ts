@@ -1,5 +1,6 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {readJournalLine} from '../core/journal-entry.js';
 import {parseEndpoint as parseTarget} from '../target/endpoint.js';
 import {clientConfPath, clientDir, hostSlug} from './client-store.js';
 import {formatEndpoint, parseEndpoint, type WgEndpoint} from './endpoint-value.js';
@@ -49,8 +50,9 @@ export function journaledEndpoint(out: string, tunnelNet: string): WgEndpoint | 
   const lines = out.split('\n').filter(Boolean).reverse();
   for (const line of lines) {
     try {
-      const e = JSON.parse(line) as {kind?: unknown; target?: unknown};
-      if (e.kind !== 'run.begin' || typeof e.target !== 'string' || !e.target.includes('@')) continue;
+      const read = readJournalLine(JSON.parse(line));
+      const e = 'entry' in read ? read.entry : undefined;
+      if (e?.kind !== 'run.begin' || !e.target.includes('@')) continue;
       const {host} = parseTarget(e.target);
       if (!insideNetwork(host, tunnelNet) && !/^(127\.|::1$|localhost$)/.test(host)) return {host};
     } catch {

@@ -159,7 +159,8 @@ describe('the endpoint in client configs is the public address, never the tunnel
   });
 
   it("reads the public address from the server's journal, validated, never a tunnel or hostile one", () => {
-    const begin = (target: unknown, kind = 'run.begin') => JSON.stringify({run: 'r', kind, target});
+    const begin = (target: unknown, kind = 'run.begin') =>
+      JSON.stringify({run: 'r', kind, target, recipe: 'fresh-vps', tool: 'portcullis'});
     const lines = (...l: string[]) => `${l.join('\n')}\n`;
     expect(
       journaledEndpoint(lines(begin('root@192.0.2.10:22'), begin('admin@10.66.0.1:2222')), '10.66.0.1/24'),
@@ -223,7 +224,8 @@ describe('the endpoint in client configs is the public address, never the tunnel
     expect(errors(plan({wg_endpoint: '10.66.0.1'}))[0]).toMatch(/inside the tunnel network/);
     expect(errors(plan({wg_endpoint: '192.0.2.10'}))).toEqual([]);
     // The server's journal says how the run that set it up came in: its public address will do.
-    const begin = (target: string) => JSON.stringify({run: 'r', kind: 'run.begin', target, recipe: 'fresh-vps'});
+    const begin = (target: string) =>
+      JSON.stringify({run: 'r', kind: 'run.begin', target, recipe: 'fresh-vps', tool: 'portcullis'});
     expect(errors(plan({}, `${begin('admin@10.66.0.1:2222')}\n`))[0]).toMatch(/no public address/);
     expect(errors(plan({}, `${begin('root@192.0.2.10:22')}\n${begin('admin@10.66.0.1:2222')}\n`))).toEqual([]);
     rememberEndpoint('vps', {host: '192.0.2.10'});

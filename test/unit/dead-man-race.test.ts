@@ -6,9 +6,10 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {STATE_DIR} from '../../src/core/paths.js';
 import type {Action, Step} from '../../src/core/types.js';
 import {compileAction} from '../../src/engine/compile.js';
+import {commitLine} from '../../src/engine/dead-man.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook} from '../../src/engine/runbook.js';
-import {claimLine, EXPIRED_EXIT, rollbackScript, SEGMENT_PRELUDE, stillArmedLine} from '../../src/engine/scripts.js';
+import {EXPIRED_EXIT, rollbackScript, SEGMENT_PRELUDE, stillArmedLine} from '../../src/engine/scripts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeTarget} from '../helpers/fake-target.js';
 
@@ -110,7 +111,7 @@ describe('dead-man timer vs commit, in a real shell', () => {
 function stalledTarget() {
   return fakeTarget({
     answer: (script) =>
-      script.includes('pcfail') && script.includes(claimLine('RUN', 's'))
+      script.includes('pcfail') && script.includes(commitLine('RUN', 's'))
         ? {code: EXPIRED_EXIT, stdout: '', stderr: 'the dead-man timer ran out first and rolled this step back'}
         : undefined,
   });

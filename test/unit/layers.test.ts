@@ -37,7 +37,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   present: ['core', 'engine', 'platform', 'render', 'target', 'util', 'wg'],
   fleet: ['core', 'drift', 'engine', 'platform', 'present', 'recipes', 'target', 'util'],
   ui: ['core', 'engine', 'fleet', 'platform', 'present', 'recipes', 'target', 'util', 'wg'],
-  headless: ['core', 'engine', 'platform', 'present', 'target', 'ui', 'util', 'wg'],
+  headless: ['core', 'engine', 'platform', 'present', 'target', 'util', 'wg'],
   cli: [
     'core',
     'drift',
@@ -59,6 +59,14 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'wg',
   ],
 };
+
+/**
+ * The frontends see the engine only through its public face: the runbook (plan, apply), its events, the
+ * frontend contract and the apply options' types. Operator-facing text built from the engine's internals
+ * (compiled commands, action summaries, ahead lines) comes through present/.
+ */
+const FRONTENDS = new Set(['ui', 'headless']);
+const ENGINE_FACE = new Set(['runbook', 'events', 'frontend', 'apply-options'].map((f) => `src/engine/${f}.ts`));
 
 /** Terminal UI libraries: only the frontends (ui, headless) and the CLI that picks one may load them. */
 const UI_PACKAGES = /^(ink|ink-[\w-]+|react|react-dom|@inkjs\/[\w-]+|listr2|@inquirer\/[\w-]+)$/;
@@ -93,6 +101,8 @@ interface Edge {
   from: string;
   to: string;
   spec: string;
+  /** The imported file, relative to the root (`.js` as `.ts`); for a package, its name. */
+  target: string;
 }
 
 function edges(): Edge[] {
@@ -101,9 +111,10 @@ function edges(): Edge[] {
     const from = folderOf(file);
     for (const spec of importsOf(readFileSync(join(ROOT, file), 'utf8'))) {
       if (spec.startsWith('.')) {
-        const to = folderOf(relative(ROOT, resolve(ROOT, dirname(file), spec)));
-        if (to !== from) out.push({file, from, to, spec});
-      } else if (UI_PACKAGES.test(spec)) out.push({file, from, to: `npm:${spec}`, spec});
+        const target = relative(ROOT, resolve(ROOT, dirname(file), spec)).replace(/\.js$/, '.ts');
+        const to = folderOf(target);
+        if (to !== from) out.push({file, from, to, spec, target});
+      } else if (UI_PACKAGES.test(spec)) out.push({file, from, to: `npm:${spec}`, spec, target: spec});
     }
   }
   return out;
@@ -150,6 +161,15 @@ describe('layers (ARCHITECTURE.md)', () => {
       .filter((e) => !(MAY_IMPORT[e.from] ?? []).includes(e.to))
       .map((e) => `${e.file} imports ${e.spec} (${e.from} may not import ${e.to})`);
     expect(wrong).toEqual([]);
+  });
+
+  it("the frontends import only the engine's public face (its internals reach them through present/)", () => {
+    const wrong = all
+      .filter((e) => FRONTENDS.has(e.from) && e.to === 'engine' && !ENGINE_FACE.has(e.target))
+      .map((e) => `${e.file} imports ${e.spec} (a frontend may import only ${[...ENGINE_FACE].join(', ')})`);
+    expect(wrong).toEqual([]);
+    // The check sees the frontends' engine imports.
+    expect(all.some((e) => FRONTENDS.has(e.from) && e.target === 'src/engine/events.ts')).toBe(true);
   });
 
   it('only the frontends and the CLI load terminal UI libraries', () => {

@@ -20,7 +20,7 @@ const entry = (o: object) => JSON.stringify({at: '2026-12-03T08:00:20Z', run: 'R
 
 describe("the target's verdict on an armed step", () => {
   it('reads rolled back (by whom), committed, or still armed from the state and the journal', () => {
-    const rolled = `@@STATE rolled-back\n@@DECIDED\n${entry({kind: 'timer.armed', step: 's', seconds: 20, deadline: 1})}\n${entry({kind: 'step.rolled-back', step: 's', by: 'timer'})}\n`;
+    const rolled = `@@STATE rolled-back\n${entry({kind: 'timer.armed', step: 's', seconds: 20, deadline: 1})}\n${entry({kind: 'step.rolled-back', step: 's', by: 'timer'})}\n`;
     expect(verdictOf(rolled, 'RUN', 's').verdict).toEqual({
       kind: 'rolled-back',
       by: 'timer',

@@ -169,4 +169,55 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
     expect(start).toBeDefined();
     expect(start?.type === 'proof.start' && start.tunnel).toBeUndefined();
   });
+
+  it('tells the values a step is planned with, before its plan, and waits for the sink on each file', async () => {
+    const {target} = tunnelTarget();
+    const dir = mkdtempSync(join(tmpdir(), 'pc-journal-'));
+    dirs.push(dir);
+    const seen: string[] = [];
+    const facts = profileFacts('debian-12');
+    await applyRunbook({
+      target,
+      facts,
+      steps: [
+        fakeStep<{port: unknown}>('wireguard', [], {
+          params: (v) => ({port: v.port}),
+          artifactKind: 'client-config',
+          afterApply: async () => [CONF],
+        }),
+        step('evidence', []),
+      ],
+      values: {port: 2222},
+      runId: 'RUN',
+      journal: new LocalJournal(join(dir, 'journal.jsonl')),
+      events: (e) => {
+        if (e.type === 'values') {
+          expect(e.values).toMatchObject({port: 2222});
+          expect(e.facts).toBe(facts);
+          seen.push(`values ${e.id} ${JSON.stringify(e.params)}`);
+        } else if (e.type === 'step.planned' || e.type === 'step.compliant') seen.push(`${e.type} ${stepIdOf(e)}`);
+        else if (e.type === 'artifact') {
+          seen.push('artifact');
+          // The engine goes on only once this is done (the wizard draws the QR code here).
+          return new Promise<void>((r) => setTimeout(() => r(void seen.push('artifact shown')), 20));
+        }
+        return undefined;
+      },
+      confirm: async () => true,
+    });
+    expect(seen).toEqual([
+      'values wireguard {"port":2222}',
+      'step.planned wireguard',
+      'step.compliant wireguard',
+      'artifact',
+      'artifact shown',
+      'values evidence {}',
+      'step.planned evidence',
+      'step.compliant evidence',
+    ]);
+  });
 });
+
+function stepIdOf(e: EngineEvent): string {
+  return e.type === 'step.planned' ? e.step.id : 'id' in e ? e.id : '';
+}

@@ -71,7 +71,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
       // a second leaves at once, and an armed dead-man timer restores the target.
       signal: ui.signal ?? headlessStop(),
       facts,
-      steps: ui.wrapSteps(setup.steps),
+      steps: setup.steps,
       values: setup.values,
       runId,
       journal,

@@ -4,7 +4,7 @@ import {parseForks} from '../../fleet/batches.js';
 import {pool} from '../../fleet/fleet-hosts.js';
 import {openSsh} from '../../fleet/ways-in.js';
 import {printJson} from '../../present/json.js';
-import {InputError} from '../../util/errors.js';
+import {assertNever, InputError} from '../../util/errors.js';
 import type {ConnectOptions} from '../connect.js';
 import {DRIFT_EXIT} from './check.js';
 import {DEFAULT_FORKS, type FleetCliOptions, fleetSetup} from './fleet-apply.js';
@@ -42,7 +42,7 @@ export function hostCheckLine(c: HostCheck, width: number): string {
     case 'failed':
       return `${p}  ✘ not checked: ${c.reason}`;
     default:
-      return c satisfies never;
+      return assertNever(c, 'host check');
   }
 }
 

@@ -11,7 +11,7 @@ export async function runRollback(
   const target = await openTarget(spec, o);
   let last = target;
   try {
-    const entries = await readTargetJournal(target);
+    const entries = await readTargetJournal(target, (m) => process.stderr.write(`warning: ${target.label}: ${m}\n`));
     const list = undoable(
       entries,
       o.to,

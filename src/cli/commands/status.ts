@@ -11,7 +11,10 @@ import {type ConnectOptions, openTarget} from '../connect.js';
 export async function runStatus(spec: string | undefined, o: ConnectOptions & {json?: boolean}): Promise<void> {
   const target = await openTarget(spec, o);
   try {
-    const [facts, entries] = [await detectFacts(target), await readTargetJournal(target)];
+    const [facts, entries] = [
+      await detectFacts(target),
+      await readTargetJournal(target, (m) => process.stderr.write(`warning: ${target.label}: ${m}\n`)),
+    ];
     const steps = checkpoints(entries);
     // WireGuard's own UDP ports are meant to be public (as apply's table says: open, not EXPOSED).
     const wg = await target.run('wg show all listen-port 2>/dev/null; true');

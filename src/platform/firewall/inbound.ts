@@ -1,4 +1,5 @@
 import type {FirewallKind, Inbound} from '../../core/facts.js';
+import {assertNever} from '../../util/errors.js';
 
 /**
  * What the active firewall lets in from anywhere, read from the detection output. Conservative: a rule
@@ -34,8 +35,10 @@ export function inboundOf(active: FirewallKind, src: InboundSources): InboundPol
       const p = pfInbound(src.pfRules);
       return p && {v4: p, v6: p};
     }
-    default:
+    case 'none':
       return undefined;
+    default:
+      return assertNever(active, 'firewall');
   }
 }
 

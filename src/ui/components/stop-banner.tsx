@@ -1,4 +1,5 @@
 import {Box} from 'ink';
+import {assertNever} from '../../util/errors.js';
 import {wrapText} from '../model/lines.js';
 import {clockTime} from '../model/time.js';
 import type {StepView, StopPlan} from '../state/types.js';
@@ -15,8 +16,12 @@ export function stopMessage(plan: StopPlan | undefined, step: StepView | undefin
       return `Stopping: ${title} finishes (or rolls back) first, then the run stops before the next step.`;
     case 'wait-segment':
       return `Stopping: the commands in flight finish, then the dead-man timer restores ${title} at ${clockTime(plan.deadline)}.`;
-    default:
+    case 'exit-now':
+    case 'decline':
+    case 'exit-timer':
       return undefined;
+    default:
+      return assertNever(plan, 'stop plan');
   }
 }
 

@@ -1,4 +1,5 @@
 import type {HostResult} from '../../fleet/result.js';
+import {assertNever} from '../../util/errors.js';
 
 /** One plan shared by every host named: the review shows it once. */
 export interface PlanGroup {
@@ -81,7 +82,7 @@ export function fleetReducer(s: FleetUiState, a: FleetUiAction): FleetUiState {
     case 'finished':
       return {...s, phase: 'finished'};
     default:
-      return a satisfies never;
+      return assertNever(a, 'fleet action');
   }
 }
 

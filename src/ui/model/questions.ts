@@ -69,6 +69,24 @@ export function questionFor(key: string, values: Record<string, unknown>): Quest
         about: `Port ${String(values.ssh_port ?? '')} did not answer from here (a provider firewall or your network may drop it). Pick one they let through, 1024-65535; 22 keeps the usual port.`,
         initial: '',
       };
+    case 'service_unit':
+      return {
+        kind: 'text',
+        key,
+        title: "Name the agent's systemd unit",
+        about:
+          'The unit of the service this server runs for you (an AI agent gateway, say), like openclaw-gateway.service: it gets an account of its own, no root. Never sshd or another unit your way in depends on.',
+        initial: '',
+      };
+    case 'service_user':
+      return {
+        kind: 'text',
+        key,
+        title: `The account ${typeof values.service_unit === 'string' ? values.service_unit : 'the unit'} runs as`,
+        about:
+          "A service account: made when missing, with no password and no login shell. Not root, and not a person's account (one with a password is refused).",
+        initial: '',
+      };
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import type {Action, Finding, PlannedStep, Risk} from '../../core/types.js';
-import {compileAction, summarize} from '../../engine/compile.js';
+import {actionTexts} from '../../present/action-text.js';
 import {assertNever} from '../../util/errors.js';
 import type {StepView} from '../state/types.js';
 import {block, codeBlock, type Line, type Tone} from './lines.js';
@@ -36,17 +36,11 @@ export function findingLines(fs: readonly Finding[], width: number, indent: numb
 
 function actionLines(p: PlannedStep, width: number): Line[] {
   const out: Line[] = [];
-  for (const [i, a] of p.plan.actions.entries()) {
+  for (const [i, a] of actionTexts(p).entries()) {
     const n = `${i + 1}. `;
-    out.push(...block(`${n}${summarize(a)}`, 'bold', width, 2, undefined, n.length));
-    if (a.kind === 'file.write' || a.kind === 'file.remove') {
-      const d = p.diffs[i];
-      if (d) for (const l of d.trimEnd().split('\n')) out.push(...codeBlock(l, diffTone(l), width, 5));
-    }
-    if (a.kind !== 'file.write') {
-      for (const c of compileAction(a, {runId: 'RUN', stepId: p.id, style: 'review'}))
-        out.push(...codeBlock(`$ ${c}`, 'cmd', width, 5));
-    }
+    out.push(...block(`${n}${a.summary}`, 'bold', width, 2, undefined, n.length));
+    if (a.diff) for (const l of a.diff.trimEnd().split('\n')) out.push(...codeBlock(l, diffTone(l), width, 5));
+    if (a.kind !== 'file.write') for (const c of a.commands) out.push(...codeBlock(`$ ${c}`, 'cmd', width, 5));
   }
   return out;
 }

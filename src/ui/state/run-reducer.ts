@@ -1,7 +1,8 @@
 import type {PlannedStep, Risk} from '../../core/types.js';
-import {summarize} from '../../engine/compile.js';
 import type {EngineEvent} from '../../engine/events.js';
-import {cleanLine} from '../model/clean-line.js';
+import {actionSummary} from '../../present/action-text.js';
+import {cleanLine} from '../../present/clean-line.js';
+import {assertNever} from '../../util/errors.js';
 import type {ActionRow, RowStatus, StepStatus, StepView} from './types.js';
 
 /** Lines of command output kept per step: the live tail, not a log. */
@@ -38,7 +39,7 @@ export function newStep(id: string, title: string, risk: Risk): StepView {
 }
 
 function rowsOf(p: PlannedStep): ActionRow[] {
-  return p.plan.actions.map((a) => ({kind: a.kind, summary: summarize(a), status: 'pending' as RowStatus}));
+  return p.plan.actions.map((a) => ({kind: a.kind, summary: actionSummary(a), status: 'pending' as RowStatus}));
 }
 
 function setRows(rows: ActionRow[], from: RowStatus, to: RowStatus): ActionRow[] {
@@ -185,7 +186,11 @@ export function runReducer(steps: StepView[], e: EngineEvent): StepView[] {
         reason: e.reason,
         actions: setRows(s.actions, 'running', 'failed'),
       }));
-    default:
+    // Told elsewhere: the values by the frontend, the packages ahead as a note in the log.
+    case 'values':
+    case 'packages.ahead':
       return steps;
+    default:
+      return assertNever(e, 'event');
   }
 }

@@ -1,6 +1,7 @@
 import type {Risk} from '../../core/types.js';
-import {aheadLine} from '../../engine/ahead.js';
 import type {EngineEvent} from '../../engine/events.js';
+import {aheadLine} from '../../present/ahead-line.js';
+import {assertNever} from '../../util/errors.js';
 import {qrencodeCommand, wgQuickUp} from '../../wg/wg-quick.js';
 import {isFinished, newStep, runReducer} from './run-reducer.js';
 import type {ArtifactView, StaticItem, StepView, UiAction, WizardState} from './types.js';
@@ -196,34 +197,60 @@ export function wizardReducer(state: WizardState, a: WizardAction): WizardState 
         ],
       };
     }
-    default: {
-      if (
-        a.type === 'proof.start' &&
-        a.tunnel &&
-        !a.tunnel.connect &&
-        !state.log.some((i) => i.key === `copy:${a.id}`)
-      ) {
-        const text = wgQuickUp(a.tunnel.confPath, a.tunnel.localIface);
-        const item: StaticItem = {
-          key: `copy:${a.id}`,
-          kind: 'copy',
-          about: 'to bring the tunnel up from a laptop (Linux, macOS with wireguard-tools), run:',
-          text,
-        };
-        const qr: StaticItem = {
-          key: `copy-qr:${a.id}`,
-          kind: 'copy',
-          about: 'to draw its QR code in another terminal (a taller one, or over ssh), run:',
-          text: qrencodeCommand(a.tunnel.confPath),
-        };
-        return logFinished(state, {...state, steps: runReducer(state.steps, a), log: [...state.log, item, qr]});
-      }
-      if (a.type === 'packages.ahead')
-        return {...state, log: [...state.log, {key: 'ahead', kind: 'note', text: aheadLine(a)}]};
-      const steps = runReducer(state.steps, a);
-      if (steps === state.steps && a.type !== 'facts') return state;
-      const next = {...state, steps, factsSummary: a.type === 'facts' ? a.summary : state.factsSummary};
-      return logFinished(state, next);
-    }
+    case 'proof.start':
+      return withProofStart(state, a);
+    case 'packages.ahead':
+      return {...state, log: [...state.log, {key: 'ahead', kind: 'note', text: aheadLine(a)}]};
+    case 'facts':
+    case 'values':
+    case 'step.planned':
+    case 'step.start':
+    case 'action.start':
+    case 'output':
+    case 'timer.armed':
+    case 'timer.deadline':
+    case 'reconnecting':
+    case 'proof.progress':
+    case 'proof.ok':
+    case 'proof.failed':
+    case 'step.compliant':
+    case 'step.skipped':
+    case 'step.done':
+    case 'step.rolled-back':
+    case 'step.failed':
+    case 'finding':
+      return withEvent(state, a);
+    default:
+      return assertNever(a, 'action');
   }
+}
+
+/** An engine event folded into the steps; a step it finished goes to the static log. */
+function withEvent(state: WizardState, a: EngineEvent): WizardState {
+  const steps = runReducer(state.steps, a);
+  if (steps === state.steps && a.type !== 'facts') return state;
+  const next = {...state, steps, factsSummary: a.type === 'facts' ? a.summary : state.factsSummary};
+  return logFinished(state, next);
+}
+
+/**
+ * A proof through a tunnel the operator brings up: the commands to bring it up (and to draw its QR code
+ * elsewhere) are printed once, to copy, before the wait.
+ */
+function withProofStart(state: WizardState, a: Extract<EngineEvent, {type: 'proof.start'}>): WizardState {
+  if (!a.tunnel || a.tunnel.connect || state.log.some((i) => i.key === `copy:${a.id}`)) return withEvent(state, a);
+  const text = wgQuickUp(a.tunnel.confPath, a.tunnel.localIface);
+  const item: StaticItem = {
+    key: `copy:${a.id}`,
+    kind: 'copy',
+    about: 'to bring the tunnel up from a laptop (Linux, macOS with wireguard-tools), run:',
+    text,
+  };
+  const qr: StaticItem = {
+    key: `copy-qr:${a.id}`,
+    kind: 'copy',
+    about: 'to draw its QR code in another terminal (a taller one, or over ssh), run:',
+    text: qrencodeCommand(a.tunnel.confPath),
+  };
+  return logFinished(state, {...state, steps: runReducer(state.steps, a), log: [...state.log, item, qr]});
 }

@@ -96,6 +96,33 @@ describe('the questions a fresh root-only VPS needs answered', () => {
     expect(r.frame()).not.toMatch(/correct|horse/);
   });
 
+  it("the agent's unit and its account (service-user): checked as the recipe checks them, an error inline", async () => {
+    const {store, r} = await wizard();
+    const unit = ask(store, 'service_unit');
+    await settle();
+    expect(r.frame()).toMatch(/Name the agent's systemd unit/);
+    await r.paste('ssh.service\r');
+    expect(r.frame()).toMatch(/service_unit=ssh\.service: service_unit ssh\.service: a unit your way in/);
+    await r.paste('\u007f'.repeat(11));
+    await r.paste('not a unit\r');
+    expect(r.frame()).toMatch(/service_unit=not a unit: /);
+    await r.paste('\u007f'.repeat(10));
+    await r.paste('openclaw-gateway.service\r');
+    expect(await unit).toBe('openclaw-gateway.service');
+
+    const user = ask(store, 'service_user', {service_unit: 'openclaw-gateway.service'});
+    await settle();
+    expect(r.frame()).toMatch(/The account openclaw-gateway\.service runs as/);
+    await r.paste('root\r');
+    expect(r.frame()).toMatch(/service_user=root: root is no service account/);
+    await r.paste('\u007f'.repeat(4));
+    await r.paste('Open Claw\r');
+    expect(r.frame()).toMatch(/service_user=Open Claw: a login name: lowercase letters, digits, _ and -/);
+    await r.paste('\u007f'.repeat(9));
+    await r.paste('openclaw\r');
+    expect(await user).toBe('openclaw');
+  });
+
   it('Esc declines: the answer is undefined (the step is refused, nothing changed)', async () => {
     const {store, r} = await wizard();
     const answer = ask(store, 'admin_user');

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {EngineEvent} from '../../../src/engine/events.js';
-import {cleanLine} from '../../../src/ui/model/clean-line.js';
+import {cleanLine} from '../../../src/present/clean-line.js';
 import {newStep, OUTPUT_TAIL, runReducer} from '../../../src/ui/state/run-reducer.js';
 import type {StepView} from '../../../src/ui/state/types.js';
 import {ADMIN, SSH, STEPS} from './fixtures.js';

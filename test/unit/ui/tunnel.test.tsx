@@ -350,7 +350,7 @@ describe('the wizard after the WireGuard step', () => {
     });
     store.events({type: 'step.start', id: 'wireguard'});
     store.events({type: 'step.done', id: 'wireguard', changed: 1, ms: 2000});
-    // What the frontend does before the engine reports the file (its wrapped afterApply), then the event.
+    // What the frontend does on the engine's artifact event before the store sees it (ink-frontend.ts), then the event.
     store.dispatch({type: 'ui.qr', path: PATH, rows: qr});
     store.events({type: 'artifact', id: 'wireguard', path: PATH, kind: 'client-config'});
     await settle();
