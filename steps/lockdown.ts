@@ -1,9 +1,9 @@
 import {type Facts, sshPorts} from '../src/core/facts.js';
 import {banAddress, canonical, formatNet, isLoopback, parseNet, tooBroad, within} from '../src/core/net.js';
-import type {Action, Finding, ProbeData, Step} from '../src/core/types.js';
+import type {Action, Finding, ProbeData, RollbackAction, Step} from '../src/core/types.js';
 import {isOwnSession, KILL_SESSION, parseSessions, sessionLabel} from '../src/lockdown/sessions.js';
 import {LOCKDOWN_COMMENT, type LockdownRules, UFW_DEFAULTS, ufwLockdown} from '../src/lockdown/ufw.js';
-import {sshReload, sshReloadLines} from '../src/platform/adapters.js';
+import {sshReload, sshReloadBack} from '../src/platform/adapters.js';
 import {firewallBackend} from '../src/platform/firewall/index.js';
 import {FAIL2BAN_DOWN} from '../src/platform/profiles.js';
 import {adjustMainConfig, sshdChecks} from '../src/render/sshd.js';
@@ -97,7 +97,7 @@ export const lockdown: Step<LockdownParams> = {
   }),
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
-    const none = {actions: [] as Action[], findings, onRollback: [] as string[]};
+    const none = {actions: [] as Action[], findings, onRollback: [] as RollbackAction[]};
     const backend = firewallBackend(facts);
     if (backend !== 'ufw') {
       findings.push({
@@ -165,7 +165,7 @@ export const lockdown: Step<LockdownParams> = {
 
     // sshd: passwords off with a drop-in of our own.
     const ssh: Action[] = [];
-    const sshUndo: string[] = [];
+    const sshUndo: RollbackAction[] = [];
     const path = lockdownDropin(facts);
     const expected = passwordsOffLines(facts);
     const effective = new Set(
@@ -189,7 +189,7 @@ export const lockdown: Step<LockdownParams> = {
           mode: probe.files[MAIN]?.mode ?? 0o644,
         });
       ssh.push(...sshdChecks(expected, `check sshd -T shows ${expected.join(', ')}`), ...sshReload(facts, false));
-      sshUndo.push(...sshReloadLines(facts));
+      sshUndo.push(...sshReloadBack(facts));
     }
     if (findings.some((f) => f.level === 'error')) return none;
 
@@ -199,7 +199,7 @@ export const lockdown: Step<LockdownParams> = {
       (/Banned IP list:\s*(.*)$/m.exec(probe.queries.ld_f2b?.out ?? '')?.[1] ?? '').split(/\s+/).filter(Boolean),
     );
     const bans: Action[] = [];
-    const banUndo: string[] = [];
+    const banUndo: RollbackAction[] = [];
     if (f2b) {
       for (const ip of p.ban) {
         if (banned.has(ip)) continue;
@@ -208,7 +208,12 @@ export const lockdown: Step<LockdownParams> = {
           label: `ban ${ip} with fail2ban (jail sshd)`,
           argv: ['fail2ban-client', 'set', 'sshd', 'banip', ip],
         });
-        banUndo.push(`fail2ban-client set sshd unbanip ${ip} >/dev/null 2>&1 || true`);
+        banUndo.push({
+          kind: 'run',
+          argv: ['fail2ban-client', 'set', 'sshd', 'unbanip', ip],
+          quiet: 'all',
+          orTrue: true,
+        });
       }
       if (p.ban.length)
         findings.push({

@@ -1,6 +1,6 @@
 import {type Facts, sshPorts} from '../src/core/facts.js';
 import type {Action, Finding, Step} from '../src/core/types.js';
-import {openPortInActiveFirewall, sshReload, sshReloadLines, sshSocketDropin} from '../src/platform/adapters.js';
+import {openPortInActiveFirewall, sshReload, sshReloadBack, sshSocketDropin} from '../src/platform/adapters.js';
 import {
   adjustMainConfig,
   expectedEffective,
@@ -181,7 +181,7 @@ export const sshHardening: Step<SshParams> = {
       return {actions, findings, onRollback: []};
     }
 
-    const onRollback = sshReloadLines(facts);
+    const onRollback = sshReloadBack(facts);
     const persist: Action[] = [];
     actions.push({kind: 'timer.arm', seconds: p.timeout});
     if (moving && p.port !== undefined) {
@@ -201,7 +201,11 @@ export const sshHardening: Step<SshParams> = {
             String(p.port),
           ],
         });
-        onRollback.push(`semanage port -d -t ssh_port_t -p tcp ${p.port} || true`);
+        onRollback.push({
+          kind: 'run',
+          argv: ['semanage', 'port', '-d', '-t', 'ssh_port_t', '-p', 'tcp', String(p.port)],
+          orTrue: true,
+        });
       }
     }
     const phaseAPorts = moving && p.port !== undefined ? [...new Set([...current, p.port])] : finalPorts;

@@ -99,8 +99,55 @@ export interface Finding {
 export interface StepPlan {
   actions: Action[];
   findings: Finding[];
-  /** Shell lines run after the before-images are restored (reload what changed), by the timer, a failed proof or `rollback`. */
-  onRollback: string[];
+  /** Run after the before-images are restored (reload what changed), by the timer, a failed proof or `rollback`. */
+  onRollback: RollbackAction[];
+}
+
+/**
+ * The closed vocabulary of a step's undo beyond its files: what its rollback runs once the before-images
+ * are restored (services back on their restored files, what files cannot take back). The engine compiles
+ * each to one line of the step's rollback.sh (engine/compile-rollback.ts); its output goes to rollback.log.
+ */
+export type RollbackAction =
+  /** A service put back the init system's way (as the `service` action is applied). */
+  | ({kind: 'service'; op: RollbackServiceOp; unit: string; init: InitSystem; resetFailed?: boolean} & Tolerance)
+  /** sshd checked (`sshd -t`) and reloaded on its restored configuration; `socket`: under systemd socket activation. */
+  | {kind: 'sshd.reload'; unit: string; init: InitSystem; socket: boolean}
+  /** A command (its words quoted); `ifPresent`: only when its program is there (a script the restore may remove). */
+  | ({kind: 'run'; argv: readonly string[]; ifPresent?: boolean} & Tolerance)
+  | {kind: 'file.remove'; path: string}
+  /** A network interface deleted, when it is there. */
+  | {kind: 'link.remove'; iface: string}
+  /**
+   * An account this run created, removed. `home`: a login account, removed with its home, its processes
+   * (a login a cut connection left) ended first unless the rollback itself rides the account (SUDO_USER).
+   */
+  | {kind: 'user.remove'; user: string; home: boolean}
+  /** The home this run made for `user`, removed unless the restored account files still have the account. */
+  | {kind: 'home.remove'; user: string; path: string}
+  /** The pf reference this run took (its token in `token`), released: pf goes off unless another holder keeps it. */
+  | {kind: 'pf.release'; token: string}
+  /** Several on one line, each run whatever the one before did. */
+  | {kind: 'sequence'; actions: readonly RollbackAction[]};
+
+/**
+ * `reload-or-restart`: a reload, else a restart. `disable`: at boot only. `remove`: a service this run
+ * added, stopped and taken out of the init system's records, its file possibly already gone.
+ */
+export type RollbackServiceOp =
+  | 'restart'
+  | 'try-restart'
+  | 'stop'
+  | 'reload-or-restart'
+  | 'disable'
+  | 'disable-now'
+  | 'remove'
+  | 'daemon-reload';
+
+/** How a rollback line takes failure: its output thrown away (`quiet`), its exit code ignored (`orTrue`). */
+export interface Tolerance {
+  quiet?: 'stderr' | 'all';
+  orTrue?: boolean;
 }
 
 export interface ProbeRequest {

@@ -1,6 +1,6 @@
 import type {Facts} from '../../core/facts.js';
 import {type AllowRule, allowRule, SSH_VIA_TUNNEL, specOf} from '../../core/firewall-policy.js';
-import type {Action, ProbeData} from '../../core/types.js';
+import type {Action, ProbeData, RollbackAction} from '../../core/types.js';
 import {
   NFT_FILE,
   NFT_TABLE,
@@ -151,9 +151,15 @@ export const nftables: FirewallBackend = {
       );
     }
     const existed = probe.files[NFT_FILE]?.exists === true;
-    const onRollback = [
-      existed ? `nft -f ${NFT_FILE}` : `nft delete table ${NFT_TABLE} 2>/dev/null || true`,
-      ...(openrc ? (bootEnabled ? [] : ['rc-update del local default']) : ['systemctl daemon-reload']),
+    const onRollback: RollbackAction[] = [
+      existed
+        ? {kind: 'run', argv: ['nft', '-f', NFT_FILE]}
+        : {kind: 'run', argv: ['nft', 'delete', 'table', ...NFT_TABLE.split(' ')], quiet: 'stderr', orTrue: true},
+      ...(openrc
+        ? bootEnabled
+          ? []
+          : [{kind: 'service', op: 'disable', unit: 'local', init: facts.init} as const]
+        : [{kind: 'service', op: 'daemon-reload', unit: NFT_UNIT, init: facts.init} as const]),
     ];
     const pre: Action[] = present
       ? []
