@@ -7,6 +7,7 @@ import {
   renderSshdDropin,
   renderSshSocketDropin,
   type SshdSettings,
+  notShownBySshd,
   sshdChecks,
 } from '../src/render/sshd.js';
 import {port as checkPort, cidr} from '../src/util/validate.js';
@@ -163,16 +164,13 @@ export const sshHardening: Step<SshParams> = {
     };
     const finalText = renderSshdDropin({...settings, ports: finalPorts}, v);
     const expectedFinal = expectedEffective({...settings, ports: finalPorts}, v);
-    const effectiveNow = new Set(
-      Object.entries(facts.ssh.effective).flatMap(([k, vals]) => vals.map((x) => `${k} ${x}`.toLowerCase())),
-    );
     // Under socket activation without Ubuntu's generator, the socket's own drop-in carries the ports.
     const socketPath = p.port !== undefined ? sshSocketDropin(facts) : undefined;
     const socketSame =
       socketPath === undefined || probe.files[socketPath]?.content === renderSshSocketDropin(finalPorts);
     const fileSame = probe.files[path]?.exists && probe.files[path]?.content === finalText && socketSame;
     if (fileSame && !needInclude && !(p.port !== undefined && mainHasPort) && !moving) {
-      const missing = expectedFinal.filter((l) => !effectiveNow.has(l.toLowerCase()));
+      const missing = notShownBySshd(facts.ssh.effective, expectedFinal);
       if (missing.length)
         findings.push({
           level: 'error',

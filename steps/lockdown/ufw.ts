@@ -1,6 +1,6 @@
-import type {Facts} from '../core/facts.js';
-import type {Action, ProbeData, RollbackAction} from '../core/types.js';
-import {parseUfwDefaults, UFW_FILES, ufwBack, withIpv6} from '../platform/firewall/ufw.js';
+import type {Facts} from '../../src/core/facts.js';
+import type {Action, ProbeData, RollbackAction} from '../../src/core/types.js';
+import {parseUfwDefaults, UFW_FILES, ufwBack, withIpv6} from '../../src/platform/firewall/ufw.js';
 
 export const UFW_DEFAULTS = '/etc/default/ufw';
 export const LOCKDOWN_COMMENT = 'portcullis: lockdown';
