@@ -4,10 +4,10 @@ import {openPortInActiveFirewall, sshReload, sshReloadBack, sshSocketDropin} fro
 import {
   adjustMainConfig,
   expectedEffective,
+  notShownBySshd,
   renderSshdDropin,
   renderSshSocketDropin,
   type SshdSettings,
-  notShownBySshd,
   sshdChecks,
 } from '../src/render/sshd.js';
 import {port as checkPort, cidr} from '../src/util/validate.js';

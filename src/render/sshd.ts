@@ -132,9 +132,7 @@ export function adjustMainConfig(text: string, includeGlob: string, needInclude:
  * (lowercase, as `sshd -T` prints them), those the target's `sshd -T` (read with the facts) does not.
  */
 export function notShownBySshd(effective: Facts['ssh']['effective'], expected: readonly string[]): string[] {
-  const shown = new Set(
-    Object.entries(effective).flatMap(([k, vals]) => vals.map((x) => `${k} ${x}`.toLowerCase())),
-  );
+  const shown = new Set(Object.entries(effective).flatMap(([k, vals]) => vals.map((x) => `${k} ${x}`.toLowerCase())));
   return expected.filter((l) => !shown.has(l.toLowerCase()));
 }
 
