@@ -4,10 +4,10 @@ import type {Facts} from '../../src/core/facts.js';
 import {canonical, parseNet, within} from '../../src/core/net.js';
 import type {Action, ProbeData} from '../../src/core/types.js';
 import {compileRollback} from '../../src/engine/compile-rollback.js';
-import {isOwnSession, KILL_SESSION, parseSessions} from '../../steps/lockdown/sessions.js';
-import {isInboundAllow, parseShowAdded} from '../../steps/lockdown/ufw.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {LOCKDOWN_SSHD, lockdown, lockdownDropin} from '../../steps/lockdown/index.js';
+import {isOwnSession, KILL_SESSION, parseSessions} from '../../steps/lockdown/sessions.js';
+import {isInboundAllow, parseShowAdded} from '../../steps/lockdown/ufw.js';
 
 const debian = profileFacts('debian-12');
 /** A box with ufw on and passwords still allowed: what the lockdown meets most often. */
