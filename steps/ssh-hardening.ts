@@ -88,7 +88,7 @@ export const sshHardening: Step<SshParams> = {
       },
     },
   }),
-  assume(facts, p) {
+  assume({facts, params: p}) {
     // What sshd -T shows once the drop-in is in: the later steps' dry runs see the moved port.
     const s = {...p.settings, ports: p.port !== undefined ? [p.port] : []};
     const effective = {...facts.ssh.effective};
@@ -103,7 +103,9 @@ export const sshHardening: Step<SshParams> = {
         {proto: 'tcp', address: '0.0.0.0', port: p.port, process: 'sshd'},
         {proto: 'tcp', address: '::', port: p.port, process: 'sshd'},
       );
-    return {...facts, ssh: {...facts.ssh, effective}, listeners: p.port !== undefined ? listeners : facts.listeners};
+    return {
+      facts: {...facts, ssh: {...facts.ssh, effective}, listeners: p.port !== undefined ? listeners : facts.listeners},
+    };
   },
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];

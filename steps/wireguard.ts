@@ -1,7 +1,14 @@
 import type {Facts} from '../src/core/facts.js';
 import type {Action, Derivation, Finding, RollbackAction, Step} from '../src/core/types.js';
 import {wgService} from '../src/platform/wireguard-service.js';
-import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
+import {
+  NEW_KEY,
+  parseServerConf,
+  renderClientConf,
+  renderServerConf,
+  type WgPeer,
+  withoutNewPeers,
+} from '../src/render/wireguard.js';
 import {teamPeers} from '../src/team/team-file.js';
 import {InputError, RunError} from '../src/util/errors.js';
 import {printable} from '../src/util/terminal.js';
@@ -156,6 +163,13 @@ export const wireguard: Step<WgParams> = {
   offline: () => ({
     queries: {wg_key: {code: 1, out: ''}, wg_dir: {code: 1, out: ''}, wg_active: {code: 3, out: 'inactive'}},
   }),
+  assume({facts}, plan) {
+    // The wg0.conf this plan writes: the steps after it (close-ports) read the tunnel from it.
+    const conf = plan.actions.find((a) => a.kind === 'file.write' && a.path === WG_CONF);
+    if (conf?.kind !== 'file.write') return {facts};
+    const content = withoutNewPeers(conf.content);
+    return {facts, probe: {files: {[WG_CONF]: {exists: true, mode: conf.mode, content}}}};
+  },
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
     const actions: Action[] = [];

@@ -167,6 +167,15 @@ export interface ProbeData {
   queries: Record<string, {code: number; out: string}>;
 }
 
+/**
+ * A step's planned effects for the steps after it in a dry run: the facts as it leaves them, and the
+ * probe's answers it changes (files it writes, queries whose answers change), over what was read.
+ */
+export interface Assumed {
+  facts: Facts;
+  probe?: Partial<ProbeData>;
+}
+
 /** The run's own way in: who logs in where, over SSH or on this machine. */
 export interface Access {
   user: string;
@@ -187,7 +196,10 @@ export interface StepContext<P> {
    * assumed to succeed. Unset: nothing is known to have run.
    */
   done?: readonly string[];
-  /** A dry run: the steps in `done` have not really run, so their changes are not in facts or probe. */
+  /**
+   * A dry run: the steps in `done` have not really run; facts and probe are the host as their plans leave
+   * it (`Step.assume`). How the run will be applied (headless, guided) is not known yet.
+   */
   dryRun?: boolean;
 }
 
@@ -227,10 +239,11 @@ export interface Step<P = Record<string, unknown>> {
   offline?(facts: Facts, params: P): Partial<ProbeData>;
   plan(ctx: StepContext<P>): StepPlan;
   /**
-   * Dry runs only: the facts as this step leaves them once its plan is applied, so the steps after it are
-   * planned on them (apply reads the host again instead). Unset: the step changes nothing later steps read.
+   * Dry runs only: the host as this step leaves it once its plan is applied (given the context it was
+   * planned in, and the plan), so the steps after it are planned on it; apply reads the host again instead.
+   * Unset: the step changes nothing later steps read.
    */
-  assume?(facts: Facts, params: P, plan: StepPlan): Facts;
+  assume?(ctx: StepContext<P>, plan: StepPlan): Assumed;
   /** Operator-side preparation before apply (e.g. peer keys): returns values to add. Never runs for a plan. */
   prepare?(
     values: Record<string, unknown>,
