@@ -4,6 +4,7 @@ import type {Action, ProbeData, Step, StepContext, StepPlan} from '../../src/cor
 import {accessOf} from '../../src/engine/access.js';
 import {touchedPaths} from '../../src/engine/changes.js';
 import {compileAction, summarize} from '../../src/engine/compile.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {applyDerivations, pendingDerivations} from '../../src/engine/derive.js';
 import {assumed} from '../../src/engine/plan.js';
 import {probeScript} from '../../src/engine/protocol.js';
@@ -89,6 +90,11 @@ export function checkActionsCompile(c: PlannedCase): string[] {
     } catch (e) {
       problems.push(`${c.step.id}: ${a.kind} does not compile: ${(e as Error).message}`);
     }
+  }
+  try {
+    compileRollback(c.plan.onRollback);
+  } catch (e) {
+    problems.push(`${c.step.id}: its rollback does not compile: ${(e as Error).message}`);
   }
   return problems;
 }
