@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto';
 import type {Facts} from '../src/core/facts.js';
-import type {Action, Finding, Step} from '../src/core/types.js';
+import type {Action, Finding, RollbackAction, Step} from '../src/core/types.js';
 import {sudoGroup} from '../src/platform/adapters.js';
 import {quote} from '../src/util/shell.js';
 import {plainText, sshPublicKey, userName} from '../src/util/validate.js';
@@ -75,7 +75,7 @@ export const adminUser: Step<AdminParams> = {
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
     const actions: Action[] = [];
-    const onRollback: string[] = [];
+    const onRollback: RollbackAction[] = [];
     if (!p.user) {
       findings.push({
         level: 'error',
@@ -117,12 +117,10 @@ export const adminUser: Step<AdminParams> = {
       });
       // The account was made by this run: its processes (a login left behind by a cut connection) would
       // keep userdel from removing it. Never when the rollback itself rides that account (SUDO_USER).
-      onRollback.push(
-        `[ "\${SUDO_USER:-}" = ${u} ] || { pkill -KILL -u ${u}; sleep 0.5; }; userdel -r ${u} || { sleep 1; pkill -KILL -u ${u}; userdel -r ${u}; } || true`,
-      );
+      onRollback.push({kind: 'user.remove', user: u, home: true});
     } else if (!groups.includes(group) && facts.family !== 'macos') {
       actions.push({kind: 'run', label: `add ${u} to group ${group}`, argv: ['usermod', '-aG', group, u]});
-      onRollback.push(`gpasswd -d ${u} ${group} 2>/dev/null || true`);
+      onRollback.push({kind: 'run', argv: ['gpasswd', '-d', u, group], quiet: 'stderr', orTrue: true});
     }
     // `passwd -S`: the second field is P when the user has a usable password (L locked, NP none).
     const hasPassword = exists && probe.queries.admin_password_state?.out.trim().split(/\s+/)[1] === 'P';

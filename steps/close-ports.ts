@@ -82,6 +82,8 @@ export const closePorts: Step<ClosePortsParams> = {
     return b && b !== 'pf' ? BACKENDS[b].offline(f) : {};
   },
   plan({facts, params: p, probe, access, done, dryRun}) {
+    // In a dry run facts and probe are the host as the earlier steps' plans leave it (their `assume`): a
+    // moved SSH port, the firewall on with the firewall step's rules, the wireguard step's wg0.conf.
     const findings: Finding[] = [];
     const backend = firewallBackend(facts);
     if (facts.family === 'macos' || backend === 'pf')
@@ -94,7 +96,7 @@ export const closePorts: Step<ClosePortsParams> = {
 
     const conf = probe.files[WG_CONF];
     const parsed = conf?.exists ? parseServerConf(conf.content ?? '') : undefined;
-    if (!parsed?.address && !(dryRun && earlier('wireguard')))
+    if (!parsed?.address)
       return refuse(
         findings,
         `there is no WireGuard server on this host (${WG_CONF}), so SSH would have no way in left: the wireguard and verify-tunnel steps come first`,
@@ -105,30 +107,14 @@ export const closePorts: Step<ClosePortsParams> = {
     const unknown = unknownTunnelPeers(p.fw, net);
     if (unknown) return refuse(findings, unknown.message);
 
-    let f = facts;
-    let pr = probe;
-    const assumed = BACKENDS[backend].assumed;
-    if (dryRun && earlier('firewall') && assumed) {
-      // The firewall step plans before this one and has not run: plan against what it leaves.
-      const tunnel = BACKENDS[backend].tunnelOnly(facts, probe)[0]?.via;
-      ({facts: f, probe: pr} = assumed(facts, desiredRules(facts, p.fw, tunnel, net)));
-      findings.push({
-        level: 'info',
-        message: `planned against ${backend} as the firewall step leaves it (it has not run in a dry run)`,
-      });
-    } else if (!firewallOn(backend, facts, probe)) {
+    if (!firewallOn(backend, facts, probe))
       return refuse(
         findings,
         `the host firewall (${backend}) is not on: close-ports narrows the rules the firewall step sets up, so the firewall step comes first`,
       );
-    }
 
     const listening = sshPorts(facts);
-    const movedBefore = dryRun && earlier('ssh-hardening') && p.fw.sshPort !== undefined;
-    const port =
-      p.fw.sshPort !== undefined && (listening.includes(p.fw.sshPort) || movedBefore)
-        ? p.fw.sshPort
-        : (listening[0] ?? 22);
+    const port = p.fw.sshPort !== undefined && listening.includes(p.fw.sshPort) ? p.fw.sshPort : (listening[0] ?? 22);
     const arrived = access.kind === 'ssh' ? arrivedThroughTunnel(facts, conf) : undefined;
     const proof = tunnelProof(
       p.tunnel,
@@ -138,9 +124,9 @@ export const closePorts: Step<ClosePortsParams> = {
       arrived,
     );
     const plan = BACKENDS[backend].plan({
-      facts: f,
-      rules: desiredRules(f, p.fw, via, net),
-      probe: pr,
+      facts,
+      rules: desiredRules(facts, p.fw, via, net),
+      probe,
       proof,
       timeout: p.fw.timeout,
       findings,

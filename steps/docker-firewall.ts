@@ -164,7 +164,7 @@ export const dockerFirewall: Step<DockerFirewallParams> = {
     return {
       actions: guarded([], changes, proof, p.timeout),
       findings,
-      onRollback: ['systemctl daemon-reload', DOCKER_UNDO],
+      onRollback: [{kind: 'service', op: 'daemon-reload', unit: 'docker.service', init: facts.init}, DOCKER_UNDO],
     };
   },
 };

@@ -1,5 +1,5 @@
 import {type Facts, sshPorts} from '../src/core/facts.js';
-import type {Action, Finding, Step} from '../src/core/types.js';
+import type {Action, Finding, RollbackAction, Step} from '../src/core/types.js';
 import {firewallBackend} from '../src/platform/firewall/index.js';
 import {FAIL2BAN_DOWN} from '../src/platform/profiles.js';
 import {
@@ -244,16 +244,9 @@ export const fail2ban: Step<Fail2banParams> = {
         what: `${user} still logs in on port ${port} with fail2ban on`,
       });
     }
-    const svc = facts.init === 'openrc' ? 'rc-service fail2ban' : 'systemctl';
-    const onRollback = running
-      ? [facts.init === 'openrc' ? `${svc} restart` : 'systemctl restart fail2ban']
-      : present
-        ? [facts.init === 'openrc' ? `${svc} stop` : 'systemctl stop fail2ban']
-        : [
-            facts.init === 'openrc'
-              ? `${svc} stop; rc-update del fail2ban default`
-              : 'systemctl disable --now fail2ban',
-          ];
+    const onRollback: RollbackAction[] = [
+      {kind: 'service', op: running ? 'restart' : present ? 'stop' : 'disable-now', unit: 'fail2ban', init: facts.init},
+    ];
     return {actions, findings, onRollback};
   },
 };

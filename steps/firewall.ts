@@ -140,6 +140,14 @@ export const firewall: Step<FirewallParams> = {
     const b = firewallBackend(f);
     return b ? BACKENDS[b].offline(f) : {};
   },
+  assume({facts, params: p, probe}) {
+    // The firewall on with the rules this plan loads: close-ports (later in the run) narrows what it leaves.
+    const backend = firewallBackend(facts);
+    const assumed = backend && BACKENDS[backend].assumed;
+    if (!backend || !assumed) return {facts};
+    const tunnel = BACKENDS[backend].tunnelOnly(facts, probe)[0]?.via;
+    return assumed(facts, desiredRules(facts, p, tunnel, tunnelNetOf(probe.files[WG_CONF], p.tunnelNet)));
+  },
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [...dockerFindings(facts)];
     findings.push({

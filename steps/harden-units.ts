@@ -1,4 +1,4 @@
-import type {Action, Finding, Step} from '../src/core/types.js';
+import type {Action, Finding, RollbackAction, Step} from '../src/core/types.js';
 import {type HealthParams, serviceProof, tunnelOf} from '../src/units/health.js';
 import {
   ipSlot,
@@ -181,8 +181,17 @@ export const hardenUnits: Step<HardenParams> = {
       actions,
       findings,
       onRollback: [
-        'systemctl daemon-reload',
-        ...changed.map((u) => `systemctl reset-failed ${quote(u)}; systemctl restart ${quote(u)} || true`),
+        {kind: 'service', op: 'daemon-reload', unit: changed[0] as string, init: facts.init},
+        ...changed.map(
+          (u): RollbackAction => ({
+            kind: 'service',
+            op: 'restart',
+            unit: u,
+            init: facts.init,
+            resetFailed: true,
+            orTrue: true,
+          }),
+        ),
       ],
     };
   },

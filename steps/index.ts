@@ -7,7 +7,7 @@ import {evidence} from './evidence.js';
 import {fail2ban} from './fail2ban.js';
 import {firewall} from './firewall.js';
 import {hardenUnits} from './harden-units.js';
-import {lockdown} from './lockdown.js';
+import {lockdown} from './lockdown/index.js';
 import {preflight} from './preflight.js';
 import {serviceUser} from './service-user.js';
 import {sshHardening} from './ssh-hardening.js';

@@ -1,4 +1,4 @@
-import type {Action, Finding, Step} from '../src/core/types.js';
+import type {Action, Finding, RollbackAction, Step} from '../src/core/types.js';
 import {type HealthParams, serviceProof} from '../src/units/health.js';
 import {agentUnit, checkSudoAll, SUDO_ALL, shellPath, sudoCommand} from '../src/units/values.js';
 import {InputError} from '../src/util/errors.js';
@@ -108,7 +108,7 @@ export const serviceUser: Step<ServiceUserParams> = {
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
     const actions: Action[] = [];
-    const onRollback: string[] = [];
+    const onRollback: RollbackAction[] = [];
     if (!p.user || !p.unit) {
       findings.push({
         level: 'error',
@@ -173,14 +173,14 @@ export const serviceUser: Step<ServiceUserParams> = {
           user,
         ],
       });
-      onRollback.push(`userdel ${user} 2>/dev/null || { sleep 1; pkill -KILL -u ${user}; userdel ${user}; } || true`);
+      onRollback.push({kind: 'user.remove', user, home: false});
     } else if (pw.shell !== p.shell) {
       actions.push({
         kind: 'run',
         label: `set ${user}'s login shell to ${p.shell}`,
         argv: ['usermod', '--shell', p.shell, user],
       });
-      onRollback.push(`usermod --shell ${quote(pw.shell)} ${user} || true`);
+      onRollback.push({kind: 'run', argv: ['usermod', '--shell', pw.shell, user], orTrue: true});
     }
     findings.push({
       level: 'info',
@@ -229,8 +229,15 @@ export const serviceUser: Step<ServiceUserParams> = {
     actions.push(serviceProof(unit, p.health, probe.files[WG_CONF], access.host), {kind: 'timer.disarm'});
     // After the files are restored: the unit runs as before, then the account it ran as can go.
     onRollback.unshift(
-      'systemctl daemon-reload',
-      `systemctl reset-failed ${quote(unit)}; systemctl ${show.ActiveState === 'active' ? 'restart' : 'try-restart'} ${quote(unit)} || true`,
+      {kind: 'service', op: 'daemon-reload', unit, init: facts.init},
+      {
+        kind: 'service',
+        op: show.ActiveState === 'active' ? 'restart' : 'try-restart',
+        unit,
+        init: facts.init,
+        resetFailed: true,
+        orTrue: true,
+      },
     );
     return {actions, findings, onRollback};
   },

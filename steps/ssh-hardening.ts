@@ -1,9 +1,10 @@
 import {type Facts, sshPorts} from '../src/core/facts.js';
 import type {Action, Finding, Step} from '../src/core/types.js';
-import {openPortInActiveFirewall, sshReload, sshReloadLines, sshSocketDropin} from '../src/platform/adapters.js';
+import {openPortInActiveFirewall, sshReload, sshReloadBack, sshSocketDropin} from '../src/platform/adapters.js';
 import {
   adjustMainConfig,
   expectedEffective,
+  notShownBySshd,
   renderSshdDropin,
   renderSshSocketDropin,
   type SshdSettings,
@@ -87,7 +88,7 @@ export const sshHardening: Step<SshParams> = {
       },
     },
   }),
-  assume(facts, p) {
+  assume({facts, params: p}) {
     // What sshd -T shows once the drop-in is in: the later steps' dry runs see the moved port.
     const s = {...p.settings, ports: p.port !== undefined ? [p.port] : []};
     const effective = {...facts.ssh.effective};
@@ -102,7 +103,9 @@ export const sshHardening: Step<SshParams> = {
         {proto: 'tcp', address: '0.0.0.0', port: p.port, process: 'sshd'},
         {proto: 'tcp', address: '::', port: p.port, process: 'sshd'},
       );
-    return {...facts, ssh: {...facts.ssh, effective}, listeners: p.port !== undefined ? listeners : facts.listeners};
+    return {
+      facts: {...facts, ssh: {...facts.ssh, effective}, listeners: p.port !== undefined ? listeners : facts.listeners},
+    };
   },
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
@@ -163,16 +166,13 @@ export const sshHardening: Step<SshParams> = {
     };
     const finalText = renderSshdDropin({...settings, ports: finalPorts}, v);
     const expectedFinal = expectedEffective({...settings, ports: finalPorts}, v);
-    const effectiveNow = new Set(
-      Object.entries(facts.ssh.effective).flatMap(([k, vals]) => vals.map((x) => `${k} ${x}`.toLowerCase())),
-    );
     // Under socket activation without Ubuntu's generator, the socket's own drop-in carries the ports.
     const socketPath = p.port !== undefined ? sshSocketDropin(facts) : undefined;
     const socketSame =
       socketPath === undefined || probe.files[socketPath]?.content === renderSshSocketDropin(finalPorts);
     const fileSame = probe.files[path]?.exists && probe.files[path]?.content === finalText && socketSame;
     if (fileSame && !needInclude && !(p.port !== undefined && mainHasPort) && !moving) {
-      const missing = expectedFinal.filter((l) => !effectiveNow.has(l.toLowerCase()));
+      const missing = notShownBySshd(facts.ssh.effective, expectedFinal);
       if (missing.length)
         findings.push({
           level: 'error',
@@ -181,7 +181,7 @@ export const sshHardening: Step<SshParams> = {
       return {actions, findings, onRollback: []};
     }
 
-    const onRollback = sshReloadLines(facts);
+    const onRollback = sshReloadBack(facts);
     const persist: Action[] = [];
     actions.push({kind: 'timer.arm', seconds: p.timeout});
     if (moving && p.port !== undefined) {
@@ -201,7 +201,11 @@ export const sshHardening: Step<SshParams> = {
             String(p.port),
           ],
         });
-        onRollback.push(`semanage port -d -t ssh_port_t -p tcp ${p.port} || true`);
+        onRollback.push({
+          kind: 'run',
+          argv: ['semanage', 'port', '-d', '-t', 'ssh_port_t', '-p', 'tcp', String(p.port)],
+          orTrue: true,
+        });
       }
     }
     const phaseAPorts = moving && p.port !== undefined ? [...new Set([...current, p.port])] : finalPorts;

@@ -1,6 +1,5 @@
 import {sshPorts} from '../src/core/facts.js';
-import type {Action, Finding, Step} from '../src/core/types.js';
-import {quote} from '../src/util/shell.js';
+import type {Action, Finding, RollbackAction, Step} from '../src/core/types.js';
 import {port as checkPort} from '../src/util/validate.js';
 import {adminUserOf} from './admin-user.js';
 
@@ -153,7 +152,7 @@ export const sysctl: Step<SysctlParams> = {
     const onRollback = changed
       .map(([k]) => [k, keys.get(k)?.value] as const)
       .filter((kv): kv is readonly [string, string] => kv[1] !== undefined)
-      .map(([k, old]) => `sysctl -q -w ${quote(`${k}=${old}`)}`);
+      .map(([k, old]): RollbackAction => ({kind: 'run', argv: ['sysctl', '-q', '-w', `${k}=${old}`]}));
     return {actions, findings, onRollback};
   },
 };

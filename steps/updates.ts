@@ -114,7 +114,16 @@ export const updates: Step<UpdatesParams> = {
           {kind: 'service', op: 'enable-now', unit: 'dnf-automatic.timer', init: facts.init},
         ],
         findings,
-        onRollback: ['systemctl disable --now dnf-automatic.timer 2>/dev/null || true'],
+        onRollback: [
+          {
+            kind: 'service',
+            op: 'disable-now',
+            unit: 'dnf-automatic.timer',
+            init: facts.init,
+            quiet: 'stderr',
+            orTrue: true,
+          },
+        ],
       };
     }
     if (facts.family !== 'debian') {

@@ -135,7 +135,7 @@ export const watch: Step<WatchParams> = {
     want(WATCH_BIN, script, 0o700);
     if (facts.init === 'openrc') {
       want(WATCH_CRON, cronEntry(p.interval), 0o644);
-      return {actions, findings, onRollback: [`rm -f ${LAST}`]};
+      return {actions, findings, onRollback: [{kind: 'file.remove', path: LAST}]};
     }
     want(WATCH_SERVICE, SERVICE, 0o644);
     want(WATCH_TIMER, timer(p.interval), 0o644);
@@ -153,7 +153,18 @@ export const watch: Step<WatchParams> = {
       actions,
       findings,
       onRollback: [
-        `systemctl stop portcullis-watch.timer portcullis-watch.service 2>/dev/null; systemctl daemon-reload; rm -f ${quote(LAST)}`,
+        {
+          kind: 'sequence',
+          actions: [
+            {
+              kind: 'run',
+              argv: ['systemctl', 'stop', 'portcullis-watch.timer', 'portcullis-watch.service'],
+              quiet: 'stderr',
+            },
+            {kind: 'service', op: 'daemon-reload', unit: 'portcullis-watch.timer', init: facts.init},
+            {kind: 'file.remove', path: LAST},
+          ],
+        },
       ],
     };
   },

@@ -1,7 +1,14 @@
 import type {Facts} from '../src/core/facts.js';
-import type {Action, Derivation, Finding, Step} from '../src/core/types.js';
+import type {Action, Derivation, Finding, RollbackAction, Step} from '../src/core/types.js';
 import {wgService} from '../src/platform/wireguard-service.js';
-import {NEW_KEY, parseServerConf, renderClientConf, renderServerConf, type WgPeer} from '../src/render/wireguard.js';
+import {
+  NEW_KEY,
+  parseServerConf,
+  renderClientConf,
+  renderServerConf,
+  type WgPeer,
+  withoutNewPeers,
+} from '../src/render/wireguard.js';
 import {teamPeers} from '../src/team/team-file.js';
 import {InputError, RunError} from '../src/util/errors.js';
 import {printable} from '../src/util/terminal.js';
@@ -156,10 +163,17 @@ export const wireguard: Step<WgParams> = {
   offline: () => ({
     queries: {wg_key: {code: 1, out: ''}, wg_dir: {code: 1, out: ''}, wg_active: {code: 3, out: 'inactive'}},
   }),
+  assume({facts}, plan) {
+    // The wg0.conf this plan writes: the steps after it (close-ports) read the tunnel from it.
+    const conf = plan.actions.find((a) => a.kind === 'file.write' && a.path === WG_CONF);
+    if (conf?.kind !== 'file.write') return {facts};
+    const content = withoutNewPeers(conf.content);
+    return {facts, probe: {files: {[WG_CONF]: {exists: true, mode: conf.mode, content}}}};
+  },
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
     const actions: Action[] = [];
-    const onRollback: string[] = [];
+    const onRollback: RollbackAction[] = [];
     if (facts.family === 'macos') {
       findings.push({
         level: 'error',
@@ -252,7 +266,7 @@ export const wireguard: Step<WgParams> = {
       actions.push({kind: 'file.write', path: svc.file, content: svc.content, mode: svc.mode});
       if (svc.reloadManager) {
         actions.push({kind: 'service', op: 'daemon-reload', unit, init: facts.init});
-        onRollback.push('systemctl daemon-reload');
+        onRollback.push({kind: 'service', op: 'daemon-reload', unit, init: facts.init});
       }
     }
     const active = probe.queries.wg_active?.out.trim() === 'active';
@@ -260,11 +274,11 @@ export const wireguard: Step<WgParams> = {
       actions.push({kind: 'service', op: 'enable-now', unit, init: facts.init});
       // The rollback has already taken wg0.conf away, so `wg-quick down` (the unit's stop) cannot read it:
       // the interface is deleted by name (wireguard-go exits with its device).
-      onRollback.unshift(...svc.disableLines);
+      onRollback.unshift(svc.disable);
     } else if (confChanged) {
       // wg syncconf under the hood: peers change, connected tunnels stay up.
       actions.push({kind: 'service', op: 'reload', unit, init: facts.init});
-      onRollback.push(...svc.reloadLines);
+      onRollback.push(svc.reload);
     }
     if (actions.length)
       actions.push({kind: 'run', label: `check that ${WG_IFACE} is up`, argv: ['wg', 'show', WG_IFACE, 'listen-port']});

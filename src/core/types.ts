@@ -99,8 +99,55 @@ export interface Finding {
 export interface StepPlan {
   actions: Action[];
   findings: Finding[];
-  /** Shell lines run after the before-images are restored (reload what changed), by the timer, a failed proof or `rollback`. */
-  onRollback: string[];
+  /** Run after the before-images are restored (reload what changed), by the timer, a failed proof or `rollback`. */
+  onRollback: RollbackAction[];
+}
+
+/**
+ * The closed vocabulary of a step's undo beyond its files: what its rollback runs once the before-images
+ * are restored (services back on their restored files, what files cannot take back). The engine compiles
+ * each to one line of the step's rollback.sh (engine/compile-rollback.ts); its output goes to rollback.log.
+ */
+export type RollbackAction =
+  /** A service put back the init system's way (as the `service` action is applied). */
+  | ({kind: 'service'; op: RollbackServiceOp; unit: string; init: InitSystem; resetFailed?: boolean} & Tolerance)
+  /** sshd checked (`sshd -t`) and reloaded on its restored configuration; `socket`: under systemd socket activation. */
+  | {kind: 'sshd.reload'; unit: string; init: InitSystem; socket: boolean}
+  /** A command (its words quoted); `ifPresent`: only when its program is there (a script the restore may remove). */
+  | ({kind: 'run'; argv: readonly string[]; ifPresent?: boolean} & Tolerance)
+  | {kind: 'file.remove'; path: string}
+  /** A network interface deleted, when it is there. */
+  | {kind: 'link.remove'; iface: string}
+  /**
+   * An account this run created, removed. `home`: a login account, removed with its home, its processes
+   * (a login a cut connection left) ended first unless the rollback itself rides the account (SUDO_USER).
+   */
+  | {kind: 'user.remove'; user: string; home: boolean}
+  /** The home this run made for `user`, removed unless the restored account files still have the account. */
+  | {kind: 'home.remove'; user: string; path: string}
+  /** The pf reference this run took (its token in `token`), released: pf goes off unless another holder keeps it. */
+  | {kind: 'pf.release'; token: string}
+  /** Several on one line, each run whatever the one before did. */
+  | {kind: 'sequence'; actions: readonly RollbackAction[]};
+
+/**
+ * `reload-or-restart`: a reload, else a restart. `disable`: at boot only. `remove`: a service this run
+ * added, stopped and taken out of the init system's records, its file possibly already gone.
+ */
+export type RollbackServiceOp =
+  | 'restart'
+  | 'try-restart'
+  | 'stop'
+  | 'reload-or-restart'
+  | 'disable'
+  | 'disable-now'
+  | 'remove'
+  | 'daemon-reload';
+
+/** How a rollback line takes failure: its output thrown away (`quiet`), its exit code ignored (`orTrue`). */
+export interface Tolerance {
+  quiet?: 'stderr' | 'all';
+  orTrue?: boolean;
 }
 
 export interface ProbeRequest {
@@ -118,6 +165,15 @@ export interface FileState {
 export interface ProbeData {
   files: Record<string, FileState>;
   queries: Record<string, {code: number; out: string}>;
+}
+
+/**
+ * A step's planned effects for the steps after it in a dry run: the facts as it leaves them, and the
+ * probe's answers it changes (files it writes, queries whose answers change), over what was read.
+ */
+export interface Assumed {
+  facts: Facts;
+  probe?: Partial<ProbeData>;
 }
 
 /** The run's own way in: who logs in where, over SSH or on this machine. */
@@ -140,7 +196,10 @@ export interface StepContext<P> {
    * assumed to succeed. Unset: nothing is known to have run.
    */
   done?: readonly string[];
-  /** A dry run: the steps in `done` have not really run, so their changes are not in facts or probe. */
+  /**
+   * A dry run: the steps in `done` have not really run; facts and probe are the host as their plans leave
+   * it (`Step.assume`). How the run will be applied (headless, guided) is not known yet.
+   */
   dryRun?: boolean;
 }
 
@@ -180,10 +239,11 @@ export interface Step<P = Record<string, unknown>> {
   offline?(facts: Facts, params: P): Partial<ProbeData>;
   plan(ctx: StepContext<P>): StepPlan;
   /**
-   * Dry runs only: the facts as this step leaves them once its plan is applied, so the steps after it are
-   * planned on them (apply reads the host again instead). Unset: the step changes nothing later steps read.
+   * Dry runs only: the host as this step leaves it once its plan is applied (given the context it was
+   * planned in, and the plan), so the steps after it are planned on it; apply reads the host again instead.
+   * Unset: the step changes nothing later steps read.
    */
-  assume?(facts: Facts, params: P, plan: StepPlan): Facts;
+  assume?(ctx: StepContext<P>, plan: StepPlan): Assumed;
   /** Operator-side preparation before apply (e.g. peer keys): returns values to add. Never runs for a plan. */
   prepare?(
     values: Record<string, unknown>,

@@ -1,11 +1,12 @@
-import type {InitSystem, PackageManager} from '../core/facts.js';
-import type {Action, ServiceOp} from '../core/types.js';
+import type {PackageManager} from '../core/facts.js';
+import type {Action} from '../core/types.js';
 import {assertNever} from '../util/errors.js';
 import {base64Literal, cmd, quote} from '../util/shell.js';
 import {isPrintable} from '../util/terminal.js';
 import {asUser, writeAsUserLine} from './as-user.js';
 import {armLines, commitLine} from './dead-man.js';
 import {aheadWaitLine} from './scripts.js';
+import {serviceLines} from './service-lines.js';
 
 export interface CompileContext {
   runId: string;
@@ -86,44 +87,6 @@ function writeAsUser(a: Extract<Action, {kind: 'file.write'}>, user: string, ctx
   )
     return `${write} <<'${delim}'\n${a.content}${delim}`;
   return `printf '%s' ${quote(base64Literal(a.content))} | base64 -d | ${write}`;
-}
-
-function serviceLines(op: ServiceOp, unit: string, init: InitSystem): string[] {
-  if (init === 'systemd') {
-    switch (op) {
-      case 'daemon-reload':
-        return ['systemctl daemon-reload'];
-      case 'restart-socket':
-        // The running sshd holds the listening sockets it was handed: stopped first (KillMode=process keeps
-        // every session), or the socket cannot bind its ports again and ends up inactive.
-        return [cmd(['systemctl', 'stop', `${unit}.service`]), cmd(['systemctl', 'restart', `${unit}.socket`])];
-      case 'enable-now':
-        return [cmd(['systemctl', 'enable', '--now', unit])];
-      case 'enable':
-        return [cmd(['systemctl', 'enable', unit])];
-      case 'reload':
-      case 'restart':
-      case 'start':
-        return [cmd(['systemctl', op, unit])];
-      default:
-        return assertNever(op, 'service op');
-    }
-  }
-  if (init === 'openrc') {
-    if (op === 'enable-now')
-      return [`${cmd(['rc-update', 'add', unit, 'default'])} && ${cmd(['rc-service', unit, 'start'])}`];
-    if (op === 'enable') return [cmd(['rc-update', 'add', unit, 'default'])];
-    if (op === 'daemon-reload' || op === 'restart-socket') return [];
-    return [cmd(['rc-service', unit, op])];
-  }
-  if (init === 'launchd') {
-    // launchd's sshd is inetd-style: each connection reads the config anew, so there is nothing to reload.
-    if (unit === 'com.openssh.sshd') return ['true # macOS sshd reads its config on every new connection'];
-    if (op === 'enable') return [cmd(['launchctl', 'enable', `system/${unit}`])];
-    return [cmd(['launchctl', 'kickstart', '-k', `system/${unit}`])];
-  }
-  if (op === 'enable') return [`true # no boot configuration for ${quote(unit)} on this init system`];
-  return [cmd(['service', unit, op === 'enable-now' ? 'start' : op])];
 }
 
 function packageLines(manager: PackageManager, packages: readonly string[]): string[] {

@@ -1,5 +1,5 @@
 import type {Facts} from '../core/facts.js';
-import {isRefused, type PlannedStep, type Step, type StepContext} from '../core/types.js';
+import {type Assumed, isRefused, type PlannedStep, type ProbeData, type Step, type StepContext} from '../core/types.js';
 import type {Target} from '../target/types.js';
 import {printable} from '../util/terminal.js';
 import {accessOf} from './access.js';
@@ -54,13 +54,24 @@ export async function planRunbook(
   const out: PlannedStep[] = [];
   const done: string[] = [];
   let f = facts;
+  let pr = probe;
   for (const {step} of withParams) {
     const params = f === facts ? withParams[out.length]?.params : step.params(v, f);
-    const planned = planStep(step, {facts: f, params, probe, access, done: [...done], dryRun: true});
+    const ctx = {facts: f, params, probe: pr, access, done: [...done], dryRun: true};
+    const planned = planStep(step, ctx);
     out.push(planned);
     if (isRefused(planned.plan)) continue;
     done.push(step.id);
-    if (step.assume && planned.plan.actions.length) f = step.assume(f, params, planned.plan);
+    if (step.assume && planned.plan.actions.length)
+      ({facts: f, probe: pr} = assumed(pr, step.assume(ctx, planned.plan)));
   }
   return out;
+}
+
+/** The host as a step's plan leaves it: its facts, and the probe with the answers it changes laid over what was read. */
+export function assumed(probe: ProbeData, a: Assumed): {facts: Facts; probe: ProbeData} {
+  return {
+    facts: a.facts,
+    probe: {files: {...probe.files, ...a.probe?.files}, queries: {...probe.queries, ...a.probe?.queries}},
+  };
 }

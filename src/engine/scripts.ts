@@ -1,7 +1,9 @@
 import {JOURNAL_VERSION} from '../core/journal-entry.js';
 import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from '../core/paths.js';
+import type {RollbackAction} from '../core/types.js';
 import {quote} from '../util/shell.js';
 import {AS_USER_FN, restoreAsUserLine, snapshotAsUserLine, type Touched} from './as-user.js';
+import {compileRollback} from './compile-rollback.js';
 import {afterTimerLines, decisionLines, EXPIRED_EXIT, unhookFunction} from './dead-man.js';
 import type {JournalEntry} from './journal.js';
 import {JOURNAL_MARK} from './protocol.js';
@@ -61,7 +63,7 @@ export function stillArmedLine(runId: string, stepId: string): string {
  * The self-contained rollback for one step, run by the dead-man timer or its backstop (`timer`), at boot
  * (`boot`), after a failed proof (`failure`) or by `portcullis rollback` (`operator`); `commit` is the
  * proven step's disarm (see dead-man.ts for who decides when). Restores every touched path byte for byte,
- * then runs the step's reloads. Idempotent: once rolled back the timer and the operator do nothing; the
+ * then runs the step's rollback actions, compiled here. Idempotent: once rolled back the timer and the operator do nothing; the
  * timer and the boot path do nothing once the step is committed (or its commit has claimed the step).
  * After a failure it always restores (again): a segment that overlapped the timer's rollback may have
  * changed files after it.
@@ -70,7 +72,7 @@ export function rollbackScript(
   runId: string,
   stepId: string,
   paths: readonly (Touched | string)[],
-  onRollback: readonly string[],
+  onRollback: readonly RollbackAction[],
 ): string {
   const d = stepDir(runId, stepId);
   const all = touched(paths).map((t, i) => ({...t, src: `${d}/before/${i}`}));
@@ -97,7 +99,7 @@ export function rollbackScript(
     ...decisionLines(runId, stepId),
     'echo rolling-back > "$D/state"',
     ...restore,
-    ...onRollback.map((l) => `{ ${l}; } >>"$D/rollback.log" 2>&1`),
+    ...compileRollback(onRollback).map((l) => `{ ${l}; } >>"$D/rollback.log" 2>&1`),
     'echo rolled-back > "$D/state"',
     rolledBackEntry(runId, stepId, '"$by"'),
     'pcunhook',

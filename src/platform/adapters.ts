@@ -1,5 +1,5 @@
 import type {Facts} from '../core/facts.js';
-import type {Action} from '../core/types.js';
+import type {Action, RollbackAction} from '../core/types.js';
 import {assertNever} from '../util/errors.js';
 
 /** The group whose members may sudo. */
@@ -37,16 +37,10 @@ export function sshSocketDropin(f: Facts): string | undefined {
     : undefined;
 }
 
-/** Shell lines that bring sshd back to its restored files (rollback side; must not depend on the wizard). */
-export function sshReloadLines(f: Facts): string[] {
+/** sshd back on its restored files (rollback side; must not depend on the wizard). launchd's reads them anew itself. */
+export function sshReloadBack(f: Facts): RollbackAction[] {
   if (f.init === 'launchd') return [];
-  // Stopping the service removes its RuntimeDirectory, /run/sshd, without which `sshd -t` fails: made first.
-  if (socketActivation(f))
-    return [
-      `mkdir -p /run/sshd && sshd -t && systemctl daemon-reload && systemctl stop ${f.ssh.unit}.service && systemctl restart ${f.ssh.unit}.socket`,
-    ];
-  if (f.init === 'openrc') return [`sshd -t && rc-service ${f.ssh.unit} reload`];
-  return [`sshd -t && systemctl reload ${f.ssh.unit}`];
+  return [{kind: 'sshd.reload', unit: f.ssh.unit, init: f.init, socket: socketActivation(f)}];
 }
 
 /**
@@ -57,7 +51,7 @@ export function openPortInActiveFirewall(
   f: Facts,
   port: number,
   why: string,
-): {actions: Action[]; undo: string[]; persist: Action[]} {
+): {actions: Action[]; undo: RollbackAction[]; persist: Action[]} {
   const spec = `${port}/tcp`;
   switch (f.firewall.active) {
     case 'ufw':
@@ -70,7 +64,7 @@ export function openPortInActiveFirewall(
             argv: ['ufw', 'allow', spec, 'comment', `portcullis: ${why}`],
           },
         ],
-        undo: [`ufw delete allow ${spec}`],
+        undo: [{kind: 'run', argv: ['ufw', 'delete', 'allow', spec]}],
         persist: [],
       };
     case 'firewalld':
@@ -83,7 +77,7 @@ export function openPortInActiveFirewall(
             argv: ['firewall-cmd', `--add-port=${spec}`],
           },
         ],
-        undo: [`firewall-cmd --remove-port=${spec}`],
+        undo: [{kind: 'run', argv: ['firewall-cmd', `--remove-port=${spec}`]}],
         // A runtime-only port is gone at the next `firewall-cmd --reload` (a later step's rollback, fail2ban)
         // or reboot, with sshd listening there alone: persisted once proven, in the zone file the before-image
         // restores byte for byte.

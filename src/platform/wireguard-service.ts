@@ -1,4 +1,5 @@
 import type {Facts} from '../core/facts.js';
+import type {RollbackAction} from '../core/types.js';
 
 /**
  * How wg-quick runs as a service on the target's init system. systemd: the stock `wg-quick@IFACE` unit with a
@@ -16,15 +17,22 @@ export interface WgService {
   reloadManager: boolean;
   /** Prints `active` when the service runs. */
   activeQuery: string;
-  /** Rollback lines: the service stopped and disabled (its files already restored), the interface removed. */
-  disableLines: string[];
-  /** Rollback lines: the service back on its restored config. */
-  reloadLines: string[];
+  /** Rollback: the service stopped and disabled (its files already restored), the interface removed. */
+  disable: RollbackAction;
+  /** Rollback: the service back on its restored config. */
+  reload: RollbackAction;
 }
 
 export function wgService(f: Facts, iface: string, keyFile: string, userspace: boolean): WgService {
   const syncconf = `exec wg syncconf ${iface} <(wg-quick strip ${iface}; echo "[Interface]"; echo "PrivateKey = $(cat ${keyFile})")`;
-  const dropLink = `! ip link show ${iface} >/dev/null 2>&1 || ip link delete dev ${iface}`;
+  const down = (unit: string): RollbackAction => ({
+    kind: 'sequence',
+    actions: [
+      {kind: 'service', op: 'remove', unit, init: f.init},
+      {kind: 'link.remove', iface},
+    ],
+  });
+  const reload = (unit: string): RollbackAction => ({kind: 'service', op: 'reload-or-restart', unit, init: f.init});
   if (f.init === 'openrc') {
     const unit = `wg-quick.${iface}`;
     const content = [
@@ -46,11 +54,8 @@ export function wgService(f: Facts, iface: string, keyFile: string, userspace: b
       mode: 0o755,
       reloadManager: false,
       activeQuery: `rc-service ${unit} status >/dev/null 2>&1 && echo active || echo inactive`,
-      // The script may already be gone (restored: removed if new): OpenRC's own records are removed by hand then.
-      disableLines: [
-        `rc-service ${unit} stop >/dev/null 2>&1; rc-update del ${unit} default >/dev/null 2>&1; rm -f /etc/runlevels/default/${unit}; [ -e /etc/init.d/${unit} ] || rm -f /run/openrc/started/${unit}; ${dropLink}`,
-      ],
-      reloadLines: [`rc-service ${unit} reload || rc-service ${unit} restart`],
+      disable: down(unit),
+      reload: reload(unit),
     };
   }
   const unit = `wg-quick@${iface}`;
@@ -70,7 +75,7 @@ export function wgService(f: Facts, iface: string, keyFile: string, userspace: b
     mode: 0o644,
     reloadManager: true,
     activeQuery: `systemctl is-active ${unit}`,
-    disableLines: [`systemctl disable --now ${unit} 2>/dev/null; ${dropLink}`],
-    reloadLines: [`systemctl reload ${unit} || systemctl restart ${unit}`],
+    disable: down(unit),
+    reload: reload(unit),
   };
 }

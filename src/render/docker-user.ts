@@ -1,4 +1,5 @@
 import {parseNet, tooBroad} from '../core/net.js';
+import type {RollbackAction} from '../core/types.js';
 import {InputError} from '../util/errors.js';
 
 /**
@@ -76,7 +77,15 @@ ExecStartPre=${DOCKER_SCRIPT}
 `;
 
 /** Puts the host back as it was without our rules; then the restored script (an earlier version) reapplies its own. */
-export const DOCKER_UNDO = `iptables -w -D DOCKER-USER -j ${DOCKER_CHAIN} 2>/dev/null; iptables -w -F ${DOCKER_CHAIN} 2>/dev/null; iptables -w -X ${DOCKER_CHAIN} 2>/dev/null; if [ -x ${DOCKER_SCRIPT} ]; then ${DOCKER_SCRIPT}; fi`;
+export const DOCKER_UNDO: RollbackAction = {
+  kind: 'sequence',
+  actions: [
+    {kind: 'run', argv: ['iptables', '-w', '-D', 'DOCKER-USER', '-j', DOCKER_CHAIN], quiet: 'stderr'},
+    {kind: 'run', argv: ['iptables', '-w', '-F', DOCKER_CHAIN], quiet: 'stderr'},
+    {kind: 'run', argv: ['iptables', '-w', '-X', DOCKER_CHAIN], quiet: 'stderr'},
+    {kind: 'run', argv: [DOCKER_SCRIPT], ifPresent: true},
+  ],
+};
 
 /** One docker_allow_from entry: an IPv4 address or network (Docker's DNAT is IPv4), never (almost) everyone. */
 export function dockerAllowEntry(v: string): string {

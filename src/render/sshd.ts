@@ -1,3 +1,4 @@
+import type {Facts} from '../core/facts.js';
 import type {Action} from '../core/types.js';
 import {plainText, userName} from '../util/validate.js';
 
@@ -124,6 +125,15 @@ export function adjustMainConfig(text: string, includeGlob: string, needInclude:
   if (needInclude)
     lines.unshift('# Added by portcullis: drop-ins first, so their values win.', `Include ${includeGlob}`);
   return lines.join('\n');
+}
+
+/**
+ * The check against what sshd really uses, before changing anything: of the lines `sshd -T` must show
+ * (lowercase, as `sshd -T` prints them), those the target's `sshd -T` (read with the facts) does not.
+ */
+export function notShownBySshd(effective: Facts['ssh']['effective'], expected: readonly string[]): string[] {
+  const shown = new Set(Object.entries(effective).flatMap(([k, vals]) => vals.map((x) => `${k} ${x}`.toLowerCase())));
+  return expected.filter((l) => !shown.has(l.toLowerCase()));
 }
 
 /** sshd -t, then `sshd -T` must show each expected line: what sshd will really use, before any reload. */

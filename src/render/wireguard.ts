@@ -53,6 +53,17 @@ export function renderServerConf(s: WgServer): string {
 }
 
 /**
+ * A planned server conf without the peers whose keys are made only when applied (NEW_KEY): what a dry
+ * run's later steps read back, every value of it one parseServerConf accepts.
+ */
+export function withoutNewPeers(conf: string): string {
+  return conf
+    .split('\n\n')
+    .filter((block) => !block.includes(`PublicKey = ${NEW_KEY}`))
+    .join('\n\n');
+}
+
+/**
  * What the server says is data to check, never to trust: a value that is not what portcullis wrote
  * there stops the run before it reaches a file or a command on the operator's machine.
  */

@@ -1,6 +1,5 @@
-import type {Action, Finding} from '../../src/core/types.js';
+import type {Action, Finding, RollbackAction} from '../../src/core/types.js';
 import type {TeamMember} from '../../src/team/team-file.js';
-import {quote} from '../../src/util/shell.js';
 import {ACCOUNT_FILES, type AccountState} from './account.js';
 import {withMemberKey} from './member-key.js';
 
@@ -10,7 +9,7 @@ export function planActive(
   a: AccountState,
   actions: Action[],
   findings: Finding[],
-  onRollback: string[],
+  onRollback: RollbackAction[],
 ) {
   const key = m.key as string;
   const home = a.home ?? `/home/${m.name}`;
@@ -40,7 +39,7 @@ export function planActive(
         level: 'warn',
         message: `${home} already exists without an account; it becomes ${m.name}'s home and is kept on rollback`,
       });
-    else onRollback.push(`getent passwd ${quote(m.name)} >/dev/null || rm -rf -- ${quote(home)}`);
+    else onRollback.push({kind: 'home.remove', user: m.name, path: home});
   } else {
     if (a.expire === '1') {
       const unlock = a.pw?.startsWith('!') && a.pw.length > 1;

@@ -1,6 +1,6 @@
 import {existsSync, readFileSync} from 'node:fs';
-import type {Action, Finding, ProbeData, Step} from '../../src/core/types.js';
-import {sshReload, sshReloadLines} from '../../src/platform/adapters.js';
+import type {Action, Finding, ProbeData, RollbackAction, Step} from '../../src/core/types.js';
+import {sshReload, sshReloadBack} from '../../src/platform/adapters.js';
 import {lets} from '../../src/platform/firewall/inbound.js';
 import {sshdChecks} from '../../src/render/sshd.js';
 import {checkTeamKeepsOperator, loadTeamFile, type Team} from '../../src/team/team-file.js';
@@ -69,7 +69,7 @@ export const team: Step<TeamParams> = {
   plan({facts, params: p, probe, access}) {
     const findings: Finding[] = [];
     const actions: Action[] = [];
-    const onRollback: string[] = [];
+    const onRollback: RollbackAction[] = [];
     if (!p.team) {
       findings.push({
         level: 'error',
@@ -148,7 +148,7 @@ export const team: Step<TeamParams> = {
         {kind: 'proof', route: {user, port: access.port}, what: `${user} still logs in with a key (${sshd.what})`},
         {kind: 'timer.disarm'},
       );
-      onRollback.push(...sshReloadLines(facts));
+      onRollback.push(...sshReloadBack(facts));
     }
     const v4 = facts.firewall.inbound?.v4;
     if (v4 && !lets(v4, p.wgPort, 'udp'))

@@ -4,7 +4,9 @@ import type {Action, ProbeData, Step, StepContext, StepPlan} from '../../src/cor
 import {accessOf} from '../../src/engine/access.js';
 import {touchedPaths} from '../../src/engine/changes.js';
 import {compileAction, summarize} from '../../src/engine/compile.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {applyDerivations, pendingDerivations} from '../../src/engine/derive.js';
+import {assumed} from '../../src/engine/plan.js';
 import {probeScript} from '../../src/engine/protocol.js';
 import {planRunbook, probeSteps} from '../../src/engine/runbook.js';
 import {rollbackScript} from '../../src/engine/scripts.js';
@@ -42,6 +44,7 @@ export async function planOffline(
   const out: PlannedCase[] = [];
   const done: string[] = [];
   let f = facts;
+  let pr: ProbeData | undefined;
   for (const step of steps) {
     let params: unknown;
     try {
@@ -49,13 +52,19 @@ export async function planOffline(
     } catch {
       continue;
     }
-    const probe = await probeSteps(undefined, f, [{step, params}]);
+    const read = await probeSteps(undefined, f, [{step, params}]);
+    // What the steps before it planned to write or change, over what this step's probe read.
+    const probe = pr ? assumed(read, {facts: f, probe: pr}).probe : read;
     const ctx: StepContext<unknown> = {facts: f, params, probe, access, done: [...done], dryRun: true};
     const plan = step.plan(ctx);
     out.push({step, ctx, plan});
     if (plan.findings.some((x) => x.level === 'error')) continue;
     done.push(step.id);
-    if (step.assume && plan.actions.length) f = step.assume(f, params, plan);
+    if (step.assume && plan.actions.length) {
+      const a = step.assume(ctx, plan);
+      f = a.facts;
+      pr = a.probe ? assumed(pr ?? {files: {}, queries: {}}, {facts: f, probe: a.probe}).probe : pr;
+    }
   }
   return out;
 }
@@ -81,6 +90,11 @@ export function checkActionsCompile(c: PlannedCase): string[] {
     } catch (e) {
       problems.push(`${c.step.id}: ${a.kind} does not compile: ${(e as Error).message}`);
     }
+  }
+  try {
+    compileRollback(c.plan.onRollback);
+  } catch (e) {
+    problems.push(`${c.step.id}: its rollback does not compile: ${(e as Error).message}`);
   }
   return problems;
 }
@@ -116,7 +130,7 @@ export function checkFilesConverge(c: PlannedCase, alsoQueried: readonly string[
   const probe: ProbeData = structuredClone(c.ctx.probe);
   for (const a of files)
     probe.files[a.path] = a.kind === 'file.write' ? {exists: true, mode: a.mode, content: a.content} : {exists: false};
-  const facts = c.step.assume ? c.step.assume(c.ctx.facts, c.ctx.params, c.plan) : c.ctx.facts;
+  const facts = c.step.assume ? c.step.assume(c.ctx, c.plan).facts : c.ctx.facts;
   const again = c.step.plan({...c.ctx, facts, probe});
   return fileActions(again.actions)
     .filter((a) => a.path in c.ctx.probe.files && !alsoQueried.includes(a.path))

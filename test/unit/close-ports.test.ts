@@ -6,6 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import type {Facts, PlatformId} from '../../src/core/facts.js';
 import type {Action, PlannedStep, ProbeData, Step, StepContext} from '../../src/core/types.js';
 import {compileAction} from '../../src/engine/compile.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook, planRunbook, planStep} from '../../src/engine/runbook.js';
 import {type Exposure, exposures} from '../../src/platform/exposure.js';
@@ -153,7 +154,7 @@ describe('close-ports: offline plans per firewall backend', () => {
     const proofAt = kinds(step).indexOf('proof');
     const rules = step.plan.actions.flatMap((a, i) => (a.kind === 'firewall.rule' ? [i] : []));
     expect(rules.every((i) => i < proofAt)).toBe(true);
-    expect(step.plan.onRollback).toEqual(['ufw reload']);
+    expect(compileRollback(step.plan.onRollback)).toEqual(['ufw reload']);
     const touched = step.plan.actions.flatMap((a) => ('touches' in a && a.touches ? a.touches : []));
     for (const f of UFW_FILES) expect(touched).toContain(f);
   });
@@ -188,7 +189,7 @@ describe('close-ports: offline plans per firewall backend', () => {
     expect(index(`firewall-cmd --zone=public --remove-port=2222/tcp`)).toBeLessThan(proofAt);
     expect(index(`firewall-cmd --permanent --zone=public --add-rich-rule=${rich}`)).toBeGreaterThan(proofAt);
     expect(argvs.some((a) => /51820/.test(a))).toBe(false);
-    expect(step.plan.onRollback).toEqual(['firewall-cmd --reload']);
+    expect(compileRollback(step.plan.onRollback)).toEqual(['firewall-cmd --reload']);
     const touched = step.plan.actions.flatMap((a) => ('touches' in a && a.touches ? a.touches : []));
     expect(touched).toContain('/etc/firewalld/zones/public.xml');
   });
@@ -208,7 +209,7 @@ describe('close-ports: offline plans per firewall backend', () => {
     expect(text.indexOf('nft -c -f /etc/portcullis/firewall.nft')).toBeLessThan(
       text.indexOf('nft -f /etc/portcullis/firewall.nft'),
     );
-    expect(step.plan.onRollback[0]).toBe('nft -f /etc/portcullis/firewall.nft');
+    expect(compileRollback(step.plan.onRollback)[0]).toBe('nft -f /etc/portcullis/firewall.nft');
   });
 
   it.skipIf(!canNft)(

@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {afterAll, afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {Facts} from '../../src/core/facts.js';
 import type {Action, PlannedStep, ProbeData} from '../../src/core/types.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {planStep} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {renderServerConf} from '../../src/render/wireguard.js';
@@ -90,7 +91,7 @@ describe('teammates can log in: sshd AllowUsers kept in step with the team', () 
     expect(kinds.at(-1)).toBe('timer.disarm');
     const proof = plan.plan.actions.find((a) => a.kind === 'proof') as Extract<Action, {kind: 'proof'}>;
     expect(proof.route).toEqual({user: 'admin', port: 2222});
-    expect(plan.plan.onRollback.join('\n')).toMatch(/sshd -t && systemctl reload ssh/);
+    expect(compileRollback(plan.plan.onRollback).join('\n')).toMatch(/sshd -t && systemctl reload ssh/);
     const run = plan.plan.actions.filter((a) => a.kind === 'run').map((a) => (a.kind === 'run' ? a.argv[0] : ''));
     expect(run).toContain('sshd');
   });

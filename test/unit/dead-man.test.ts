@@ -87,7 +87,10 @@ function host(init: Init, opts: {localInRunlevel?: boolean; noLocalService?: boo
   const d = `${root}/state/runs/R/s`;
   mkdirSync(`${d}/before`, {recursive: true});
   writeFileSync(`${d}/before/0`, 'before\n');
-  writeFileSync(`${d}/rollback.sh`, jail(rollbackScript('R', 's', [file], ['echo reloaded'])));
+  writeFileSync(
+    `${d}/rollback.sh`,
+    jail(rollbackScript('R', 's', [file], [{kind: 'run', argv: ['echo', 'reloaded']}])),
+  );
   writeFileSync(`${d}/arm.sh`, jail(armScript('R', 's')));
   writeFileSync(`${d}/state`, 'applying\n');
   const sh = (text: string) => {

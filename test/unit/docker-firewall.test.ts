@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import type {Facts, PlatformId} from '../../src/core/facts.js';
 import type {Action, ProbeData, StepContext} from '../../src/core/types.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {exposures} from '../../src/platform/exposure.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {
@@ -80,7 +81,7 @@ describe('docker-firewall: the plan per firewall backend', () => {
       expect(script).toContain('-A PORTCULLIS-DOCKER -s 10.66.0.0/24 -i wg0 -j RETURN');
       expect(script).toContain('iptables -w -I DOCKER-USER -j PORTCULLIS-DOCKER');
       expect(written(pl.actions, DOCKER_DROPIN)).toBe(DOCKER_DROPIN_TEXT);
-      expect(pl.onRollback.join('\n')).toMatch(/iptables -w -D DOCKER-USER -j PORTCULLIS-DOCKER/);
+      expect(compileRollback(pl.onRollback).join('\n')).toMatch(/iptables -w -D DOCKER-USER -j PORTCULLIS-DOCKER/);
     });
   }
 

@@ -2,6 +2,7 @@ import {execFileSync} from 'node:child_process';
 import {describe, expect, it} from 'vitest';
 import type {ProbeData} from '../../src/core/types.js';
 import {DRIFT_WORDS_AWK, driftScript, POSTURE_FN, parseDrift} from '../../src/drift/posture.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {BASELINE, SYSCTL_FILE, sysctl} from '../../steps/sysctl.js';
 import {UU_CONF, updates} from '../../steps/updates.js';
@@ -63,7 +64,7 @@ describe('sysctl step', () => {
     const file = p.actions.find((a) => a.kind === 'file.write');
     expect(file && 'content' in file ? file.content : '').not.toMatch(/^(kernel|fs)\./m);
     expect(p.findings.map((f) => f.message).join('\n')).toMatch(/read-only here .* left out: fs\.protected_fifos/);
-    expect(p.onRollback).toContain('sysctl -q -w net.ipv4.conf.all.log_martians=0');
+    expect(compileRollback(p.onRollback)).toContain('sysctl -q -w net.ipv4.conf.all.log_martians=0');
     expect(p.actions.at(-1)).toMatchObject({kind: 'proof', route: {user: 'admin', port: 2222}});
   });
 
@@ -84,7 +85,7 @@ describe('sysctl step', () => {
     const p = plan(probe(keys(() => '1;reboot rw')));
     const file = p.actions.find((a) => a.kind === 'file.write');
     expect(file && 'content' in file ? file.content : '').not.toMatch(/reboot/);
-    expect(p.onRollback.join('\n')).not.toMatch(/reboot/);
+    expect(compileRollback(p.onRollback).join('\n')).not.toMatch(/reboot/);
   });
 });
 

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest';
 import type {Facts, PlatformId} from '../../src/core/facts.js';
 import type {Action, PlannedStep} from '../../src/core/types.js';
 import {compileAction} from '../../src/engine/compile.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {planRunbook, planStep} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {parseSets} from '../../src/recipes/load.js';
@@ -150,7 +151,7 @@ describe('fail2ban step', () => {
     expect(stopped.plan.actions.map((a) => a.kind)).not.toContain('package.install');
     expect(stopped.plan.actions.map((a) => a.kind)).not.toContain('file.write');
     expect(text(stopped)).toContain('systemctl restart fail2ban');
-    expect(stopped.plan.onRollback).toEqual(['systemctl stop fail2ban']);
-    expect(first.plan.onRollback).toEqual(['systemctl disable --now fail2ban']);
+    expect(compileRollback(stopped.plan.onRollback)).toEqual(['systemctl stop fail2ban']);
+    expect(compileRollback(first.plan.onRollback)).toEqual(['systemctl disable --now fail2ban']);
   });
 });

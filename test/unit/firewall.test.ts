@@ -6,6 +6,7 @@ import {describe, expect, it} from 'vitest';
 import type {Facts, PlatformId} from '../../src/core/facts.js';
 import type {Action, PlannedStep, ProbeData} from '../../src/core/types.js';
 import {compileAction} from '../../src/engine/compile.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {planRunbook, planStep} from '../../src/engine/runbook.js';
 import {nftInbound} from '../../src/platform/firewall/inbound.js';
 import {parseUfwAdded, withIpv6} from '../../src/platform/firewall/ufw.js';
@@ -90,7 +91,7 @@ describe('firewall step: debian-12 (no firewall yet: ufw)', () => {
     expect(text).toContain('ufw --force enable');
     expect(text.indexOf('ufw allow')).toBeLessThan(text.indexOf('ufw --force enable'));
     expect(step.plan.actions.find((a) => a.kind === 'proof')).toMatchObject({route: {user: 'admin', port: 2222}});
-    expect(step.plan.onRollback).toEqual(['ufw --force disable']);
+    expect(compileRollback(step.plan.onRollback)).toEqual(['ufw --force disable']);
     const touched = step.plan.actions.flatMap((a) => ('touches' in a && a.touches ? a.touches : []));
     for (const f of ['/etc/default/ufw', '/etc/ufw/ufw.conf', '/etc/ufw/user.rules', '/etc/ufw/user6.rules'])
       expect(touched).toContain(f);
@@ -146,7 +147,7 @@ describe('firewall step: debian-12 (no firewall yet: ufw)', () => {
     expect(t).not.toContain('8443');
     expect(t).not.toContain('ufw --force enable');
     expect(stale.plan.findings.some((f) => /8443\/tcp \(a rule of yours, kept\)/.test(f.message))).toBe(true);
-    expect(stale.plan.onRollback).toEqual(['ufw reload']);
+    expect(compileRollback(stale.plan.onRollback)).toEqual(['ufw reload']);
   });
 
   it('turns IPv6 on in /etc/default/ufw when it is off, so IPv6 gets the same policy', () => {
@@ -201,7 +202,7 @@ describe('firewall step: rhel-9 (firewalld running)', () => {
     const permanent = step.plan.actions.findIndex((a) => a.kind === 'firewall.rule' && a.argv.includes('--permanent'));
     expect(runtime).toBeLessThan(proof);
     expect(permanent).toBeGreaterThan(proof);
-    expect(step.plan.onRollback).toEqual(['firewall-cmd --reload']);
+    expect(compileRollback(step.plan.onRollback)).toEqual(['firewall-cmd --reload']);
     // sshd left port 22 in ssh-hardening (the dry run follows it): the stock ssh service goes too.
     expect(text).toContain('firewall-cmd --zone=public --remove-service=ssh');
     expect(step.plan.findings.some((f) => /cockpit/.test(f.message))).toBe(true);
@@ -240,7 +241,7 @@ describe('firewall step: arch and alpine (nftables, one table of our own)', () =
       step.plan.actions.findIndex((a) => a.kind === 'file.write' && a.path.endsWith('.service')),
     );
     expect(step.plan.actions[0]).toMatchObject({kind: 'package.install', packages: ['nftables']});
-    expect(step.plan.onRollback[0]).toBe('nft delete table inet portcullis 2>/dev/null || true');
+    expect(compileRollback(step.plan.onRollback)[0]).toBe('nft delete table inet portcullis 2>/dev/null || true');
   });
 
   it('alpine: persists through an OpenRC service of ours (not local.d: Debian has no `local`), never the stock drop-everything /etc/nftables.nft', async () => {
@@ -321,8 +322,8 @@ describe('firewall step: macos (pf anchor)', () => {
     expect(text.indexOf('pfctl -nf')).toBeLessThan(text.indexOf('pfctl -f /etc/pf.conf'));
     expect(text).toMatch(/pfctl -E .*Token/);
     expect(text).not.toMatch(/pfctl -d\b/);
-    expect(step.plan.onRollback.join('\n')).toContain('pfctl -X');
-    expect(step.plan.onRollback.join('\n')).not.toMatch(/pfctl -d\b/);
+    expect(compileRollback(step.plan.onRollback).join('\n')).toContain('pfctl -X');
+    expect(compileRollback(step.plan.onRollback).join('\n')).not.toMatch(/pfctl -d\b/);
     expect(written(step, '/Library/LaunchDaemons/dev.portcullis.pf.plist')).toContain('<string>-E</string>');
   });
 

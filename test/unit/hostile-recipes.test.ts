@@ -11,7 +11,7 @@ import {valuesSchema} from '../../src/recipes/schema.js';
 import {loadTeamFile, parseTeam} from '../../src/team/team-file.js';
 import {InputError} from '../../src/util/errors.js';
 import {dockerFirewall} from '../../steps/docker-firewall.js';
-import {lockdown} from '../../steps/lockdown.js';
+import {lockdown} from '../../steps/lockdown/index.js';
 import {type TeamParams, team as teamStep} from '../../steps/team/index.js';
 import {wgParams} from '../../steps/wireguard.js';
 import {hostileCases, materialize} from '../helpers/hostile-cases.js';

@@ -3,10 +3,11 @@ import {describe, expect, it} from 'vitest';
 import type {Facts} from '../../src/core/facts.js';
 import {canonical, parseNet, within} from '../../src/core/net.js';
 import type {Action, ProbeData} from '../../src/core/types.js';
-import {isOwnSession, KILL_SESSION, parseSessions} from '../../src/lockdown/sessions.js';
-import {isInboundAllow, parseShowAdded} from '../../src/lockdown/ufw.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {profileFacts} from '../../src/platform/profiles.js';
-import {LOCKDOWN_SSHD, lockdown, lockdownDropin} from '../../steps/lockdown.js';
+import {LOCKDOWN_SSHD, lockdown, lockdownDropin} from '../../steps/lockdown/index.js';
+import {isOwnSession, KILL_SESSION, parseSessions} from '../../steps/lockdown/sessions.js';
+import {isInboundAllow, parseShowAdded} from '../../steps/lockdown/ufw.js';
 
 const debian = profileFacts('debian-12');
 /** A box with ufw on and passwords still allowed: what the lockdown meets most often. */
@@ -151,7 +152,7 @@ describe('the lockdown step', () => {
     const w = p.actions[1] as Extract<Action, {kind: 'file.write'}>;
     expect(w.path).toBe('/etc/ssh/sshd_config.d/00-portcullis-lockdown.conf');
     expect(w.content).toContain('PasswordAuthentication no\n');
-    expect(p.onRollback).toEqual(['sshd -t && systemctl reload ssh', 'ufw reload']);
+    expect(compileRollback(p.onRollback)).toEqual(['sshd -t && systemctl reload ssh', 'ufw reload']);
   });
 
   it('keeps the tunnel: SSH from its subnet and its UDP port stay open', () => {
@@ -205,7 +206,9 @@ describe('the lockdown step', () => {
     expect(cmds).toContain('fail2ban-client set sshd banip 2001:db8::99');
     expect(cmds.some((c) => c.includes('banip 192.0.2.77'))).toBe(false);
     expect(cmds.some((c) => c.startsWith('ufw prepend deny'))).toBe(false);
-    expect(p.onRollback).toContain('fail2ban-client set sshd unbanip 2001:db8::99 >/dev/null 2>&1 || true');
+    expect(compileRollback(p.onRollback)).toContain(
+      'fail2ban-client set sshd unbanip 2001:db8::99 >/dev/null 2>&1 || true',
+    );
   });
 
   it('enables ufw last when it was off, and turns it off again on rollback', () => {
@@ -213,7 +216,7 @@ describe('the lockdown step', () => {
     const p = plan({}, probe(), off);
     const cmds = argvs(p.actions);
     expect(cmds.indexOf('ufw --force enable')).toBe(cmds.indexOf('proof') - 1);
-    expect(p.onRollback).toContain('ufw --force disable');
+    expect(compileRollback(p.onRollback)).toContain('ufw --force disable');
   });
 
   it('refuses a host whose firewall is not ufw, with what to do by hand', () => {

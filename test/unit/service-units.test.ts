@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import type {Action, ProbeData} from '../../src/core/types.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {
   type Outcome,
@@ -186,7 +187,9 @@ describe('service-user plans', () => {
     expect(sudo.argv.join(' ')).toMatch(/visudo -cf "\$t" >\/dev\/null && mv -f "\$t" "\$1"/);
     const proof = plan.actions.find((a) => a.kind === 'proof') as Extract<Action, {kind: 'proof'}>;
     expect(proof.service).toEqual({unit: UNIT, host: '10.66.0.1', port: 8080, path: undefined, timeoutS: 30});
-    expect(plan.onRollback.join('\n')).toMatch(/systemctl restart agent-ui\.service[\s\S]*userdel agent/);
+    expect(compileRollback(plan.onRollback).join('\n')).toMatch(
+      /systemctl restart agent-ui\.service[\s\S]*userdel agent/,
+    );
   });
 
   it('compliant once applied: nothing to do', () => {

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {compileAction} from '../../src/engine/compile.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {planRunbook} from '../../src/engine/runbook.js';
 import {parseFacts} from '../../src/platform/parse-facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
@@ -28,7 +29,7 @@ describe('ssh-hardening moving the port under firewalld', () => {
     expect(permanent).toBeLessThan(disarm);
     // The zone file is before-imaged, so a rollback restores the permanent configuration byte for byte.
     expect(plan.actions[permanent]).toMatchObject({touches: ['/etc/firewalld/zones/public.xml']});
-    expect(plan.onRollback).toContain('firewall-cmd --remove-port=2222/tcp');
+    expect(compileRollback(plan.onRollback)).toContain('firewall-cmd --remove-port=2222/tcp');
   });
 
   it("reads firewalld's default zone from the detected --list-all, and only a plain name", () => {

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {Facts} from '../../src/core/facts.js';
 import {compileAction} from '../../src/engine/compile.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {planRunbook} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {STEPS} from '../../steps/index.js';
@@ -46,7 +47,7 @@ describe('ssh-hardening under socket activation', () => {
 
   it('the rollback recreates /run/sshd (gone with the stopped service) before sshd -t, then moves the socket back', async () => {
     const {plan} = await sshPlan(debianSocket());
-    expect(plan.onRollback).toEqual([
+    expect(compileRollback(plan.onRollback)).toEqual([
       'mkdir -p /run/sshd && sshd -t && systemctl daemon-reload && systemctl stop ssh.service && systemctl restart ssh.socket',
     ]);
   });

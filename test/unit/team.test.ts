@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import type {Action, ProbeData} from '../../src/core/types.js';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {teamPeers} from '../../src/team/team-file.js';
 import {KEYS_BEGIN, KEYS_END, parseAccount, team, withMemberKey} from '../../steps/team/index.js';
@@ -94,7 +95,7 @@ describe('team accounts', () => {
       'mkdir -p -m 0700 /home/bob/.ssh',
       'file.write /home/bob/.ssh/authorized_keys',
     ]);
-    expect(p.onRollback).toEqual([
+    expect(compileRollback(p.onRollback)).toEqual([
       'getent passwd alice >/dev/null || rm -rf -- /home/alice',
       'getent passwd bob >/dev/null || rm -rf -- /home/bob',
     ]);

@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest';
+import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {wgService} from '../../src/platform/wireguard-service.js';
 
@@ -34,6 +35,6 @@ describe('wgService: wg-quick as a service of the init system', () => {
     expect(s.content).not.toContain('WG_QUICK_USERSPACE_IMPLEMENTATION');
     expect(s.reloadManager).toBe(false);
     expect(s.activeQuery).toBe('rc-service wg-quick.wg0 status >/dev/null 2>&1 && echo active || echo inactive');
-    expect(s.disableLines.join('\n')).toContain('rc-update del wg-quick.wg0 default');
+    expect(compileRollback([s.disable]).join('\n')).toContain('rc-update del wg-quick.wg0 default');
   });
 });

@@ -202,7 +202,11 @@ export const firewalld: FirewallBackend = {
       const changes = edits(runtime ?? parseZone(''), ['firewall-cmd'], '');
       const persist = edits(permanent, ['firewall-cmd', '--permanent'], 'persist: ');
       if (!changes.length && !persist.length) return {actions: [], findings, onRollback: []};
-      return {actions: guarded([], changes, proof, timeout, persist), findings, onRollback: ['firewall-cmd --reload']};
+      return {
+        actions: guarded([], changes, proof, timeout, persist),
+        findings,
+        onRollback: [{kind: 'run', argv: ['firewall-cmd', '--reload']}],
+      };
     }
     const changes = [
       ...edits(permanent, [live], ''),
@@ -215,7 +219,7 @@ export const firewalld: FirewallBackend = {
     return {
       actions: guarded(pre, changes, proof, timeout),
       findings,
-      onRollback: [wasEnabled ? 'systemctl stop firewalld' : 'systemctl disable --now firewalld'],
+      onRollback: [{kind: 'service', op: wasEnabled ? 'stop' : 'disable-now', unit: 'firewalld', init: facts.init}],
     };
   },
 };

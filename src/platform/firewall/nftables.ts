@@ -1,6 +1,6 @@
 import type {Facts} from '../../core/facts.js';
 import {type AllowRule, allowRule, SSH_VIA_TUNNEL, specOf} from '../../core/firewall-policy.js';
-import type {Action, ProbeData} from '../../core/types.js';
+import type {Action, ProbeData, RollbackAction} from '../../core/types.js';
 import {
   NFT_FILE,
   NFT_OPENRC_SERVICE,
@@ -158,10 +158,12 @@ export const nftables: FirewallBackend = {
       );
     }
     const existed = probe.files[NFT_FILE]?.exists === true;
-    const onRollback = [
-      existed ? `nft -f ${NFT_FILE}` : `nft delete table ${NFT_TABLE} 2>/dev/null || true`,
+    const onRollback: RollbackAction[] = [
+      existed
+        ? {kind: 'run', argv: ['nft', '-f', NFT_FILE]}
+        : {kind: 'run', argv: ['nft', 'delete', 'table', ...NFT_TABLE.split(' ')], quiet: 'stderr', orTrue: true},
       // OpenRC: the runlevel link is a touched path (restored, i.e. removed, with the files).
-      ...(openrc ? [] : ['systemctl daemon-reload']),
+      ...(openrc ? [] : [{kind: 'service', op: 'daemon-reload', unit: NFT_UNIT, init: facts.init} as const]),
     ];
     const pre: Action[] = present
       ? []

@@ -1,5 +1,5 @@
 import {STATE_DIR} from '../../core/paths.js';
-import type {Action} from '../../core/types.js';
+import type {Action, RollbackAction} from '../../core/types.js';
 import {
   hasPfAnchor,
   PF_ANCHOR,
@@ -78,10 +78,10 @@ export const pf: FirewallBackend = {
       });
     }
     const persist: Action[] = plistOk ? [] : [{kind: 'file.write', path: PF_PLIST, content: plist, mode: 0o644}];
-    const onRollback = [
-      `pfctl -a ${PF_ANCHOR} -F rules 2>/dev/null || true`,
-      `pfctl -f ${PF_CONF}`,
-      ...(enabled ? [] : [`[ -s ${PF_TOKEN} ] && pfctl -X "$(cat ${PF_TOKEN})"; rm -f ${PF_TOKEN}`]),
+    const onRollback: RollbackAction[] = [
+      {kind: 'run', argv: ['pfctl', '-a', PF_ANCHOR, '-F', 'rules'], quiet: 'stderr', orTrue: true},
+      {kind: 'run', argv: ['pfctl', '-f', PF_CONF]},
+      ...(enabled ? [] : [{kind: 'pf.release', token: PF_TOKEN} as const]),
     ];
     return {actions: guarded([], changes, proof, timeout, persist), findings, onRollback};
   },

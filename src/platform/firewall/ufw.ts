@@ -1,7 +1,7 @@
 import type {Facts} from '../../core/facts.js';
 import type {AllowRule} from '../../core/firewall-policy.js';
 import {allowRule, SSH_VIA_TUNNEL, specOf} from '../../core/firewall-policy.js';
-import type {Action, ProbeData} from '../../core/types.js';
+import type {Action, ProbeData, RollbackAction} from '../../core/types.js';
 import {InputError} from '../../util/errors.js';
 import {COMMENT_PREFIX, type FirewallBackend, guarded} from './types.js';
 
@@ -242,7 +242,12 @@ export const ufw: FirewallBackend = {
       actions: guarded(pre, changes, proof, timeout),
       findings,
       // Files first (the rollback script restores them), then ufw is put back the way it ran.
-      onRollback: active ? ['ufw reload'] : ['ufw --force disable'],
+      onRollback: [ufwBack(active)],
     };
   },
 };
+
+/** ufw put back the way it ran, on its restored files: reloaded, or off again. */
+export function ufwBack(active: boolean): RollbackAction {
+  return {kind: 'run', argv: active ? ['ufw', 'reload'] : ['ufw', '--force', 'disable']};
+}

@@ -1,4 +1,4 @@
-import {canonical} from '../core/net.js';
+import {canonical} from '../../src/core/net.js';
 
 /** One TCP connection to sshd, with the processes holding it. */
 export interface SshSession {

@@ -1,6 +1,6 @@
-import type {Facts} from '../core/facts.js';
-import type {Action, ProbeData} from '../core/types.js';
-import {parseUfwDefaults, UFW_FILES, withIpv6} from '../platform/firewall/ufw.js';
+import type {Facts} from '../../src/core/facts.js';
+import type {Action, ProbeData, RollbackAction} from '../../src/core/types.js';
+import {parseUfwDefaults, UFW_FILES, ufwBack, withIpv6} from '../../src/platform/firewall/ufw.js';
 
 export const UFW_DEFAULTS = '/etc/default/ufw';
 export const LOCKDOWN_COMMENT = 'portcullis: lockdown';
@@ -62,7 +62,7 @@ export function ufwLockdown(
   facts: Facts,
   probe: ProbeData,
   want: LockdownRules,
-): {pre: Action[]; changes: Action[]; onRollback: string[]} {
+): {pre: Action[]; changes: Action[]; onRollback: RollbackAction[]} {
   const installed = facts.firewall.ufw !== 'absent';
   const active = facts.firewall.ufw === 'active';
   const existing = installed ? parseShowAdded(probe.queries.ld_ufw_added?.out ?? '') : [];
@@ -149,5 +149,5 @@ export function ufwLockdown(
   }
   if (installed && changes.length === 0) return {pre: [], changes: [], onRollback: []};
   const pre: Action[] = installed ? [] : [{kind: 'package.install', manager: facts.packageManager, packages: ['ufw']}];
-  return {pre, changes, onRollback: [active ? 'ufw reload' : 'ufw --force disable']};
+  return {pre, changes, onRollback: [ufwBack(active)]};
 }
