@@ -38,13 +38,6 @@ export const sshHardening: Step<SshParams> = {
   undo: 'The dead-man timer (or a failed proof) restores /etc/ssh byte for byte and reloads sshd; `portcullis rollback` does the same later.',
   params(values, facts) {
     const admin = values.admin_user;
-    const allow = values.allow_users ?? [
-      ...new Set(
-        [admin, facts.operator.loginUser !== 'root' ? facts.operator.loginUser : undefined].filter((u): u is string =>
-          Boolean(u),
-        ),
-      ),
-    ];
     return {
       admin,
       ...(values.wg_subnet !== undefined ? {tunnel: values.wg_subnet} : {}),
@@ -57,7 +50,7 @@ export const sshHardening: Step<SshParams> = {
         maxAuthTries: values.max_auth_tries,
         clientAliveInterval: values.client_alive_interval,
         clientAliveCountMax: values.client_alive_count_max,
-        allowUsers: allow,
+        allowUsers: values.allow_users,
         allowTcpForwarding: values.allow_tcp_forwarding,
         allowAgentForwarding: values.allow_agent_forwarding,
         modernCrypto: values.modern_crypto,

@@ -19,8 +19,8 @@ export interface RunValues {
   ssh_port?: number;
   permit_root_login: 'no' | 'prohibit-password';
   password_authentication: boolean;
-  /** Unset: admin_user and the non-root login (ssh-hardening). */
-  allow_users?: string[];
+  /** Given, or the admin user and the non-root login (once the facts are read). */
+  allow_users: string[];
   allow_tcp_forwarding: boolean;
   allow_agent_forwarding: boolean;
   x11_forwarding: boolean;
@@ -166,10 +166,13 @@ export function resolveValues(given: GivenValues, recipe = '', login?: string): 
       'sudo_commands ALL gives the service account root without a password: say so with sudo_nopasswd_all=true, or list the commands it needs',
     );
   const sudo = g.sudo_commands && (g.sudo_commands.includes(SUDO_ALL) ? [SUDO_ALL] : unique(g.sudo_commands));
+  const user = login && login !== 'root' ? login : undefined;
+  const admin = g.admin_user ?? user;
   return {
     ...g,
     recipe,
-    admin_user: g.admin_user ?? (login && login !== 'root' ? login : undefined),
+    admin_user: admin,
+    allow_users: g.allow_users ?? unique([admin, user].filter((u): u is string => u !== undefined)),
     ...(g.admin_key !== undefined ? {admin_key: sshPublicKey(g.admin_key, 'admin_key')} : {}),
     admin_sudo: g.admin_sudo ?? 'keep',
     permit_root_login: g.permit_root_login ?? 'no',
