@@ -17,6 +17,7 @@ import {loadavg, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {monitorEventLoopDelay, PerformanceObserver, performance} from 'node:perf_hooks';
 import type {Action, Step} from '../src/core/types.js';
+import {resolveValues} from '../src/core/values.js';
 import {makeBatches, parseSerial} from '../src/fleet/batches.js';
 import {type HostRunContext, runHost} from '../src/fleet/host-run.js';
 import {type FleetHost, groupIndex, resolveHost} from '../src/fleet/host-vars.js';
@@ -25,6 +26,7 @@ import {QueuedJournal} from '../src/fleet/queued-journal.js';
 import {runFleet} from '../src/fleet/runner.js';
 import {summaryTable} from '../src/fleet/summary.js';
 import {detectFacts} from '../src/platform/detect.js';
+import {valuesSchema} from '../src/recipes/schema.js';
 import type {Target} from '../src/target/types.js';
 import {fakeTarget} from '../test/helpers/fake-target.js';
 
@@ -118,7 +120,7 @@ function context(journalDir: string, sink: (l: string) => void): HostRunContext 
     runId: 'BENCH',
     ahead: undefined,
     write: sink,
-    valuesFor: (h) => ({...h.values, recipe: 'bench'}),
+    valuesFor: (h) => resolveValues(valuesSchema.parse(h.values), 'bench'),
     async open(h) {
       const kind = kinds.get(h.name) ?? 'ok';
       if (kind === 'down') {

@@ -1,9 +1,8 @@
 import {createHash} from 'node:crypto';
-import type {Facts} from '../src/core/facts.js';
 import type {Action, Finding, RollbackAction, Step} from '../src/core/types.js';
 import {sudoGroup} from '../src/platform/adapters.js';
 import {quote} from '../src/util/shell.js';
-import {plainText, sshPublicKey, userName} from '../src/util/validate.js';
+import {sshPublicKey} from '../src/util/validate.js';
 
 /** Exit code of the admin_keys probe when the user's authorized_keys is a symbolic link. */
 const KEYS_LINK = 9;
@@ -21,13 +20,6 @@ export function fingerprint(keyLine: string): string {
   return `SHA256:${createHash('sha256').update(Buffer.from(blob, 'base64')).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** The admin user: given, or the non-root sudo user the operator logged in as. */
-export function adminUserOf(values: Record<string, unknown>, facts: Facts): string | undefined {
-  if (typeof values.admin_user === 'string') return userName(values.admin_user, 'admin_user');
-  if (facts.operator.loginUser !== 'root') return facts.operator.loginUser;
-  return undefined;
-}
-
 export const adminUser: Step<AdminParams> = {
   id: 'admin-user',
   title: 'Admin user',
@@ -35,19 +27,15 @@ export const adminUser: Step<AdminParams> = {
   risk: 'reversible',
   undo: 'A created user is deleted; keys, group membership and sudoers changes are restored to their previous bytes.',
   params(values, facts) {
-    const user = adminUserOf(values, facts);
     let keys: string[];
-    if (typeof values.admin_key === 'string') keys = [sshPublicKey(values.admin_key, 'admin_key')];
+    if (values.admin_key !== undefined) keys = [values.admin_key];
     else {
       // Prefer the key this very session used; otherwise every key root accepts.
       const fp = facts.operator.keyFingerprint;
       const mine = facts.rootKeys.filter((k) => fp && fingerprint(k) === fp);
       keys = (mine.length ? mine : facts.rootKeys).map((k) => sshPublicKey(k, 'root authorized key'));
     }
-    const sudo = (values.admin_sudo as AdminParams['sudo'] | undefined) ?? 'keep';
-    const password =
-      typeof values.admin_password === 'string' ? plainText(values.admin_password, 'admin_password') : undefined;
-    return {user, keys, sudo, password};
+    return {user: values.admin_user, keys, sudo: values.admin_sudo, password: values.admin_password};
   },
   probe: (_facts, p) =>
     p.user

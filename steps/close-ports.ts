@@ -4,16 +4,12 @@ import type {Finding, ProbeData, Step, StepPlan} from '../src/core/types.js';
 import {BACKENDS, type Backend, firewallBackend} from '../src/platform/firewall/index.js';
 import {parseServerConf} from '../src/render/wireguard.js';
 import {assertNever} from '../src/util/errors.js';
-import {formatSubnet, hostAddress, insideNetwork, subnetOf} from '../src/wg/subnet.js';
-import {desiredRules, type FirewallParams, firewall, tunnelNetOf, unknownTunnelPeers} from './firewall.js';
-import {
-  arrivedThroughTunnel,
-  headlessWithoutTunnel,
-  tunnelProof,
-  type VerifyParams,
-  verifyParams,
-} from './verify-tunnel.js';
-import {WG_CONF, WG_IFACE, wgParams} from './wireguard.js';
+import {formatSubnet, hostAddress, insideNetwork, subnetOf, tunnelSubnet} from '../src/wg/subnet.js';
+import {desiredRules, tunnelNetOf, unknownTunnelPeers} from './firewall.js';
+import {type FirewallParams, firewallParams} from './firewall-params.js';
+import {type VerifyParams, verifyParams} from './verify-params.js';
+import {arrivedThroughTunnel, headlessWithoutTunnel, tunnelProof} from './verify-tunnel.js';
+import {WG_CONF, WG_IFACE} from './wireguard.js';
 
 export interface ClosePortsParams {
   fw: FirewallParams;
@@ -61,15 +57,14 @@ export const closePorts: Step<ClosePortsParams> = {
   risk: 'lockout',
   requires: ['firewall', 'wireguard', 'verify-tunnel'],
   undo: 'The dead-man timer (or a failed proof through the tunnel) restores the firewall files byte for byte and reloads the firewall as it ran, so public SSH answers again; `portcullis rollback` does the same later.',
-  params(values, facts) {
-    const fw = firewall.params(values, facts);
-    const tunnel = verifyParams(values, facts);
-    const wg = wgParams(values, facts, tunnel.host);
+  params(values, facts, run) {
+    const fw = firewallParams(values, facts);
+    const tunnel = verifyParams(values, facts, run);
     return {
       fw,
       // The proof gives up before the timer fires, so a late success never keeps a step the timer undid.
       tunnel: {...tunnel, timeoutS: Math.max(10, fw.timeout - 15)},
-      subnet: formatSubnet(wg.subnet ?? wg.hostSubnet),
+      subnet: formatSubnet(tunnelSubnet(values.wg_subnet, facts)),
     };
   },
   probe(f) {

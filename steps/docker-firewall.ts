@@ -10,14 +10,11 @@ import {
   DOCKER_DROPIN_TEXT,
   DOCKER_SCRIPT,
   DOCKER_UNDO,
-  dockerAllowEntry,
   dockerChainRules,
   dockerFirewallScript,
   withLoopbackIp,
 } from '../src/render/docker-user.js';
-import {port as checkPort} from '../src/util/validate.js';
 import {formatSubnet, tunnelSubnet} from '../src/wg/subnet.js';
-import {adminUserOf} from './admin-user.js';
 import {proofPort, tunnelNetOf} from './firewall.js';
 import {WG_CONF, WG_IFACE} from './wireguard.js';
 
@@ -67,20 +64,15 @@ export const dockerFirewall: Step<DockerFirewallParams> = {
   why: "A port Docker publishes (docker run -p 8081:80) answers the whole internet even behind a default-deny firewall: Docker's NAT runs before it. This step lets such ports in only through the tunnel and from the addresses you name.",
   risk: 'lockout',
   undo: 'The script, the docker.service drop-in (and daemon.json, with docker_bind_localhost) are restored to their previous bytes (removed if new), the PORTCULLIS-DOCKER chain and its jump leave DOCKER-USER, and Docker runs as before; the dead-man timer, a failed proof or `portcullis rollback` does it.',
-  params(values, facts) {
-    const allow = Array.isArray(values.docker_allow_from) ? (values.docker_allow_from as string[]) : [];
-    const ports = Array.isArray(values.public_ports) ? (values.public_ports as string[]) : [];
-    const subnet = tunnelSubnet(values, facts);
-    return {
-      admin: adminUserOf(values, facts),
-      sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
-      allowFrom: allow.map(dockerAllowEntry),
-      publicPorts: ports.map((s) => parsePortSpec(s)),
-      tunnelNet: formatSubnet(subnet),
-      timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
-      bindLocalhost: values.docker_bind_localhost === true,
-    };
-  },
+  params: (values, facts) => ({
+    admin: values.admin_user,
+    sshPort: values.ssh_port,
+    allowFrom: values.docker_allow_from,
+    publicPorts: values.public_ports.map((s) => parsePortSpec(s)),
+    tunnelNet: formatSubnet(tunnelSubnet(values.wg_subnet, facts)),
+    timeout: values.confirm_timeout,
+    bindLocalhost: values.docker_bind_localhost,
+  }),
   // Nothing is read on a host without Docker: the step is a no-op there.
   probe: (f, p) =>
     f.docker.present && f.family !== 'macos' && f.init === 'systemd'

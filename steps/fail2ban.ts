@@ -4,7 +4,6 @@ import {firewallBackend} from '../src/platform/firewall/index.js';
 import {FAIL2BAN_DOWN} from '../src/platform/profiles.js';
 import {
   F2B_LOCAL,
-  fail2banTime,
   ignoreEntry,
   JAIL_FILE,
   type JailLimits,
@@ -14,8 +13,7 @@ import {
   seconds,
 } from '../src/render/fail2ban.js';
 import {assertNever, InputError} from '../src/util/errors.js';
-import {port as checkPort, cidr, isIPv6} from '../src/util/validate.js';
-import {adminUserOf} from './admin-user.js';
+import {cidr, isIPv6} from '../src/util/validate.js';
 
 export interface Fail2banParams {
   admin?: string;
@@ -99,20 +97,17 @@ export const fail2ban: Step<Fail2banParams> = {
   why: 'SSH gets hammered from the first minute; banning an address after a few failed logins turns that noise into a short, self-cleaning log. Your own address is never banned.',
   risk: 'reversible',
   undo: 'The jail files are restored (removed if new) and fail2ban is restarted, or stopped again if it was not running before.',
-  params(values, facts) {
-    const num = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
-    return {
-      admin: adminUserOf(values, facts),
-      sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
-      sshd: {
-        maxretry: num(values.fail2ban_maxretry, 3),
-        findtime: fail2banTime(values.fail2ban_findtime ?? '24h', 'fail2ban_findtime'),
-        bantime: fail2banTime(values.fail2ban_bantime ?? '24h', 'fail2ban_bantime'),
-      },
-      recidive: values.fail2ban_recidive === false ? undefined : RECIDIVE,
-      wgSubnet: typeof values.wg_subnet === 'string' ? values.wg_subnet : undefined,
-    };
-  },
+  params: (values) => ({
+    admin: values.admin_user,
+    sshPort: values.ssh_port,
+    sshd: {
+      maxretry: values.fail2ban_maxretry,
+      findtime: String(values.fail2ban_findtime),
+      bantime: String(values.fail2ban_bantime),
+    },
+    recidive: values.fail2ban_recidive ? RECIDIVE : undefined,
+    wgSubnet: values.wg_subnet,
+  }),
   probe: (f) =>
     f.family === 'macos'
       ? {}

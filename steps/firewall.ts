@@ -1,35 +1,13 @@
 import {type Facts, sshPorts} from '../src/core/facts.js';
-import {
-  type AllowRule,
-  allowRule,
-  dedupeRules,
-  parsePortSpec,
-  parseTunnelPort,
-  SSH_VIA_TUNNEL,
-  specOf,
-  type Via,
-} from '../src/core/firewall-policy.js';
+import {type AllowRule, allowRule, dedupeRules, SSH_VIA_TUNNEL, specOf, type Via} from '../src/core/firewall-policy.js';
 import type {Action, FileState, Finding, Step} from '../src/core/types.js';
 import {BACKENDS, firewallBackend} from '../src/platform/firewall/index.js';
 import {parseServerConf} from '../src/render/wireguard.js';
-import {port as checkPort} from '../src/util/validate.js';
-import {formatSubnet, subnetOf, tunnelSubnet} from '../src/wg/subnet.js';
-import {adminUserOf} from './admin-user.js';
+import {formatSubnet, subnetOf} from '../src/wg/subnet.js';
+import {type FirewallParams, firewallParams} from './firewall-params.js';
 import {WG_CONF, WG_IFACE} from './wireguard.js';
 
-export interface FirewallParams {
-  admin?: string;
-  /** The recipe's SSH port: allowed too while a port move is under way. */
-  sshPort?: number;
-  /** WireGuard's UDP port, unless `firewall_allow_wireguard` is false. */
-  wgPort?: number;
-  publicPorts: {port: number; proto: 'tcp' | 'udp'}[];
-  /** `tunnel_ports`: the server's own services, let in only through the tunnel (only from `peers` when named). */
-  tunnelPorts: {port: number; proto: 'tcp' | 'udp'; peers: string[]}[];
-  /** The tunnel network the recipe asks for (firewalld's rich rules need it): used while wg0.conf does not exist yet. */
-  tunnelNet: string;
-  timeout: number;
-}
+export type {FirewallParams};
 
 /** Why a tunnel port is let in (the rule's comment). */
 export const TUNNEL_PORT = 'tunnel port';
@@ -113,24 +91,7 @@ export const firewall: Step<FirewallParams> = {
   why: 'Default deny incoming: only SSH, WireGuard and the ports you name answer from outside, so a service that listens on 0.0.0.0 by mistake stays unreachable.',
   risk: 'lockout',
   undo: 'The dead-man timer (or a failed proof) restores the firewall files byte for byte and puts the firewall back the way it ran (off again if it was off); `portcullis rollback` does the same later.',
-  params(values, facts) {
-    const ports = Array.isArray(values.public_ports) ? (values.public_ports as string[]) : [];
-    const tunnelPorts = Array.isArray(values.tunnel_ports) ? (values.tunnel_ports as string[]) : [];
-    const subnet = tunnelSubnet(values, facts);
-    return {
-      admin: adminUserOf(values, facts),
-      sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
-      // macOS is no WireGuard server for portcullis (the wireguard step refuses there): no port to open for it.
-      wgPort:
-        values.firewall_allow_wireguard === false || facts.family === 'macos'
-          ? undefined
-          : checkPort((values.wg_port as number | undefined) ?? 51820, 'wg_port'),
-      publicPorts: ports.map((s) => parsePortSpec(s)),
-      tunnelPorts: tunnelPorts.map((s) => parseTunnelPort(s)),
-      tunnelNet: formatSubnet(subnet),
-      timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
-    };
-  },
+  params: firewallParams,
   probe: (f) => {
     const b = firewallBackend(f);
     const req = b ? BACKENDS[b].probe(f) : {};

@@ -1,5 +1,5 @@
 import type {Action, Finding, RollbackAction, Step} from '../src/core/types.js';
-import {type HealthParams, serviceProof, tunnelOf} from '../src/units/health.js';
+import {type HealthParams, healthOf, serviceProof, tunnelOf} from '../src/units/health.js';
 import {
   ipSlot,
   leftOut,
@@ -13,9 +13,8 @@ import {
   type Slot,
 } from '../src/units/sandbox-drop-in.js';
 import {trialScript} from '../src/units/trial-script.js';
-import {agentUnit} from '../src/units/values.js';
 import {quote} from '../src/util/shell.js';
-import {healthOf, unitShow} from './service-user.js';
+import {unitShow} from './service-user.js';
 import {WG_CONF} from './wireguard.js';
 
 export interface HardenParams {
@@ -66,15 +65,13 @@ export const hardenUnits: Step<HardenParams> = {
   why: "A hijacked agent can do what its unit lets it: a read-only system, no other users' homes, no new privileges, no kernel knobs, only the sockets it needs. Each directive is kept only if the unit still runs and answers with it.",
   risk: 'reversible',
   undo: 'Each unit’s sandboxing drop-in is restored (or removed) and the unit restarted as it was.',
-  params(values) {
-    const units = Array.isArray(values.harden_units)
-      ? [...new Set((values.harden_units as string[]).map((u) => agentUnit(u, 'harden_units entry')))]
-      : [];
-    const agent = typeof values.service_unit === 'string' ? agentUnit(values.service_unit, 'service_unit') : undefined;
-    const network = values.harden_network === 'tunnel-only' ? 'tunnel-only' : 'outbound';
-    const timeout = typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120;
-    return {units, network, agent, health: healthOf(values), timeout};
-  },
+  params: (values) => ({
+    units: values.harden_units,
+    network: values.harden_network,
+    agent: values.service_unit,
+    health: healthOf(values),
+    timeout: values.confirm_timeout,
+  }),
   probe: (_facts, p) => {
     const queries: Record<string, string> = {};
     p.units.forEach((u, i) => {

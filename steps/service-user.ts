@@ -1,9 +1,8 @@
 import type {Action, Finding, RollbackAction, Step} from '../src/core/types.js';
-import {type HealthParams, serviceProof} from '../src/units/health.js';
-import {agentUnit, checkSudoAll, SUDO_ALL, shellPath, sudoCommand} from '../src/units/values.js';
-import {InputError} from '../src/util/errors.js';
+import {NOLOGIN} from '../src/core/values.js';
+import {type HealthParams, healthOf, serviceProof} from '../src/units/health.js';
+import {SUDO_ALL} from '../src/units/values.js';
 import {quote} from '../src/util/shell.js';
-import {userName} from '../src/util/validate.js';
 import {WG_CONF} from './wireguard.js';
 
 export interface ServiceUserParams {
@@ -16,19 +15,9 @@ export interface ServiceUserParams {
   timeout: number;
 }
 
-export const NOLOGIN = '/usr/sbin/nologin';
+export {NOLOGIN};
 export const userDropIn = (unit: string) => `/etc/systemd/system/${unit}.d/60-portcullis-user.conf`;
 export const sudoersFile = (user: string) => `/etc/sudoers.d/80-portcullis-service-${user}`;
-
-/** The agent's health check, shared with harden-units: service_port (and service_health_path), and how long it waits. */
-export function healthOf(values: Record<string, unknown>): HealthParams {
-  const port = typeof values.service_port === 'number' ? values.service_port : undefined;
-  const path = typeof values.service_health_path === 'string' ? values.service_health_path : undefined;
-  // Well inside the dead-man window: a proof still waiting when the timer fires would pass on the
-  // rolled-back unit and be told apart only by the timer's own record.
-  const window = typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120;
-  return {port, path, timeoutS: Math.min(30, Math.floor(window / 2))};
-}
 
 export function renderUserDropIn(user: string): string {
   return `# Managed by portcullis (service-user): the agent's unit runs as its own account.\n[Service]\nUser=${user}\nGroup=${user}\n`;
@@ -66,21 +55,14 @@ export const serviceUser: Step<ServiceUserParams> = {
   why: 'An agent running as root or as a person hands all of it to whoever steers the agent: its own account, with no password, no login shell and sudo for the few commands it needs, limits what a hijacked agent can do.',
   risk: 'reversible',
   undo: "The unit's User= drop-in and the sudoers file are restored (or removed), the unit restarted as before, and an account this step made is deleted.",
-  params(values) {
-    const user = typeof values.service_user === 'string' ? userName(values.service_user, 'service_user') : undefined;
-    if (user === 'root') throw new InputError('service_user root is no service account: name an account of its own');
-    const unit = typeof values.service_unit === 'string' ? agentUnit(values.service_unit, 'service_unit') : undefined;
-    const shell = typeof values.service_shell === 'string' ? shellPath(values.service_shell) : NOLOGIN;
-    checkSudoAll(values);
-    let sudo: string[] | undefined;
-    if (Array.isArray(values.sudo_commands)) {
-      sudo = (values.sudo_commands as string[]).map((c) => sudoCommand(c));
-      if (sudo.includes(SUDO_ALL)) sudo = [SUDO_ALL];
-      sudo = [...new Set(sudo)];
-    }
-    const timeout = typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120;
-    return {user, unit, shell, sudo, health: healthOf(values), timeout};
-  },
+  params: (values) => ({
+    user: values.service_user,
+    unit: values.service_unit,
+    shell: values.service_shell,
+    sudo: values.sudo_commands,
+    health: healthOf(values),
+    timeout: values.confirm_timeout,
+  }),
   probe: (_facts, p) =>
     p.user && p.unit
       ? {

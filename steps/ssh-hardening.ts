@@ -10,9 +10,8 @@ import {
   type SshdSettings,
   sshdChecks,
 } from '../src/render/sshd.js';
-import {port as checkPort, cidr} from '../src/util/validate.js';
+import {cidr} from '../src/util/validate.js';
 import {insideNetwork} from '../src/wg/subnet.js';
-import {adminUserOf} from './admin-user.js';
 
 export interface SshParams {
   admin?: string;
@@ -30,9 +29,6 @@ export function dropinName(f: Facts): string {
   return f.family === 'macos' ? '000-portcullis.conf' : '00-portcullis.conf';
 }
 
-const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
-const num = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
-
 export const sshHardening: Step<SshParams> = {
   id: 'ssh-hardening',
   title: 'SSH hardening',
@@ -41,32 +37,23 @@ export const sshHardening: Step<SshParams> = {
   requires: ['admin-user'],
   undo: 'The dead-man timer (or a failed proof) restores /etc/ssh byte for byte and reloads sshd; `portcullis rollback` does the same later.',
   params(values, facts) {
-    const admin = adminUserOf(values, facts);
-    const allow = Array.isArray(values.allow_users)
-      ? (values.allow_users as string[])
-      : [
-          ...new Set(
-            [admin, facts.operator.loginUser !== 'root' ? facts.operator.loginUser : undefined].filter(
-              (u): u is string => Boolean(u),
-            ),
-          ),
-        ];
+    const admin = values.admin_user;
     return {
       admin,
-      ...(typeof values.wg_subnet === 'string' ? {tunnel: values.wg_subnet} : {}),
-      port: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
-      timeout: num(values.confirm_timeout, 120),
+      ...(values.wg_subnet !== undefined ? {tunnel: values.wg_subnet} : {}),
+      port: values.ssh_port,
+      timeout: values.confirm_timeout,
       settings: {
-        permitRootLogin: (values.permit_root_login as 'no' | 'prohibit-password' | undefined) ?? 'no',
-        passwordAuthentication: bool(values.password_authentication, false),
-        x11Forwarding: bool(values.x11_forwarding, false),
-        maxAuthTries: num(values.max_auth_tries, 3),
-        clientAliveInterval: num(values.client_alive_interval, 300),
-        clientAliveCountMax: num(values.client_alive_count_max, 2),
-        allowUsers: allow,
-        allowTcpForwarding: bool(values.allow_tcp_forwarding, false),
-        allowAgentForwarding: bool(values.allow_agent_forwarding, false),
-        modernCrypto: bool(values.modern_crypto, true),
+        permitRootLogin: values.permit_root_login,
+        passwordAuthentication: values.password_authentication,
+        x11Forwarding: values.x11_forwarding,
+        maxAuthTries: values.max_auth_tries,
+        clientAliveInterval: values.client_alive_interval,
+        clientAliveCountMax: values.client_alive_count_max,
+        allowUsers: values.allow_users,
+        allowTcpForwarding: values.allow_tcp_forwarding,
+        allowAgentForwarding: values.allow_agent_forwarding,
+        modernCrypto: values.modern_crypto,
         penaltyExempt: facts.operator.clientAddress
           ? `${facts.operator.clientAddress}/${facts.operator.clientAddress.includes(':') ? 128 : 32}`
           : undefined,

@@ -1,7 +1,5 @@
 import {sshPorts} from '../src/core/facts.js';
 import type {Action, Finding, RollbackAction, Step} from '../src/core/types.js';
-import {port as checkPort} from '../src/util/validate.js';
-import {adminUserOf} from './admin-user.js';
 
 export const SYSCTL_FILE = '/etc/sysctl.d/90-portcullis.conf';
 
@@ -76,10 +74,7 @@ export const sysctl: Step<SysctlParams> = {
   why: 'A few kernel settings turn away spoofed and redirected packets, log martians, and keep kernel addresses and other users’ files out of reach; they cost nothing on a server.',
   risk: 'reversible',
   undo: 'The sysctl.d file is removed (or restored) and every value it changed is set back as it was.',
-  params: (values, facts) => ({
-    admin: adminUserOf(values, facts),
-    sshPort: values.ssh_port === undefined ? undefined : checkPort(values.ssh_port as number, 'ssh_port'),
-  }),
+  params: (values) => ({admin: values.admin_user, sshPort: values.ssh_port}),
   probe: (f) => (f.family === 'macos' ? {} : {files: [SYSCTL_FILE], queries: {sysctl_keys: READ}}),
   offline: () => ({
     queries: {sysctl_keys: {code: 0, out: BASELINE.map(([k]) => `${k} 0 rw`).join('\n')}},

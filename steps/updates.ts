@@ -72,7 +72,7 @@ export const updates: Step<UpdatesParams> = {
   why: 'Most break-ins use holes that already have a fix; security updates that install themselves close them within a day, without a person remembering to.',
   risk: 'reversible',
   undo: 'Its configuration files are removed or restored; the package stays installed.',
-  params: (values) => ({reboot: values.updates_reboot === true}),
+  params: (values) => ({reboot: values.updates_reboot}),
   probe: (f): ProbeRequest =>
     f.family === 'debian'
       ? {

@@ -1,20 +1,12 @@
 import {type Facts, sshPorts} from '../src/core/facts.js';
 import type {Action, FileState, Finding, Step} from '../src/core/types.js';
 import {parseServerConf} from '../src/render/wireguard.js';
-import {clientConfPath, knownPeerPublicKey, serverName, tunnelIfaceName} from '../src/wg/client-store.js';
+import {clientConfPath, knownPeerPublicKey, tunnelIfaceName} from '../src/wg/client-store.js';
 import {hostAddress, insideNetwork, subnetOf} from '../src/wg/subnet.js';
-import {adminUserOf} from './admin-user.js';
-import {adminPeerName, WG_CONF, WG_IFACE, wgParams} from './wireguard.js';
+import {GUIDED_TUNNEL_WAIT_S, type VerifyParams, verifyParams} from './verify-params.js';
+import {WG_CONF, WG_IFACE} from './wireguard.js';
 
-export interface VerifyParams {
-  user: string;
-  peer: string;
-  connect: boolean;
-  interactive: boolean;
-  timeoutS: number;
-  fallbackServerAddress: string;
-  host: string;
-}
+export {GUIDED_TUNNEL_WAIT_S, type VerifyParams, verifyParams};
 
 /**
  * A proof through the tunnel: a fresh handshake of the operator's peer on the server, then a fresh SSH
@@ -75,32 +67,6 @@ export function headlessWithoutTunnel(
   arrived?: {peer: string} | undefined,
 ): boolean {
   return access.kind === 'ssh' && !p.connect && !p.interactive && !arrived;
-}
-
-/**
- * How long a guided run waits for the operator's device to bring the tunnel up (install the app, scan the
- * code). The wait changes nothing on the server and no timer is armed, so it is not the dead-man window;
- * Ctrl-C or q ends it at once. Under close-ports' armed timer the window bounds it (close-ports.ts).
- */
-export const GUIDED_TUNNEL_WAIT_S = 900;
-
-export function verifyParams(values: Record<string, unknown>, facts: Facts): VerifyParams {
-  const host = serverName(facts.hostname, String(values.target_host ?? ''));
-  const wg = wgParams(values, facts, host);
-  return {
-    user: adminUserOf(values, facts) ?? facts.operator.loginUser,
-    peer: adminPeerName(values, facts),
-    connect: values.connect_tunnel === true,
-    interactive: values.interactive === true,
-    timeoutS:
-      values.interactive === true && values.connect_tunnel !== true
-        ? GUIDED_TUNNEL_WAIT_S
-        : typeof values.confirm_timeout === 'number'
-          ? values.confirm_timeout
-          : 120,
-    fallbackServerAddress: hostAddress(wg.subnet ?? wg.hostSubnet, 1),
-    host,
-  };
 }
 
 /**

@@ -105,11 +105,7 @@ export const watch: Step<WatchParams> = {
   why: 'A hardened server drifts: a service started on 0.0.0.0 next week, a drop-in that turns passwords back on. A small script on the server notices within minutes and says so in the journal (and to a webhook).',
   risk: 'reversible',
   undo: 'The script, its timer (or cron entry) and its state are removed.',
-  params: (values) => ({
-    enabled: values.watch === true,
-    interval: interval(values.watch_interval),
-    webhook: webhookUrl(values.watch_webhook),
-  }),
+  params: (values) => ({enabled: values.watch, interval: values.watch_interval, webhook: values.watch_webhook}),
   probe: (f, p): ProbeRequest =>
     p.enabled
       ? {

@@ -1,5 +1,6 @@
 import type {Facts} from '../src/core/facts.js';
 import type {Action, Derivation, Finding, RollbackAction, Step} from '../src/core/types.js';
+import type {RunContext, RunSettings, RunValues, Team} from '../src/core/values.js';
 import {wgService} from '../src/platform/wireguard-service.js';
 import {
   NEW_KEY,
@@ -9,10 +10,10 @@ import {
   type WgPeer,
   withoutNewPeers,
 } from '../src/render/wireguard.js';
-import {teamPeers} from '../src/team/team-file.js';
+import {teamOf, teamPeers} from '../src/team/team-file.js';
 import {InputError, RunError} from '../src/util/errors.js';
 import {printable} from '../src/util/terminal.js';
-import {port as checkPort, cidr, safeName} from '../src/util/validate.js';
+import {cidr} from '../src/util/validate.js';
 import {knownPeerPublicKey, peerKeys, retirePeer, serverName, writeClientConf} from '../src/wg/client-store.js';
 import {
   formatEndpoint,
@@ -24,6 +25,7 @@ import {
   type WgEndpoint,
 } from '../src/wg/endpoint.js';
 import {isWgKey} from '../src/wg/keys.js';
+import {ownPeerName} from '../src/wg/own-peer.js';
 import {
   chooseSubnet,
   formatSubnet,
@@ -57,41 +59,26 @@ export interface WgParams {
   endpointGiven: boolean;
 }
 
-const names = (v: unknown, what: string): string[] => (Array.isArray(v) ? v.map((x) => safeName(String(x), what)) : []);
-
-/** The operator's own peer: named after the admin user. */
-export function adminPeerName(values: Record<string, unknown>, facts: Facts): string {
-  const u =
-    typeof values.admin_user === 'string'
-      ? values.admin_user
-      : facts.operator.loginUser !== 'root'
-        ? facts.operator.loginUser
-        : 'operator';
-  return safeName(u, 'peer name');
+/** Peers to make sure exist: the operator's own (unless the run leaves it out, as `peers add` does), the recipe's and the team's. */
+export function wantedPeers(values: RunValues, settings: RunSettings, team: Team | undefined): string[] {
+  const own = settings.ownPeer ? [ownPeerName(values.admin_user)] : [];
+  return [...new Set([...own, ...values.peers, ...teamPeers(team).add])];
 }
 
-/** Peers to make sure exist: the operator's own (unless told not to, as `peers add` does) and the recipe's. */
-export function wantedPeers(values: Record<string, unknown>, facts: Facts): string[] {
-  const own = values.wg_add_admin_peer === false ? [] : [adminPeerName(values, facts)];
-  const team = teamPeers(values).add;
-  return [...new Set([...own, ...names(values.peers, 'peer name'), ...team])];
-}
-
-export function wgParams(values: Record<string, unknown>, facts: Facts, host: string): WgParams {
-  const add = wantedPeers(values, facts);
-  const remove = [...names(values.peers_remove, 'peer name'), ...teamPeers(values).remove];
-  const given = (values.wg_keys as Record<string, string> | undefined) ?? {};
+export function wgParams(values: RunValues, facts: Facts, run: RunContext): WgParams {
+  const {team, peerKeys: known, endpoint: remembered} = run.prepared;
+  const add = wantedPeers(values, run.settings, team);
   const keys: Record<string, string> = {};
-  for (const n of add) keys[n] = given[n] ?? knownPeerPublicKey(host, n) ?? NEW_KEY;
-  const endpoint = typeof values.wg_endpoint === 'string' ? parseEndpoint(values.wg_endpoint) : undefined;
+  for (const n of add) keys[n] = known[n] ?? NEW_KEY;
+  const endpoint = values.wg_endpoint !== undefined ? parseEndpoint(values.wg_endpoint) : undefined;
   return {
-    endpoint: endpoint ?? rememberedEndpoint(host, adminPeerName(values, facts)),
+    endpoint: endpoint ?? remembered,
     endpointGiven: endpoint !== undefined,
-    port: checkPort((values.wg_port as number | undefined) ?? 51820, 'wg_port'),
-    subnet: typeof values.wg_subnet === 'string' ? parseSubnet(values.wg_subnet) : undefined,
+    port: values.wg_port,
+    subnet: values.wg_subnet !== undefined ? parseSubnet(values.wg_subnet) : undefined,
     hostSubnet: chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes])),
     add,
-    remove,
+    remove: [...values.peers_remove, ...teamPeers(team).remove],
     keys,
   };
 }
@@ -144,12 +131,19 @@ export const wireguard: Step<WgParams> = {
   risk: 'reversible',
   undo: 'wg0.conf, its key and the service drop-in are restored to their previous bytes (removed if new) and wg-quick@wg0 returns to its previous state; installed packages stay.',
   derives: [wgSubnetDefault],
-  params: (values, facts) => wgParams(values, facts, serverName(facts.hostname, String(values.target_host ?? ''))),
-  async prepare(values, facts, access) {
-    const add = wantedPeers(values, facts);
-    const wg_keys: Record<string, string> = {};
-    for (const n of add) wg_keys[n] = peerKeys(serverName(facts.hostname, access.host), n).publicKey;
-    return {wg_keys};
+  params: wgParams,
+  // The peers' public keys held on this machine (made for an apply), and the endpoint remembered here.
+  prepareReads: ['team_file'],
+  prepare({values, facts, settings, prepared, create}) {
+    const host = serverName(facts.hostname, settings.targetHost);
+    const team = prepared.team ?? teamOf(values.team_file);
+    const keys: Record<string, string> = {...prepared.peerKeys};
+    for (const n of wantedPeers(values, settings, team)) {
+      const key = create ? peerKeys(host, n).publicKey : knownPeerPublicKey(host, n);
+      if (key) keys[n] = key;
+    }
+    const endpoint = rememberedEndpoint(host, ownPeerName(values.admin_user));
+    return {peerKeys: keys, ...(team ? {team} : {}), ...(endpoint ? {endpoint} : {})};
   },
   probe: (facts) => ({
     files: [WG_CONF, serviceOf(facts).file],

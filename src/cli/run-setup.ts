@@ -2,16 +2,17 @@ import {writeFileSync} from 'node:fs';
 import {stringify} from 'yaml';
 import {stepsFor} from '../../steps/index.js';
 import type {Step} from '../core/types.js';
-import {loadAnswers, loadRecipe, parseSets} from '../recipes/load.js';
+import {type GivenValues, type RunValues, resolveValues} from '../core/values.js';
+import {loadAnswers, loadRecipe, setValues} from '../recipes/load.js';
 import {valuesSchema} from '../recipes/schema.js';
-import {checkTeamKeepsOperator, loadTeamFile} from '../team/team-file.js';
-import {checkSudoAll} from '../units/values.js';
+import {checkTeamKeepsOperator, teamOf} from '../team/team-file.js';
 import {InputError} from '../util/errors.js';
 
 export interface RunSetup {
   recipeName: string;
   steps: Step<unknown>[];
-  values: Record<string, unknown>;
+  /** The run's values, resolved once before connecting (core/values.ts); `values.given` is what was given. */
+  values: RunValues;
 }
 
 /**
@@ -32,12 +33,7 @@ export function setupRun(o: {
   const recipe = loadRecipe(o.recipe ?? 'fresh-vps');
   // Precedence: the recipe's values, then an answers file, then --set.
   const answers = o.answers ? loadAnswers(o.answers) : {};
-  const values: Record<string, unknown> = {
-    ...recipe.values,
-    ...answers,
-    ...parseSets(o.set ?? []),
-    recipe: recipe.name,
-  };
+  const given: GivenValues = {...recipe.values, ...answers, ...setValues(o.set ?? [])};
   if (o.confirmTimeout !== undefined) {
     // The same range as confirm_timeout in a recipe or --set (the flag wins over both).
     const n = /^[0-9]{1,6}$/.test(o.confirmTimeout) ? Number(o.confirmTimeout) : Number.NaN;
@@ -46,9 +42,9 @@ export function setupRun(o: {
         `--confirm-timeout ${JSON.stringify(o.confirmTimeout)}: give whole seconds from 15 to 3600 (default 120)`,
       );
     }
-    values.confirm_timeout = n;
+    given.confirm_timeout = n;
   }
-  checkTogether(values, o.login);
+  const values = checkTogether(given, recipe.name, o.login);
   const steps = stepsFor(recipe.steps);
   if (o.until && !steps.some((s) => s.id === o.until)) {
     throw new InputError(
@@ -58,17 +54,15 @@ export function setupRun(o: {
   return {recipeName: recipe.name, steps, values};
 }
 
-/** Checks that need more than one value, or a file a value names. */
-export function checkTogether(values: Record<string, unknown>, login: string | undefined): void {
-  const peers = (values.peers as string[] | undefined) ?? [];
-  const both = ((values.peers_remove as string[] | undefined) ?? []).filter((p) => peers.includes(p));
-  if (both.length) throw new InputError(`peer ${both[0]} is both in peers and in peers_remove: add it or revoke it`);
-  checkSudoAll(values);
-  if (typeof values.team_file === 'string') {
-    const team = loadTeamFile(values.team_file);
-    const admin = typeof values.admin_user === 'string' ? values.admin_user : undefined;
-    checkTeamKeepsOperator(team, [login, admin]);
-  }
+/**
+ * The run's values resolved once (core/values.ts: defaults, canonical forms, the checks that need more
+ * than one value), and the team file a value names read and checked with the names known before connecting.
+ */
+export function checkTogether(given: GivenValues, recipe: string, login: string | undefined): RunValues {
+  const values = resolveValues(given, recipe);
+  const team = teamOf(values.team_file);
+  if (team) checkTeamKeepsOperator(team, [login, values.admin_user]);
+  return values;
 }
 
 export function newRunId(): string {
@@ -83,11 +77,12 @@ const NOT_SAVED = new Set(['admin_password']);
  * Saves the values of this run so the same run can be replayed headless elsewhere (`--answers FILE`).
  * Secrets are left out (pass them with --set or the environment when replaying). Written 0600.
  */
-export function saveAnswers(file: string, values: Record<string, unknown>): string[] {
-  const keys = Object.keys(valuesSchema.shape).filter((k) => values[k] !== undefined && !NOT_SAVED.has(k));
+export function saveAnswers(file: string, values: RunValues): string[] {
+  const given: Record<string, unknown> = values.given;
+  const keys = Object.keys(valuesSchema.shape).filter((k) => given[k] !== undefined && !NOT_SAVED.has(k));
   const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = values[k];
-  const skipped = Object.keys(values).filter((k) => NOT_SAVED.has(k) && values[k] !== undefined);
+  for (const k of keys) out[k] = given[k];
+  const skipped = Object.keys(given).filter((k) => NOT_SAVED.has(k) && given[k] !== undefined);
   const header = '# portcullis answers: replay with `portcullis apply TARGET --answers THIS_FILE --yes`\n';
   const note = skipped.length ? `# not saved (secrets): ${skipped.join(', ')}\n` : '';
   try {

@@ -1,5 +1,6 @@
 import type {ProofRoute} from '../target/types.js';
 import type {Facts, InitSystem, PackageManager} from './facts.js';
+import type {GivenValues, Prepared, RunContext, RunSettings, RunValues, ValueKey} from './values.js';
 
 /**
  * The closed vocabulary of changes. A plan is a list of these; apply executes exactly this list, and a
@@ -207,17 +208,17 @@ export interface StepContext<P> {
  * A recipe value a step fills in when the recipe, answers and `--set` leave it unset, resolved once before
  * the first step of a run (engine/derive.ts), so every step, earlier ones included, sees the same value.
  */
-export interface Derivation {
+export interface Derivation<K extends ValueKey = ValueKey> {
   /** The recipe value it fills in. */
-  key: string;
+  key: K;
   /** What it reads on the target (merged into the run's first read: no extra round trip). */
   reads?: ProbeRequest;
   /** The value; undefined leaves it unset. Throws InputError when it cannot be derived. */
-  derive(o: {values: Record<string, unknown>; facts: Facts; probe: ProbeData}): unknown;
+  derive(o: {values: RunValues; facts: Facts; probe: ProbeData}): GivenValues[K];
 }
 
 /** A runbook step: probe is read-only, plan is pure, verify reads only. */
-export interface Step<P = Record<string, unknown>> {
+export interface Step<P = unknown> {
   readonly id: string;
   readonly title: string;
   /** One or two sentences: why an operator wants this (drawn from the seeds). */
@@ -232,8 +233,11 @@ export interface Step<P = Record<string, unknown>> {
    * a step a later one requires is never offered to be skipped.
    */
   readonly requires?: readonly string[];
-  /** Parameters this step reads from the recipe values, with their defaults. */
-  params(values: Record<string, unknown>, facts: Facts): P;
+  /**
+   * The step's parameters, selected from the run's resolved values (defaults filled in, checked before
+   * connecting), the facts and the run's context: pure, no I/O, no validation (the resolver did it).
+   */
+  params(values: RunValues, facts: Facts, run: RunContext): P;
   probe(facts: Facts, params: P): ProbeRequest;
   /** What a fresh host of the profile's platform shows for this probe (offline plans). */
   offline?(facts: Facts, params: P): Partial<ProbeData>;
@@ -244,12 +248,20 @@ export interface Step<P = Record<string, unknown>> {
    * Unset: the step changes nothing later steps read.
    */
   assume?(ctx: StepContext<P>, plan: StepPlan): Assumed;
-  /** Operator-side preparation before apply (e.g. peer keys): returns values to add. Never runs for a plan. */
-  prepare?(
-    values: Record<string, unknown>,
-    facts: Facts,
-    access: StepContext<P>['access'],
-  ): Promise<Record<string, unknown>>;
+  /**
+   * Operator-side preparation (engine/prepare.ts): what the step's params need from this machine (peer
+   * keys), loaded once the facts are known and before planning. `create`: an apply (or an exported
+   * script) may create what is missing; a plan only reads. Throws InputError to refuse the run there.
+   */
+  prepare?(o: {
+    values: RunValues;
+    facts: Facts;
+    settings: RunSettings;
+    prepared: Prepared;
+    create: boolean;
+  }): Partial<Prepared>;
+  /** Values only `prepare` reads (`recipes show` and completion list what params and prepare read). */
+  readonly prepareReads?: readonly ValueKey[];
   /** What afterApply's files are (default 'file'). */
   readonly artifactKind?: ArtifactKind;
   /** Operator-side work after the step is applied or found compliant (e.g. client configs); returns file paths. */

@@ -1,5 +1,6 @@
 import type {Facts} from '../core/facts.js';
 import type {Step} from '../core/types.js';
+import type {RunValues} from '../core/values.js';
 import {summarize} from '../engine/compile.js';
 import {countChanges, planRunbook} from '../engine/runbook.js';
 import {exposures} from '../platform/exposure.js';
@@ -16,7 +17,7 @@ export async function checkHost(
   target: Target,
   factsIn: Facts | Promise<Facts>,
   steps: readonly Step<unknown>[],
-  values: Record<string, unknown>,
+  values: RunValues,
 ): Promise<Drift[]> {
   const reading = target.run(driftScript());
   reading.catch(() => undefined);

@@ -1,4 +1,5 @@
 import type {Facts} from '../core/facts.js';
+import type {RunValues} from '../core/values.js';
 import {type AheadGroup, aheadGroups, aheadStartScript, aheadStopScript} from './ahead.js';
 import type {ApplyOptions} from './apply-options.js';
 import {planRunbook} from './plan.js';
@@ -21,12 +22,13 @@ export class AheadRun {
   constructor(
     private readonly o: ApplyOptions,
     facts: Facts,
-    values: Record<string, unknown>,
+    /** The run's values, derived ones included (no second derivation read). */
+    values: RunValues,
   ) {
     const end = o.until ? o.steps.findIndex((s) => s.id === o.until) : -1;
     const steps = end >= 0 ? o.steps.slice(0, end + 1) : o.steps;
     this.groups = o.ahead
-      ? planRunbook(o.target, facts, steps, values).then(aheadGroups, () => [])
+      ? planRunbook(o.target, facts, steps, values, {settings: o.settings}).then(aheadGroups, () => [])
       : Promise.resolve([]);
   }
 

@@ -1,5 +1,6 @@
 import type {Facts} from '../core/facts.js';
 import type {PlannedStep, Step} from '../core/types.js';
+import type {RunSettings, RunValues} from '../core/values.js';
 import type {Target} from '../target/types.js';
 import type {AheadMode} from './ahead.js';
 import type {EventSink} from './events.js';
@@ -36,7 +37,10 @@ export interface ApplyOptions {
   target: Target;
   facts: Facts;
   steps: readonly Step<unknown>[];
-  values: Record<string, unknown>;
+  /** The run's values, resolved before connecting (core/values.ts); the target-derived ones are added here. */
+  values: RunValues;
+  /** How the run works (interactive, --connect-tunnel, the operator's own peer); the host is the target's. */
+  settings?: Partial<Omit<RunSettings, 'targetHost'>>;
   runId: string;
   journal: LocalJournal;
   events: EventSink;

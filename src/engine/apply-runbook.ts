@@ -1,5 +1,6 @@
 import {timerUnit} from '../core/paths.js';
 import type {PlannedStep} from '../core/types.js';
+import {type GivenValues, withGiven} from '../core/values.js';
 import {detectFacts} from '../platform/detect.js';
 import {RunError} from '../util/errors.js';
 import {accessOf} from './access.js';
@@ -8,13 +9,13 @@ import {AheadRun} from './ahead-run.js';
 import {type ApplyOptions, type ApplyResult, type ConfirmAnswer, recorderFor} from './apply-options.js';
 import {countChanges} from './changes.js';
 import {summarize} from './compile.js';
-import {applyDerivations, checkAllParams, derivationReads, pendingDerivations} from './derive.js';
 import {escapedEvents} from './events.js';
 import {executeStep} from './execute-step.js';
 import type {JournalEntry} from './journal.js';
 import {acquireLock} from './lock.js';
 import {planStep} from './plan.js';
-import {likelyReads, probeSteps, type ReadCache, readFirst} from './read-cache.js';
+import {paramsOf, prepareSteps, type RunInput, resolveRun} from './prepare.js';
+import {likelyReads, probeSteps, type ReadCache} from './read-cache.js';
 import {RolledBackError} from './step-rollback.js';
 
 /**
@@ -36,27 +37,31 @@ export async function applyRunbook(o: ApplyOptions): Promise<ApplyResult> {
 async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
   let facts = o.facts;
   const result: ApplyResult = {changed: 0, artifacts: [], steps: [], facts};
-  let values: Record<string, unknown> = {...o.values, target_host: o.target.host};
   // What the last read of the target brought back, until the target changes (a step runs, packages land).
   let cache: ReadCache | undefined;
   const keep = (c: ReadCache) => {
     cache = c;
   };
-  // Every value resolved before the first step (engine/derive.ts): the derived ones from one read, shared
-  // with the first step's probe; then every step's parameters checked. A refusal here changed nothing.
-  const derivations = pendingDerivations(o.steps, values);
-  if (derivations.length) {
-    const first = await readFirst(o.target, facts, o.steps, values, derivationReads(derivations), 1);
-    cache = first;
-    values = applyDerivations(derivations, values, facts, first.data);
-  }
-  checkAllParams(o.steps, values, facts);
+  // Every value resolved before the first step (engine/prepare.ts): the derived ones from one read, shared
+  // with the first step's probe; then the prepare phase. A refusal here changed nothing.
+  const resolved = await resolveRun({...o, count: 1, create: false});
+  cache = resolved.cache;
+  let {values, run} = resolved.input;
+  const input = (): RunInput => ({values, run});
+  /**
+   * Edited or provided values (each already checked by the schema, the frontend's side of the contract):
+   * resolved again, and the prepare phase read again.
+   */
+  const edit = (given: Record<string, unknown>) => {
+    values = withGiven(values, given as GivenValues, facts.operator.loginUser);
+    run = {...run, prepared: prepareSteps(o.steps, values, facts, run, false)};
+  };
   const record = recorderFor(o.journal);
   const begin: JournalEntry = {
     run: o.runId,
     kind: 'run.begin',
     target: o.target.label,
-    recipe: String(o.values.recipe ?? ''),
+    recipe: values.recipe,
     tool: 'portcullis',
   };
   record([begin]);
@@ -87,7 +92,8 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         facts = await detectFacts(o.target, wait);
         cache = undefined;
       }
-      if (step.prepare) values = {...values, ...(await step.prepare(values, facts, accessOf(o.target, facts)))};
+      // Operator-side state this step needs (its peer keys) is made now, just before it is planned.
+      if (step.prepare) run = {...run, prepared: prepareSteps([step], values, facts, run, true)};
       let skipped = false;
       // Again from its plan when the operator retries a step that was rolled back.
       for (;;) {
@@ -95,7 +101,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         let planned: PlannedStep;
         let answer: ConfirmAnswer = false;
         do {
-          const params = step.params(values, facts);
+          const params = paramsOf(step, input(), facts);
           o.events({type: 'values', id: step.id, params, values, facts});
           const probe = await probeSteps(o.target, facts, [{step, params}], cache, keep);
           const access = accessOf(o.target, facts);
@@ -111,7 +117,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
             stopIfAborted(step.title);
             const given = await o.provide(planned, [...new Set(needs)]);
             if (given) {
-              values = {...values, ...given};
+              edit(given);
               answer = {values: given};
               continue;
             }
@@ -126,7 +132,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
           if (planned.plan.actions.length === 0) break;
           stopIfAborted(step.title);
           answer = await o.confirm(planned);
-          if (typeof answer === 'object') values = {...values, ...answer.values};
+          if (typeof answer === 'object') edit(answer.values);
         } while (typeof answer === 'object');
         if (planned.plan.actions.length === 0) {
           o.events({type: 'step.compliant', id: step.id});
@@ -152,7 +158,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
           // plan will likely ask for.
           const next = o.until === step.id ? undefined : o.steps[index + 1];
           await ahead.start();
-          const reads = likelyReads(step, next, values, facts);
+          const reads = likelyReads(step, next, input(), facts);
           const changed = countChanges(planned.plan.actions);
           const wait = ahead.waitLine(next?.id);
           // A step that changes nothing (it only proves) leaves the facts as they were, unless packages landed.
@@ -160,7 +166,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
           const tail = afterStepScript(wait, reads, !unchanged);
           let tailOut: string | undefined;
           try {
-            tailOut = await executeStep({...o, values}, planned, record, tail, beginOnTarget);
+            tailOut = await executeStep(o, planned, record, tail, beginOnTarget);
           } catch (e) {
             // Restored for sure: the operator may retry it (with other values) or go on without it.
             const next =
@@ -174,7 +180,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
               skipped = true;
               break;
             }
-            if (typeof next === 'object') values = {...values, ...next.values};
+            if (typeof next === 'object') edit(next.values);
             continue;
           }
           beginOnTarget = undefined;
@@ -195,7 +201,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
             };
           facts = after.facts;
           cache = after.cache;
-          const p2 = step.params(values, facts);
+          const p2 = paramsOf(step, input(), facts);
           const again = planStep(step, {
             facts,
             params: p2,
@@ -228,7 +234,7 @@ async function applyUnlocked(o: ApplyOptions): Promise<ApplyResult> {
         const files = await step.afterApply({
           run: (script) => o.target.run(script),
           facts,
-          params: step.params(values, facts),
+          params: paramsOf(step, input(), facts),
           access: accessOf(o.target, facts),
         });
         result.artifacts.push(...files);

@@ -1,11 +1,12 @@
 import type {Facts} from '../core/facts.js';
 import {type Assumed, isRefused, type PlannedStep, type ProbeData, type Step, type StepContext} from '../core/types.js';
+import type {RunSettings, RunValues} from '../core/values.js';
 import type {Target} from '../target/types.js';
 import {printable} from '../util/terminal.js';
 import {accessOf} from './access.js';
-import {applyDerivations, checkAllParams, derivationReads, pendingDerivations} from './derive.js';
 import {diffsFor} from './diffs.js';
-import {probeSteps, type ReadCache, readFirst} from './read-cache.js';
+import {paramsOf, resolveRun} from './prepare.js';
+import {probeSteps} from './read-cache.js';
 
 export function planStep(s: Step<unknown>, ctx: StepContext<unknown>): PlannedStep {
   const plan = s.plan(ctx);
@@ -31,23 +32,25 @@ export async function planRunbook(
   target: Target | undefined,
   facts: Facts,
   steps: readonly Step<unknown>[],
-  values: Record<string, unknown>,
-  /** Run the steps' operator-side preparation (peer keys) so the plan holds real values: for `--format sh`. */
-  prepare = false,
+  values: RunValues,
+  o: {
+    /** Let the prepare phase create what is missing (peer keys) so the plan holds real values: for `--format sh`. */
+    create?: boolean;
+    settings?: Partial<Omit<RunSettings, 'targetHost'>>;
+  } = {},
 ): Promise<PlannedStep[]> {
   const access = accessOf(target, facts);
-  let v: Record<string, unknown> = {...values, target_host: access.host};
   // Derived values first (engine/derive.ts), read together with what the steps will likely ask for.
-  let cache: ReadCache | undefined;
-  const derivations = pendingDerivations(steps, v);
-  if (derivations.length) {
-    const first = await readFirst(target, facts, steps, v, derivationReads(derivations), steps.length);
-    cache = first;
-    v = applyDerivations(derivations, v, facts, first.data);
-  }
-  checkAllParams(steps, v, facts);
-  if (prepare) for (const s of steps) if (s.prepare) v = {...v, ...(await s.prepare(v, facts, access))};
-  const withParams = steps.map((step) => ({step, params: step.params(v, facts)}));
+  const {input, cache} = await resolveRun({
+    target,
+    facts,
+    steps,
+    values,
+    settings: o.settings,
+    count: steps.length,
+    create: o.create === true,
+  });
+  const withParams = steps.map((step) => ({step, params: paramsOf(step, input, facts)}));
   const probe = await probeSteps(target, facts, withParams, cache);
   // Each step is planned on the facts as the steps before it leave them (a moved SSH port, say), and a
   // refused step is not counted as done: apply would stop there.
@@ -56,7 +59,7 @@ export async function planRunbook(
   let f = facts;
   let pr = probe;
   for (const {step} of withParams) {
-    const params = f === facts ? withParams[out.length]?.params : step.params(v, f);
+    const params = f === facts ? withParams[out.length]?.params : paramsOf(step, input, f);
     const ctx = {facts: f, params, probe: pr, access, done: [...done], dryRun: true};
     const planned = planStep(step, ctx);
     out.push(planned);

@@ -1,6 +1,7 @@
 import type {Facts} from '../core/facts.js';
 import type {ProbeData, ProbeRequest, Step} from '../core/types.js';
 import type {Target} from '../target/types.js';
+import {paramsOf, type RunInput} from './prepare.js';
 import {parseProbe, probeScript} from './protocol.js';
 
 function mergeRequests(reqs: readonly ProbeRequest[]): ProbeRequest {
@@ -34,14 +35,14 @@ export function covers(have: ProbeRequest, want: ProbeRequest): boolean {
 export function likelyReads(
   step: Step<unknown>,
   next: Step<unknown> | undefined,
-  values: Record<string, unknown>,
+  input: RunInput,
   facts: Facts,
 ): ProbeRequest {
   const reqs: ProbeRequest[] = [];
   for (const s of [step, next]) {
     if (!s) continue;
     try {
-      reqs.push(s.probe(facts, s.params(values, facts)));
+      reqs.push(s.probe(facts, paramsOf(s, input, facts)));
     } catch {
       // Planned for real later, with its own read and its own error.
     }
@@ -57,11 +58,11 @@ export async function readFirst(
   target: Target | undefined,
   facts: Facts,
   steps: readonly Step<unknown>[],
-  values: Record<string, unknown>,
+  input: RunInput,
   extra: readonly ProbeRequest[],
   count: number,
 ): Promise<ReadCache> {
-  const req = mergeRequests([...extra, ...steps.slice(0, count).map((s) => likelyReads(s, undefined, values, facts))]);
+  const req = mergeRequests([...extra, ...steps.slice(0, count).map((s) => likelyReads(s, undefined, input, facts))]);
   if (!target) {
     const data: ProbeData = {files: {}, queries: {}};
     for (const f of req.files ?? []) data.files[f] = {exists: false};

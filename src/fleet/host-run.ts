@@ -1,5 +1,6 @@
 import type {Facts} from '../core/facts.js';
 import type {Step} from '../core/types.js';
+import type {RunValues} from '../core/values.js';
 import {recordPosture} from '../drift/record.js';
 import type {AheadMode} from '../engine/ahead.js';
 import type {EventSink} from '../engine/events.js';
@@ -22,8 +23,10 @@ export interface HostRunContext {
   breakLock?: boolean;
   ahead?: AheadMode;
   /** The host's recipe values: the run's, its inventory vars, then --set. */
-  valuesFor(host: FleetHost): Record<string, unknown>;
-  open(host: FleetHost, values: Record<string, unknown>): Promise<Opened>;
+  valuesFor(host: FleetHost): RunValues;
+  /** How the run works (--connect-tunnel). */
+  settings?: {connectTunnel: boolean};
+  open(host: FleetHost, values: RunValues): Promise<Opened>;
   journalFor(target: Target): QueuedJournal;
   /** One finished line of output (no newline). */
   write(line: string): void;
@@ -92,6 +95,7 @@ export async function runHost(
       facts,
       steps: ctx.steps,
       values,
+      settings: ctx.settings,
       runId: ctx.runId,
       journal,
       events: sink,

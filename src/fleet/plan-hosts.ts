@@ -1,4 +1,5 @@
 import type {Step} from '../core/types.js';
+import type {RunValues} from '../core/values.js';
 import {planRunbook} from '../engine/runbook.js';
 import {describeFacts} from '../platform/detect.js';
 import {exposures, meantPublic} from '../platform/exposure.js';
@@ -18,8 +19,8 @@ export interface PlanHostsOptions<J> {
   forks: number;
   steps: readonly Step<unknown>[];
   recipe: string;
-  valuesFor(h: FleetHost): Record<string, unknown>;
-  open(h: FleetHost, values: Record<string, unknown>): Promise<Opened>;
+  valuesFor(h: FleetHost): RunValues;
+  open(h: FleetHost, values: RunValues): Promise<Opened>;
   /** The plan as data for --json; called only for hosts that were planned. */
   toJson?(
     target: Target,

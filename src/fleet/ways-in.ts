@@ -1,3 +1,4 @@
+import type {GivenValues} from '../core/values.js';
 import {detectFacts} from '../platform/detect.js';
 import {type Endpoint, formatEndpoint} from '../target/endpoint.js';
 import {SshTarget} from '../target/ssh-target.js';
@@ -17,10 +18,10 @@ export interface SshDefaults {
  * recipe leaves behind (admin_user on ssh_port), when it differs. A fleet run that stopped half-way
  * leaves hosts in both states; the same inventory reaches both, so the same command re-runs it.
  */
-export function waysIn(host: FleetHost, values: Record<string, unknown>): Endpoint[] {
+export function waysIn(host: FleetHost, values: GivenValues): Endpoint[] {
   const first = host.endpoint;
-  const user = typeof values.admin_user === 'string' ? values.admin_user : undefined;
-  const port = typeof values.ssh_port === 'number' ? values.ssh_port : undefined;
+  const user = values.admin_user;
+  const port = values.ssh_port;
   if (user === undefined && port === undefined) return [first];
   const left: Endpoint = {host: first.host, user: user ?? first.user, port: port ?? first.port};
   return formatEndpoint(left) === formatEndpoint(first) ? [first] : [first, left];
@@ -31,7 +32,7 @@ export function waysIn(host: FleetHost, values: Record<string, unknown>): Endpoi
  * pinned to the host key known for the first (HostKeyAlias), when the first is on the default port. Only
  * a connection that fails (ssh's own failure: refused, timed out, key refused) moves on to the next.
  */
-export async function openSsh(host: FleetHost, values: Record<string, unknown>, o: SshDefaults): Promise<Opened> {
+export async function openSsh(host: FleetHost, values: GivenValues, o: SshDefaults): Promise<Opened> {
   const ways = waysIn(host, values);
   const reasons: string[] = [];
   for (const [i, endpoint] of ways.entries()) {

@@ -1,5 +1,6 @@
 import type {Facts, Inbound, Listener} from '../core/facts.js';
 import {sshPorts} from '../core/facts.js';
+import type {GivenValues} from '../core/values.js';
 import {lets} from './firewall/inbound.js';
 
 export interface Exposure extends Listener {
@@ -17,10 +18,9 @@ export interface Exposure extends Listener {
 const LOOPBACK = /^(127\.|::1$|localhost)/;
 
 /** Ports the recipe means to be public besides SSH: `public_ports`, and WireGuard's UDP port unless turned off. */
-export function meantPublic(values: Record<string, unknown>): string[] {
-  const ports = Array.isArray(values.public_ports) ? values.public_ports.map(String) : [];
-  if (values.firewall_allow_wireguard !== false)
-    ports.push(`${typeof values.wg_port === 'number' ? values.wg_port : 51820}/udp`);
+export function meantPublic(values: GivenValues): string[] {
+  const ports = [...(values.public_ports ?? [])];
+  if (values.firewall_allow_wireguard !== false) ports.push(`${values.wg_port ?? 51820}/udp`);
   return ports;
 }
 

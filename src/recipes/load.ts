@@ -136,6 +136,11 @@ export function parseSets(sets: readonly string[]): Record<string, unknown> {
   return out;
 }
 
+/** `--set` values typed as recipe values (each one was checked by parseSets: this parse cannot fail). */
+export function setValues(sets: readonly string[]): RecipeValues {
+  return valuesSchema.parse(parseSets(sets));
+}
+
 function baseType(t: z.ZodType): string {
   let cur = t as unknown as {def: {type: string; innerType?: unknown}};
   while (cur.def.type === 'optional' || cur.def.type === 'default') cur = cur.def.innerType as typeof cur;

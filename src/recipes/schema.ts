@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {parsePortSpec, parseTunnelPort} from '../core/firewall-policy.js';
 import {parseNet, tooBroad} from '../core/net.js';
+import type {GivenValues} from '../core/values.js';
 import {dockerAllowEntry} from '../render/docker-user.js';
 import {agentUnit, httpPath, shellPath, sudoCommand} from '../units/values.js';
 import {CONTROL, plainText, sshPublicKey} from '../util/validate.js';
@@ -252,6 +253,14 @@ export const valuesSchema = z
   .strict();
 
 export type RecipeValues = z.infer<typeof valuesSchema>;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/**
+ * The schema's values are the run's given values (core/values.ts `GivenValues`), key for key and type for
+ * type: a key added to one and not the other, or typed differently, fails to compile.
+ */
+export type SchemaMatchesRunValues = Assert<Same<RecipeValues, GivenValues>>;
 
 export const recipeSchema = z
   .object({

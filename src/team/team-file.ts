@@ -1,6 +1,7 @@
 import {readFileSync, statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {z} from 'zod';
+import type {Team} from '../core/values.js';
 import {positionOf, readYaml} from '../core/yaml.js';
 import {InputError} from '../util/errors.js';
 import {CONTROL, sshPublicKey} from '../util/validate.js';
@@ -18,18 +19,7 @@ import {CONTROL, sshPublicKey} from '../util/validate.js';
  *
  * A member who is simply deleted from the file is left alone: offboarding is explicit (`state: left`).
  */
-export interface TeamMember {
-  name: string;
-  /** The member's SSH public key, normalised; absent only for a member who left. */
-  key?: string;
-  groups: string[];
-  state: 'active' | 'left';
-}
-
-export interface Team {
-  file: string;
-  members: TeamMember[];
-}
+export type {Team, TeamMember} from '../core/values.js';
 
 export const MAX_TEAM_BYTES = 1024 * 1024;
 /** A login name that is also a safe peer and file name: no dots, no slashes, no leading _ or -. */
@@ -168,10 +158,14 @@ export function checkTeamKeepsOperator(team: Team, keep: readonly (string | unde
       );
 }
 
+/** The team file a run's team_file names, read and checked; undefined without one. */
+export function teamOf(teamFile: string | undefined): Team | undefined {
+  return teamFile === undefined ? undefined : loadTeamFile(teamFile);
+}
+
 /** The WireGuard peers a team file asks for: one per active member, and the members who left to revoke. */
-export function teamPeers(values: Record<string, unknown>): {add: string[]; remove: string[]} {
-  if (typeof values.team_file !== 'string') return {add: [], remove: []};
-  const team = loadTeamFile(values.team_file);
+export function teamPeers(team: Team | undefined): {add: string[]; remove: string[]} {
+  if (!team) return {add: [], remove: []};
   return {
     add: team.members.filter((m) => m.state === 'active').map((m) => m.name),
     remove: team.members.filter((m) => m.state === 'left').map((m) => m.name),

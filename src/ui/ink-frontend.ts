@@ -225,13 +225,13 @@ export function inkFrontend(o: InkFrontendOptions): Frontend {
       if (e.type === 'values') {
         // The values the step is planned with: shown in its review (editable ones in its form), and what
         // the questions and the edit check start from.
-        known = e.values;
+        known = e.values.given;
         knownFacts = e.facts;
         store.dispatch({
           type: 'ui.values',
           id: e.id,
           values: valueRows(e.params),
-          editable: editableValues(e.id, e.values),
+          editable: editableValues(e.id, e.values.given),
         });
         return;
       }

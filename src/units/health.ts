@@ -1,4 +1,5 @@
 import type {Action, FileState} from '../core/types.js';
+import type {RunValues} from '../core/values.js';
 import {parseServerConf} from '../render/wireguard.js';
 import {formatSubnet, hostAddress, subnetOf} from '../wg/subnet.js';
 
@@ -7,6 +8,17 @@ export interface HealthParams {
   port?: number;
   path?: string;
   timeoutS: number;
+}
+
+/** The agent's health check (service-user's and harden-units'): service_port (and service_health_path), and how long it waits. */
+export function healthOf(values: RunValues): HealthParams {
+  // Well inside the dead-man window: a proof still waiting when the timer fires would pass on the
+  // rolled-back unit and be told apart only by the timer's own record.
+  return {
+    port: values.service_port,
+    path: values.service_health_path,
+    timeoutS: Math.min(30, Math.floor(values.confirm_timeout / 2)),
+  };
 }
 
 /** The tunnel's network and the server's address in it, from the server's WireGuard config (ours). */

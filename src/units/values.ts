@@ -1,3 +1,4 @@
+import {SUDO_ALL} from '../core/values.js';
 import {InputError} from '../util/errors.js';
 
 /**
@@ -32,7 +33,7 @@ export function agentUnit(value: string, what: string): string {
 }
 
 /** The sudo rule that gives everything: only with sudo_nopasswd_all=true. */
-export const SUDO_ALL = 'ALL';
+export {SUDO_ALL};
 
 /**
  * One command a service account may run as root: an absolute path and plain arguments. Commas, colons,
@@ -59,13 +60,4 @@ export function httpPath(value: string, what = 'service_health_path'): string {
   if (!/^\/[A-Za-z0-9._~/?=&%+-]{0,200}$/.test(value))
     throw new InputError(`${what} ${JSON.stringify(value)} is not a URL path like /healthz`);
   return value;
-}
-
-/** sudo_commands ALL is root without a password for whoever steers the agent: only when said so explicitly. */
-export function checkSudoAll(values: Record<string, unknown>): void {
-  const consented = values.sudo_nopasswd_all === true;
-  if (Array.isArray(values.sudo_commands) && values.sudo_commands.includes(SUDO_ALL) && !consented)
-    throw new InputError(
-      'sudo_commands ALL gives the service account root without a password: say so with sudo_nopasswd_all=true, or list the commands it needs',
-    );
 }

@@ -74,9 +74,9 @@ export function insideNetwork(address: string | undefined, network: string): boo
   return (ipToInt(address) & mask) >>> 0 === net.base;
 }
 
-/** The tunnel's subnet for a run: `wg_subnet` as given (checked), else one clear of the host's own networks. */
-export function tunnelSubnet(values: Record<string, unknown>, facts: Facts): Subnet4 {
-  return typeof values.wg_subnet === 'string'
-    ? parseSubnet(values.wg_subnet)
+/** The tunnel's subnet for a run: `wg_subnet` (checked before connecting), else one clear of the host's own networks. */
+export function tunnelSubnet(wgSubnet: string | undefined, facts: Facts): Subnet4 {
+  return wgSubnet !== undefined
+    ? parseSubnet(wgSubnet)
     : chooseSubnet(hostNetworks([...facts.network.addresses, ...facts.network.routes]));
 }

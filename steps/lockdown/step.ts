@@ -1,9 +1,7 @@
 import {type Facts, sshPorts} from '../../src/core/facts.js';
-import {banAddress, formatNet, parseNet, tooBroad} from '../../src/core/net.js';
 import type {Action, Finding, ProbeData, RollbackAction, Step} from '../../src/core/types.js';
 import {firewallBackend} from '../../src/platform/firewall/index.js';
 import {FAIL2BAN_DOWN} from '../../src/platform/profiles.js';
-import {InputError} from '../../src/util/errors.js';
 import {WG_CONF} from '../wireguard.js';
 import {planBans} from './bans.js';
 import {isOwnSession, KILL_SESSION, parseSessions, sessionLabel} from './sessions.js';
@@ -20,30 +18,18 @@ export interface LockdownParams {
   timeout: number;
 }
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => String(x)) : []);
-
 export const lockdown: Step<LockdownParams> = {
   id: 'lockdown',
   title: 'Incident lockdown',
   why: 'A box that may be under attack gets one way in: SSH from your address (and the tunnel) with a key, every other inbound connection refused, the addresses you name banned, and other sessions ended if you say so.',
   risk: 'lockout',
   undo: 'The dead-man timer (or a failed proof) restores the ufw files and the sshd drop-in byte for byte, reloads both and lifts the fail2ban bans it added; `portcullis rollback` does the same later. Ended sessions stay ended.',
-  params(values) {
-    const allowFrom = list(values.lockdown_allow_from).map((s) => {
-      const n = parseNet(s, 'lockdown_allow_from entry');
-      if (tooBroad(n))
-        throw new InputError(
-          `lockdown_allow_from entry ${JSON.stringify(s)} lets in (almost) everyone, which is no lockdown; name your own networks`,
-        );
-      return formatNet(n);
-    });
-    return {
-      allowFrom: [...new Set(allowFrom)],
-      ban: [...new Set(list(values.ban).map(banAddress))],
-      terminate: values.terminate_sessions === true,
-      timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
-    };
-  },
+  params: (values) => ({
+    allowFrom: values.lockdown_allow_from,
+    ban: values.ban,
+    terminate: values.terminate_sessions,
+    timeout: values.confirm_timeout,
+  }),
   probe: (f) => ({
     files: [UFW_DEFAULTS, WG_CONF, lockdownDropin(f), MAIN],
     queries: {

@@ -1,11 +1,12 @@
 import {existsSync, readFileSync} from 'node:fs';
+import type {Facts} from '../../src/core/facts.js';
 import type {Action, Finding, ProbeData, RollbackAction, Step} from '../../src/core/types.js';
+import type {RunValues} from '../../src/core/values.js';
 import {sshReload, sshReloadBack} from '../../src/platform/adapters.js';
 import {lets} from '../../src/platform/firewall/inbound.js';
 import {sshdChecks} from '../../src/render/sshd.js';
-import {checkTeamKeepsOperator, loadTeamFile, type Team} from '../../src/team/team-file.js';
+import {checkTeamKeepsOperator, type Team, teamOf} from '../../src/team/team-file.js';
 import {quote} from '../../src/util/shell.js';
-import {userName} from '../../src/util/validate.js';
 import {clientConfPath, serverName} from '../../src/wg/client-store.js';
 import {writeQrPng} from '../../src/wg/qr.js';
 import {ACCOUNT_FILES, type AccountState, accountQuery, parseAccount, queryName} from './account.js';
@@ -21,6 +22,11 @@ export interface TeamParams {
   protected: string[];
   wgPort: number;
 }
+/** Accounts a team file must never lock: the run's login, the admin user, root. */
+function keepOf(values: RunValues, facts: Facts): string[] {
+  return [...new Set([facts.operator.loginUser, ...(values.admin_user ? [values.admin_user] : []), 'root'])];
+}
+
 function uidMin(probe: ProbeData): number {
   const n = Number(probe.queries.team_uid_min?.out.trim());
   return Number.isInteger(n) && n > 0 ? n : 1000;
@@ -34,20 +40,20 @@ export const team: Step<TeamParams> = {
   why: 'Everyone on the team gets their own account and key, and a person who leaves loses access the same day: the account locked, the keys gone, the tunnel peer revoked.',
   risk: 'reversible',
   undo: "The account files (/etc/passwd, shadow, group, gshadow and their backups), every touched authorized_keys and sshd's team drop-in are restored byte for byte (sshd reloaded); a home directory created by this run is removed. Ended processes are not restarted.",
-  params(values, facts) {
-    const admin = typeof values.admin_user === 'string' ? userName(values.admin_user, 'admin_user') : undefined;
-    const team = typeof values.team_file === 'string' ? loadTeamFile(values.team_file) : undefined;
-    const keep = [...new Set([facts.operator.loginUser, ...(admin ? [admin] : []), 'root'])];
-    // Refused before the run's first step (every step's params are computed then): the wireguard step,
-    // which runs earlier, would otherwise already have revoked the member's peer.
-    if (team) checkTeamKeepsOperator(team, keep);
-    return {
-      team,
-      admin,
-      timeout: typeof values.confirm_timeout === 'number' ? values.confirm_timeout : 120,
-      protected: keep,
-      wgPort: typeof values.wg_port === 'number' ? values.wg_port : 51820,
-    };
+  params: (values, facts, run) => ({
+    team: run.prepared.team,
+    admin: values.admin_user,
+    timeout: values.confirm_timeout,
+    protected: keepOf(values, facts),
+    wgPort: values.wg_port,
+  }),
+  // The team file, read once; refused in the prepare phase, before the run's first step, when it marks
+  // the login or the admin as left: the wireguard step, which runs earlier, would already revoke the peer.
+  prepareReads: ['team_file'],
+  prepare({values, facts, prepared}) {
+    const team = prepared.team ?? teamOf(values.team_file);
+    if (team) checkTeamKeepsOperator(team, keepOf(values, facts));
+    return team ? {team} : {};
   },
   probe: (facts, p) => {
     if (!p.team) return {};

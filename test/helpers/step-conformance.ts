@@ -12,6 +12,7 @@ import {planRunbook, probeSteps} from '../../src/engine/runbook.js';
 import {rollbackScript} from '../../src/engine/scripts.js';
 import {quote} from '../../src/util/shell.js';
 import {fakeTarget} from './fake-target.js';
+import {runOf, runValues} from './run-values.js';
 
 /**
  * The checklist every step passes (ARCHITECTURE.md, "How to add a step"), on fakes: the profile facts of
@@ -37,10 +38,9 @@ export async function planOffline(
   values: Record<string, unknown>,
 ): Promise<PlannedCase[]> {
   const access = accessOf(undefined, facts);
-  const v = applyDerivations(pendingDerivations(steps, {...values, target_host: access.host}), values, facts, {
-    files: {},
-    queries: {},
-  });
+  const given = runValues(values);
+  const v = applyDerivations(pendingDerivations(steps, given), given, facts, {files: {}, queries: {}});
+  const run = runOf(values);
   const out: PlannedCase[] = [];
   const done: string[] = [];
   let f = facts;
@@ -48,7 +48,7 @@ export async function planOffline(
   for (const step of steps) {
     let params: unknown;
     try {
-      params = step.params(v, f);
+      params = step.params(v, f, run);
     } catch {
       continue;
     }
@@ -147,7 +147,7 @@ export async function checkPlanSendsOnlyReads(
   values: Record<string, unknown>,
 ) {
   const {target, scripts} = fakeTarget();
-  await planRunbook(target, facts, steps, values);
+  await planRunbook(target, facts, steps, runValues(values));
   const header = probeScript({});
   return scripts.flatMap((s, i) =>
     s.startsWith(header) ? [] : [`script ${i} of the dry run is not a probe: ${s.slice(0, 80)}`],

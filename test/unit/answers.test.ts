@@ -17,7 +17,7 @@ describe('answers files', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, 'utf8')).not.toContain('s3cret');
     const replay = setupRun({answers: file});
-    for (const k of ['admin_user', 'ssh_port', 'peers']) expect(replay.values[k]).toEqual(first.values[k]);
+    for (const k of ['admin_user', 'ssh_port', 'peers'] as const) expect(replay.values[k]).toEqual(first.values[k]);
     expect(replay.values.admin_password).toBeUndefined();
   });
 

@@ -22,6 +22,7 @@ import {rollbackScript, SEGMENT_PRELUDE, snapshotLines} from '../../src/engine/s
 import {profileFacts} from '../../src/platform/profiles.js';
 import {renderPlanSh} from '../../src/present/plan-sh.js';
 import {adminUser} from '../../steps/admin-user.js';
+import {paramsFor} from '../helpers/run-values.js';
 
 /**
  * Files in a directory an unprivileged user controls are written, snapshotted and restored as that user,
@@ -157,7 +158,8 @@ describe('the admin password', () => {
   const password = "s3cret 'quoted' $(reboot) pw";
   const plan = adminUser.plan({
     facts,
-    params: adminUser.params(
+    params: paramsFor(
+      adminUser,
       {admin_user: 'dave', admin_sudo: 'password', admin_password: password, admin_key: KEY},
       facts,
     ),

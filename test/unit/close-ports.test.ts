@@ -21,6 +21,7 @@ import {firewall} from '../../steps/firewall.js';
 import {STEPS} from '../../steps/index.js';
 import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {paramsFor, runSettings, runValues} from '../helpers/run-values.js';
 
 const values = {
   admin_user: 'admin',
@@ -53,7 +54,7 @@ async function offline(
   v: Record<string, unknown> = values,
   facts: Facts = profileFacts(p),
 ): Promise<PlannedStep> {
-  const steps = await planRunbook(undefined, facts, STEPS, v);
+  const steps = await planRunbook(undefined, facts, STEPS, runValues(v), {settings: runSettings(v)});
   return steps.find((s) => s.id === 'close-ports') as PlannedStep;
 }
 
@@ -104,7 +105,7 @@ function live(
   const access = {user: 'admin', host: '10.66.0.1', port: 2222, kind: 'ssh' as const};
   return planStep(step, {
     facts,
-    params: step.params({...v, target_host: access.host}, facts),
+    params: paramsFor(step, {...v, target_host: access.host}, facts),
     probe,
     access,
     done: STEPS.map((s) => s.id).slice(
@@ -234,7 +235,7 @@ describe('close-ports: offline plans per firewall backend', () => {
       // As nft lists it, the table is recognised as closed: the firewall step and close-ports then plan nothing.
       facts.firewall = {...facts.firewall, active: 'nftables', nftTables: ['inet portcullis']};
       const unit = (
-        await planRunbook(undefined, profileFacts('arch'), [firewall as never], values)
+        await planRunbook(undefined, profileFacts('arch'), [firewall as never], runValues(values))
       )[0]?.plan.actions.find(
         (a): a is Extract<Action, {kind: 'file.write'}> => a.kind === 'file.write' && a.path.endsWith('.service'),
       );
@@ -467,14 +468,14 @@ describe('engine: which steps are done is known to the next step', () => {
       target,
       facts: profileFacts('debian-12'),
       steps,
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(join(dir, 'journal.jsonl')),
       events: () => {},
       confirm: async () => true,
     });
     expect(seen).toEqual({a: {done: []}, b: {done: ['a']}, c: {done: ['a', 'b']}});
-    await planRunbook(undefined, profileFacts('debian-12'), steps, {});
+    await planRunbook(undefined, profileFacts('debian-12'), steps, runValues({}));
     expect(seen).toEqual({
       a: {done: [], dryRun: true},
       b: {done: ['a'], dryRun: true},

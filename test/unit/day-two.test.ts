@@ -20,6 +20,7 @@ import {
 import {planSshdAccess, team, teamDropin} from '../../steps/team/index.js';
 import {arrivedThroughTunnel, verifyTunnel} from '../../steps/verify-tunnel.js';
 import {wireguard} from '../../steps/wireguard.js';
+import {paramsFor} from '../helpers/run-values.js';
 
 const ALICE = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFluB7SM+95GnvCAj98c+Cszy+T1lczv9Vyqbo99+UVJ alice@laptop';
 const BOB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICisLNTxK2NaMA7MKh9nh9XzMB2zIL8nypHp30mrNKO+ bob';
@@ -82,7 +83,7 @@ describe('teammates can log in: sshd AllowUsers kept in step with the team', () 
     const values = {team_file: teamOf(TEAM)};
     const plan = planStep(team as never, {
       facts,
-      params: team.params(values, facts),
+      params: paramsFor(team, values, facts),
       probe: {files: {[dropin]: {exists: false}}, queries},
       access: TUNNEL,
     });
@@ -128,7 +129,7 @@ describe('teammates can log in: sshd AllowUsers kept in step with the team', () 
     for (const n of ['alice', 'bob']) queries[`team_${n}`] = {code: 0, out: 'NONE'};
     const plan = planStep(team as never, {
       facts,
-      params: team.params({team_file: teamOf(TEAM)}, facts),
+      params: paramsFor(team, {team_file: teamOf(TEAM)}, facts),
       probe: {files: {[dropin]: {exists: true, content: 'AllowUsers mallory\n'}}, queries},
       access: TUNNEL,
     });
@@ -199,7 +200,8 @@ describe('the endpoint in client configs is the public address, never the tunnel
   it('through the tunnel without a remembered address, the wireguard step is refused before it changes the server', () => {
     const facts = afterFreshVps();
     const plan = (values: Record<string, unknown>, journal = '') => {
-      const params = wireguard.params(
+      const params = paramsFor(
+        wireguard,
         {...values, target_host: TUNNEL.host, peers: ['phone'], wg_add_admin_peer: false},
         facts,
       );
@@ -253,7 +255,7 @@ describe('a run that came in through the tunnel has proven it', () => {
     const plan = (facts: Facts, access = TUNNEL) =>
       planStep(verifyTunnel as never, {
         facts,
-        params: verifyTunnel.params({admin_user: 'admin', target_host: access.host}, facts),
+        params: paramsFor(verifyTunnel, {admin_user: 'admin', target_host: access.host}, facts),
         probe: {files: {'/etc/wireguard/wg0.conf': conf}, queries: {}},
         access,
       });

@@ -12,6 +12,7 @@ import {applyRunbook} from '../../src/engine/runbook.js';
 import {EXPIRED_EXIT, rollbackScript, SEGMENT_PRELUDE, stillArmedLine} from '../../src/engine/scripts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 /**
  * The dead-man timer and the commit race when the operator's connection stalls after a proof: found by
@@ -144,7 +145,7 @@ describe('apply: a step whose timer fired first is reported rolled back, never a
       target,
       facts: profileFacts('debian-12'),
       steps: [step as Step<unknown>],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(join(dir, 'journal.jsonl')),
       events: (e) => events.push(e),

@@ -13,6 +13,7 @@ import {InputError} from '../../src/util/errors.js';
 import {stepsFor} from '../../steps/index.js';
 import {WG_CONF, wgSubnetDefault} from '../../steps/wireguard.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pc-derived-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
@@ -32,14 +33,14 @@ function written(steps: Awaited<ReturnType<typeof planRunbook>>, id: string, pat
 
 describe('values a later step derives are resolved before the first step', () => {
   it('fresh-vps with wg_subnet unset: the fail2ban jail exempts the subnet WireGuard will create', async () => {
-    const steps = await planRunbook(undefined, debian, freshVps, VALUES);
+    const steps = await planRunbook(undefined, debian, freshVps, runValues(VALUES));
     expect(written(steps, 'wireguard', /wg0\.conf$/)).toMatch(/^Address = 10\.66\.0\.1\/24$/m);
     expect(written(steps, 'fail2ban', /jail/)).toMatch(/^ignoreip = .*\b10\.66\.0\.0\/24\b/m);
   });
 
   it('a host that already uses 10.66.0.0/16: fail2ban and WireGuard agree on the free subnet chosen', async () => {
     const busy: Facts = {...debian, network: {...debian.network, addresses: ['10.66.3.4/16']}};
-    const steps = await planRunbook(undefined, busy, freshVps, VALUES);
+    const steps = await planRunbook(undefined, busy, freshVps, runValues(VALUES));
     expect(written(steps, 'wireguard', /wg0\.conf$/)).toMatch(/^Address = 10\.67\.0\.1\/24$/m);
     expect(written(steps, 'fail2ban', /jail/)).toMatch(/^ignoreip = .*\b10\.67\.0\.0\/24\b/m);
     const close = steps.find((s) => s.id === 'close-ports');
@@ -49,15 +50,15 @@ describe('values a later step derives are resolved before the first step', () =>
   it("an existing tunnel's subnet wins over a fresh choice (its own address makes 10.66 look taken)", () => {
     const withTunnel: Facts = {...debian, network: {...debian.network, addresses: ['10.66.0.1/24']}};
     const conf = '# Managed by portcullis. x\n[Interface]\nAddress = 10.66.0.1/24\nListenPort = 51820\n';
-    const pending = pendingDerivations(freshVps, {});
+    const pending = pendingDerivations(freshVps, runValues({}));
     expect(pending.map((d) => d.key)).toEqual(['wg_subnet']);
-    const v = applyDerivations(pending, {}, withTunnel, {
+    const v = applyDerivations(pending, runValues({}), withTunnel, {
       files: {[WG_CONF]: {exists: true, content: conf}},
       queries: {},
     });
     expect(v.wg_subnet).toBe('10.66.0.0/24');
     // Without the conf, the host's own 10.66.0.1/24 is taken: the next free /24.
-    expect(wgSubnetDefault.derive({values: {}, facts: withTunnel, probe: {files: {}, queries: {}}})).toBe(
+    expect(wgSubnetDefault.derive({values: runValues({}), facts: withTunnel, probe: {files: {}, queries: {}}})).toBe(
       '10.67.0.0/24',
     );
   });
@@ -66,15 +67,15 @@ describe('values a later step derives are resolved before the first step', () =>
     for (const address of ['evil', '1.2.3.4.5/24', '2001:db8::1/64', '10.66.0.1/33', '10.66.0.1']) {
       const conf = `# Managed by portcullis. x\n[Interface]\nAddress = ${address}\nListenPort = 51820\n`;
       const probe = {files: {[WG_CONF]: {exists: true, content: conf}}, queries: {}};
-      expect(() => wgSubnetDefault.derive({values: {}, facts: debian, probe}), address).toThrow(InputError);
+      expect(() => wgSubnetDefault.derive({values: runValues({}), facts: debian, probe}), address).toThrow(InputError);
     }
   });
 
   it('a value the operator gave is never replaced, and a recipe without WireGuard derives no subnet', async () => {
-    expect(pendingDerivations(freshVps, {wg_subnet: '10.80.0.0/24'})).toEqual([]);
+    expect(pendingDerivations(freshVps, runValues({wg_subnet: '10.80.0.0/24'}))).toEqual([]);
     const noWg = stepsFor(['preflight', 'fail2ban']);
-    expect(pendingDerivations(noWg, {})).toEqual([]);
-    const steps = await planRunbook(undefined, debian, noWg, {});
+    expect(pendingDerivations(noWg, runValues({}))).toEqual([]);
+    const steps = await planRunbook(undefined, debian, noWg, runValues({}));
     expect(written(steps, 'fail2ban', /jail/)).not.toMatch(/10\.66\./);
   });
 
@@ -105,7 +106,7 @@ describe('values a later step derives are resolved before the first step', () =>
       target,
       facts: debian,
       steps: [first, later],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(join(dir, 'journal.jsonl')),
       events: () => {},

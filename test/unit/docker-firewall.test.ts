@@ -20,6 +20,7 @@ import {
 } from '../../src/render/docker-user.js';
 import {MANAGED_MARK} from '../../src/render/wireguard.js';
 import {type DockerFirewallParams, dockerFirewall} from '../../steps/docker-firewall.js';
+import {paramsFor} from '../helpers/run-values.js';
 
 const PUBLISHED = ['0.0.0.0:8081->8000/tcp', ':::8081->8000/tcp'];
 
@@ -32,7 +33,7 @@ const EMPTY: ProbeData = {files: {}, queries: {}};
 const ACCESS: StepContext<unknown>['access'] = {user: 'root', host: '203.0.113.5', port: 22, kind: 'ssh'};
 
 function plan(facts: Facts, values: Record<string, unknown> = {wg_subnet: '10.66.0.0/24'}, probe = EMPTY) {
-  const params = dockerFirewall.params(values, facts);
+  const params = paramsFor(dockerFirewall, values, facts);
   return {params, plan: dockerFirewall.plan({facts, params, probe, access: ACCESS})};
 }
 
@@ -87,7 +88,7 @@ describe('docker-firewall: the plan per firewall backend', () => {
 
   it('a host without Docker: nothing read, nothing to do, no package pulled', () => {
     const f = profileFacts('debian-12');
-    const params = dockerFirewall.params({}, f);
+    const params = paramsFor(dockerFirewall, {}, f);
     expect(dockerFirewall.probe(f, params)).toEqual({});
     const {plan: pl} = plan(f);
     expect(pl.actions).toEqual([]);
@@ -177,7 +178,7 @@ describe('docker-firewall: the plan per firewall backend', () => {
       expect(r.findings.at(-1)?.level).toBe('error');
     }
     // Without the value, daemon.json is neither read nor written.
-    expect(dockerFirewall.probe(f, dockerFirewall.params({}, f)).files).not.toContain(DOCKER_DAEMON_JSON);
+    expect(dockerFirewall.probe(f, paramsFor(dockerFirewall, {}, f)).files).not.toContain(DOCKER_DAEMON_JSON);
     expect(withLoopbackIp(undefined).text).toBe('{\n  "ip": "127.0.0.1"\n}\n');
   });
 

@@ -5,15 +5,14 @@ import {compileAction} from '../../src/engine/compile.js';
 import {planRunbook} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {stepsFor} from '../../steps/index.js';
+import {runSettings, runValues} from '../helpers/run-values.js';
 
 /** The part of fresh-vps that moves SSH and closes it to the tunnel, dry-run on a fresh host of the profile. */
 async function dryRun(platform: PlatformId, values: Record<string, unknown>) {
   const ids = ['admin-user', 'ssh-hardening', 'firewall', 'wireguard', 'verify-tunnel', 'close-ports'];
-  const steps = await planRunbook(undefined, profileFacts(platform), stepsFor(ids), {
-    admin_user: 'admin',
-    admin_sudo: 'nopasswd',
-    connect_tunnel: true,
-    ...values,
+  const v = {admin_user: 'admin', admin_sudo: 'nopasswd', connect_tunnel: true, ...values};
+  const steps = await planRunbook(undefined, profileFacts(platform), stepsFor(ids), runValues(v), {
+    settings: runSettings(v),
   });
   const close = steps.find((s) => s.id === 'close-ports') as PlannedStep;
   const text = close.plan.actions

@@ -17,6 +17,7 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {bundleName, captureScript, EVIDENCE_ITEMS, parseCapture, writeBundle} from '../../src/evidence/capture.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {evidence} from '../../steps/evidence.js';
+import {paramsFor} from '../helpers/run-values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pc-evidence-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
@@ -88,7 +89,9 @@ describe('evidence capture', () => {
 
   it('refuses a look-back outside 1..90 days', () => {
     expect(() => captureScript(0)).toThrow(/1 to 90/);
-    expect(() => evidence.params({evidence_days: 365}, profileFacts('debian-12'))).toThrow(/1 to 90/);
+    expect(() => captureScript(paramsFor(evidence, {evidence_days: 365}, profileFacts('debian-12')).days)).toThrow(
+      /1 to 90/,
+    );
   });
 
   it('writes a private bundle whose SHA256SUMS verifies, and never overwrites one', () => {
@@ -123,7 +126,7 @@ describe('evidence capture', () => {
     const facts = profileFacts('debian-12');
     const p = evidence.plan({
       facts,
-      params: evidence.params({evidence_dir: '/srv/evidence/../cases'}, facts),
+      params: paramsFor(evidence, {evidence_dir: '/srv/evidence/../cases'}, facts),
       probe: {files: {}, queries: {}},
       access: {user: 'root', host: '203.0.113.5', port: 22, kind: 'ssh'},
     });

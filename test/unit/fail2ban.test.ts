@@ -8,11 +8,12 @@ import {profileFacts} from '../../src/platform/profiles.js';
 import {parseSets} from '../../src/recipes/load.js';
 import {JAIL_FILE, renderFail2banLocal, renderJail} from '../../src/render/fail2ban.js';
 import {fail2ban, operatorIgnore} from '../../steps/fail2ban.js';
+import {paramsFor, runValues} from '../helpers/run-values.js';
 
 const values = {admin_user: 'admin', ssh_port: 2222};
 
 async function f2b(p: PlatformId, v: Record<string, unknown> = values, facts: Facts = profileFacts(p)) {
-  const [step] = await planRunbook(undefined, facts, [fail2ban as never], v);
+  const [step] = await planRunbook(undefined, facts, [fail2ban as never], runValues(v));
   return step as PlannedStep;
 }
 
@@ -134,7 +135,7 @@ describe('fail2ban step', () => {
     const plan = (active: number) =>
       planStep(fail2ban as never, {
         facts,
-        params: fail2ban.params(values, facts),
+        params: paramsFor(fail2ban, values, facts),
         access: {user: 'root', host: 'h', port: 22, kind: 'ssh'},
         probe: {
           files,

@@ -15,11 +15,12 @@ import {renderNftables} from '../../src/render/nftables.js';
 import {hasPfAnchor, renderPfAnchor, withPfAnchor} from '../../src/render/pf.js';
 import {firewall} from '../../steps/firewall.js';
 import {STEPS} from '../../steps/index.js';
+import {paramsFor, runValues} from '../helpers/run-values.js';
 
 const values = {admin_user: 'admin', ssh_port: 2222, admin_sudo: 'nopasswd'};
 
 async function fw(p: PlatformId, v: Record<string, unknown> = values, facts: Facts = profileFacts(p)) {
-  const steps = await planRunbook(undefined, facts, STEPS, v);
+  const steps = await planRunbook(undefined, facts, STEPS, runValues(v));
   const step = steps.find((s) => s.id === 'firewall') as PlannedStep;
   return {step, text: commands(step)};
 }
@@ -113,7 +114,7 @@ describe('firewall step: debian-12 (no firewall yet: ufw)', () => {
     const facts = profileFacts('debian-12');
     facts.firewall = {...facts.firewall, active: 'ufw', ufw: 'active'};
     facts.ssh.effective.port = ['2222'];
-    const params = firewall.params(values, facts);
+    const params = paramsFor(firewall, values, facts);
     const probe = (added: string): ProbeData => ({
       files: {
         '/etc/default/ufw': {
@@ -156,7 +157,7 @@ describe('firewall step: debian-12 (no firewall yet: ufw)', () => {
     facts.firewall = {...facts.firewall, active: 'ufw', ufw: 'active'};
     const step = planStep(firewall as never, {
       facts,
-      params: firewall.params(values, facts),
+      params: paramsFor(firewall, values, facts),
       access: {user: 'root', host: 'h', port: 22, kind: 'ssh'},
       probe: {
         files: {
@@ -277,8 +278,8 @@ describe('firewall step: arch and alpine (nftables, one table of our own)', () =
   it.skipIf(!canNft)('a loaded table (as nft lists it) with its file and unit in place plans nothing', async () => {
     const facts = profileFacts('arch');
     facts.ssh.effective.port = ['2222'];
-    const params = firewall.params(values, facts);
-    const first = await planRunbook(undefined, facts, [firewall as never], values);
+    const params = paramsFor(firewall, values, facts);
+    const first = await planRunbook(undefined, facts, [firewall as never], runValues(values));
     const file = written(first[0] as PlannedStep, '/etc/portcullis/firewall.nft') ?? '';
     const unit = written(first[0] as PlannedStep, '/etc/systemd/system/portcullis-firewall.service') ?? '';
     const loaded = nftLoadAndList(file);

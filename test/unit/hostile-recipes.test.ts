@@ -10,11 +10,11 @@ import {loadRecipe, parseRecipe, parseSets} from '../../src/recipes/load.js';
 import {valuesSchema} from '../../src/recipes/schema.js';
 import {loadTeamFile, parseTeam} from '../../src/team/team-file.js';
 import {InputError} from '../../src/util/errors.js';
-import {dockerFirewall} from '../../steps/docker-firewall.js';
 import {lockdown} from '../../steps/lockdown/index.js';
 import {type TeamParams, team as teamStep} from '../../steps/team/index.js';
 import {wgParams} from '../../steps/wireguard.js';
 import {hostileCases, materialize} from '../helpers/hostile-cases.js';
+import {paramsFor, runOf, runValues} from '../helpers/run-values.js';
 
 /**
  * Hostile inputs: every one is refused with a message that says what and where, by the recipe loader,
@@ -41,7 +41,7 @@ const file = (name: string, content: string | Buffer) => {
 
 /** Plans a step against given probe data; a refusal becomes a throw with the error findings' messages. */
 function refusal<P>(step: Step<P>, facts: Facts, values: Record<string, unknown>, probe: Partial<ProbeData> = {}) {
-  const params = step.params(values, facts);
+  const params = paramsFor(step, values, facts);
   const plan: StepPlan = step.plan({
     facts,
     params,
@@ -377,22 +377,22 @@ const cases: Case[] = [
   // Step params and plans.
   {
     name: 'wg_subnet that is no network',
-    run: () => wgParams({wg_subnet: '10.66.0.0/33'}, debian, 'vps'),
+    run: () => wgParams(runValues({wg_subnet: '10.66.0.0/33'}, debian), debian, runOf({target_host: 'vps'})),
     error: /wg_subnet/,
   },
   {
     name: 'lockdown_allow_from that lets everyone in',
-    run: () => lockdown.params({lockdown_allow_from: ['0.0.0.0/0']}, debian),
+    run: () => paramsFor(lockdown, {lockdown_allow_from: ['0.0.0.0/0']}, debian),
     error: /lockdown_allow_from entry "0\.0\.0\.0\/0" lets in \(almost\) everyone/,
   },
   {
     name: 'docker_allow_from that lets everyone in (reaching the step directly)',
-    run: () => dockerFirewall.params({docker_allow_from: ['0.0.0.0/1']}, debian),
+    run: () => parseSets(['docker_allow_from=0.0.0.0/1']),
     error: /docker_allow_from 0\.0\.0\.0\/1: lets in \(almost\) everyone/,
   },
   {
     name: 'ban list with a network (reaching the step directly)',
-    run: () => lockdown.params({ban: ['10.0.0.0/8']}, debian),
+    run: () => paramsFor(lockdown, {ban: ['10.0.0.0/8']}, debian),
     error: /ban entry "10\.0\.0\.0\/8" is a network; ban single addresses/,
   },
   {

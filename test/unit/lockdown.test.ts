@@ -8,6 +8,7 @@ import {profileFacts} from '../../src/platform/profiles.js';
 import {LOCKDOWN_SSHD, lockdown, lockdownDropin} from '../../steps/lockdown/index.js';
 import {isOwnSession, KILL_SESSION, parseSessions} from '../../steps/lockdown/sessions.js';
 import {isInboundAllow, parseShowAdded} from '../../steps/lockdown/ufw.js';
+import {paramsFor} from '../helpers/run-values.js';
 
 const debian = profileFacts('debian-12');
 /** A box with ufw on and passwords still allowed: what the lockdown meets most often. */
@@ -53,7 +54,7 @@ function probe(over: {files?: ProbeData['files']; queries?: Partial<ProbeData['q
 function plan(values: Record<string, unknown>, p: ProbeData = probe(), f: Facts = facts) {
   return lockdown.plan({
     facts: f,
-    params: lockdown.params(values, f),
+    params: paramsFor(lockdown, values, f),
     probe: p,
     access: {user: 'root', host: '203.0.113.5', port: 22, kind: 'ssh'},
   });

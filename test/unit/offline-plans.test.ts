@@ -4,11 +4,12 @@ import {compileAction} from '../../src/engine/compile.js';
 import {planRunbook} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {STEPS} from '../../steps/index.js';
+import {runValues} from '../helpers/run-values.js';
 
 const values = {admin_user: 'admin', ssh_port: 2222, admin_sudo: 'nopasswd'};
 
 async function commandsFor(p: PlatformId) {
-  const steps = await planRunbook(undefined, profileFacts(p), STEPS, values);
+  const steps = await planRunbook(undefined, profileFacts(p), STEPS, runValues(values));
   const ssh = steps.find((s) => s.id === 'ssh-hardening');
   return {
     steps,
@@ -41,7 +42,7 @@ describe('offline plans', () => {
   it('macos uses a 000- drop-in and refuses a port move it cannot make', async () => {
     const {ssh, steps} = await commandsFor('macos');
     expect(ssh?.plan.findings.some((f) => f.level === 'error' && /launchd/.test(f.message))).toBe(true);
-    const noMove = await planRunbook(undefined, profileFacts('macos'), STEPS, {admin_user: 'admin'});
+    const noMove = await planRunbook(undefined, profileFacts('macos'), STEPS, runValues({admin_user: 'admin'}));
     const w = noMove.find((s) => s.id === 'ssh-hardening')?.plan.actions.find((a) => a.kind === 'file.write');
     expect(w && 'path' in w ? w.path : '').toBe('/etc/ssh/sshd_config.d/000-portcullis.conf');
     expect(steps.length).toBeGreaterThan(0);

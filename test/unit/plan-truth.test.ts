@@ -12,6 +12,7 @@ import {profileFacts} from '../../src/platform/profiles.js';
 import {renderPlanSh} from '../../src/present/plan-sh.js';
 import {loadRecipe} from '../../src/recipes/load.js';
 import {stepsFor} from '../../steps/index.js';
+import {runValues} from '../helpers/run-values.js';
 
 const FRESH = loadRecipe('fresh-vps').steps;
 const values = {admin_user: 'admin', admin_sudo: 'nopasswd', ssh_port: 2222, wg_subnet: '10.66.0.0/24'};
@@ -81,7 +82,7 @@ describe('plans tell the truth', () => {
   });
 
   it('plan --format sh stops at a refused step: close-ports is not exported after verify-tunnel refused', async () => {
-    const steps = await planRunbook(undefined, profileFacts('debian-12'), stepsFor(FRESH), values);
+    const steps = await planRunbook(undefined, profileFacts('debian-12'), stepsFor(FRESH), runValues(values));
     const verify = steps.find((s) => s.id === 'verify-tunnel') as PlannedStep;
     verify.plan.findings.push({level: 'error', message: 'no tunnel'});
     const sh = renderPlanSh(steps, 'test');
@@ -97,14 +98,19 @@ describe('plans tell the truth', () => {
 
   it('a refused step is not done for the steps after it: close-ports refuses in the dry run too', async () => {
     // macOS: the wireguard step refuses, so verify-tunnel and close-ports have no tunnel to stand on.
-    const steps = await planRunbook(undefined, profileFacts('macos'), stepsFor(FRESH), {admin_user: 'admin'});
+    const steps = await planRunbook(
+      undefined,
+      profileFacts('macos'),
+      stepsFor(FRESH),
+      runValues({admin_user: 'admin'}),
+    );
     const refused = steps.filter((s) => s.plan.findings.some((f) => f.level === 'error')).map((s) => s.id);
     expect(refused).toContain('wireguard');
     expect(refused).toContain('close-ports');
   });
 
   it('after a port move, the firewall plans no allow 22/tcp and proves port 2222, and fail2ban gets port = 2222', async () => {
-    const steps = await planRunbook(undefined, profileFacts('debian-12'), stepsFor(FRESH), values);
+    const steps = await planRunbook(undefined, profileFacts('debian-12'), stepsFor(FRESH), runValues(values));
     const fw = steps.find((s) => s.id === 'firewall');
     const fwText = commands(fw).join('\n');
     expect(fwText).toContain("ufw allow 2222/tcp comment 'portcullis: ssh'");
@@ -120,12 +126,17 @@ describe('plans tell the truth', () => {
 
   it('without a port move the firewall keeps 22 (the dry run follows only what the earlier steps change)', async () => {
     const {ssh_port: _, ...keep} = values;
-    const steps = await planRunbook(undefined, profileFacts('debian-12'), stepsFor(FRESH), keep);
+    const steps = await planRunbook(undefined, profileFacts('debian-12'), stepsFor(FRESH), runValues(keep));
     expect(commands(steps.find((s) => s.id === 'firewall')).join('\n')).toContain('ufw allow 22/tcp');
   });
 
   it('the macOS plan opens no WireGuard port in pf (WireGuard is refused there)', async () => {
-    const steps = await planRunbook(undefined, profileFacts('macos'), stepsFor(FRESH), {admin_user: 'admin'});
+    const steps = await planRunbook(
+      undefined,
+      profileFacts('macos'),
+      stepsFor(FRESH),
+      runValues({admin_user: 'admin'}),
+    );
     const fw = steps.find((s) => s.id === 'firewall');
     const text = [...commands(fw), ...(fw?.plan.actions ?? []).map((a) => ('content' in a ? a.content : ''))].join(
       '\n',

@@ -3,6 +3,7 @@ import {profileFacts} from '../../src/platform/profiles.js';
 import {listRecipes, loadRecipe, parseRecipe, parseSets} from '../../src/recipes/load.js';
 import {valuesSchema} from '../../src/recipes/schema.js';
 import {STEPS, stepsFor} from '../../steps/index.js';
+import {paramsFor} from '../helpers/run-values.js';
 
 describe('recipes', () => {
   it('every shipped recipe parses and names existing steps', () => {
@@ -55,6 +56,6 @@ describe('the schema and the steps agree on every value', () => {
   it.each(edges)('%j passes the schema and every step', (v) => {
     const values = valuesSchema.parse(v);
     const facts = profileFacts('debian-12');
-    for (const s of STEPS) expect(() => s.params({...values, admin_user: 'admin'}, facts), s.id).not.toThrow();
+    for (const s of STEPS) expect(() => paramsFor(s, {...values, admin_user: 'admin'}, facts), s.id).not.toThrow();
   });
 });

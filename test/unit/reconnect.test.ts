@@ -10,6 +10,7 @@ import {profileFacts} from '../../src/platform/profiles.js';
 import type {Target} from '../../src/target/types.js';
 import {RunError} from '../../src/util/errors.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -136,7 +137,7 @@ describe('apply: a connection lost with a step under its timer', () => {
       target,
       facts: profileFacts('debian-12'),
       steps: [step as Step<unknown>],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(path),
       events: (e) => events.push(e as {type: string}),

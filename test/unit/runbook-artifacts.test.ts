@@ -10,6 +10,7 @@ import {profileFacts} from '../../src/platform/profiles.js';
 import type {Target} from '../../src/target/types.js';
 import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 /**
  * A healthy host; `answer` decides the tunnel checks: the server's handshake check and the search of
@@ -65,7 +66,7 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
       target,
       facts: profileFacts('debian-12'),
       steps,
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(journal),
       events: (e) => events.push(e),
@@ -181,13 +182,14 @@ describe('apply: what the engine tells a UI about files and tunnels', () => {
       facts,
       steps: [
         fakeStep<{port: unknown}>('wireguard', [], {
-          params: (v) => ({port: v.port}),
+          // A key no recipe has, carried through as given (the engine passes the values on as they are).
+          params: (v) => ({port: Reflect.get(v, 'port')}),
           artifactKind: 'client-config',
           afterApply: async () => [CONF],
         }),
         step('evidence', []),
       ],
-      values: {port: 2222},
+      values: runValues({port: 2222}),
       runId: 'RUN',
       journal: new LocalJournal(join(dir, 'journal.jsonl')),
       events: (e) => {

@@ -9,6 +9,7 @@ import {applyRunbook, type ConfirmAnswer} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 /** A step that writes `Port <ssh_port>` (22 by default) to its own file. */
 const portStep = (id: string) =>
@@ -39,7 +40,7 @@ describe('apply: values edited at the confirmation', () => {
       target,
       facts: profileFacts('debian-12'),
       steps: [portStep('a'), portStep('b')] as Step<unknown>[],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(join(dir, 'journal.jsonl')),
       events: (e) => events.push(e),

@@ -8,6 +8,7 @@ import {applyRunbook} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 const stepWith = (actions: Action[]) => fakeStep('s', actions, {title: 'Step'});
 
@@ -37,7 +38,7 @@ describe('apply: packages installed first are outside the before-images', () => 
       target,
       facts: profileFacts('debian-12'),
       steps: [stepWith(actions) as Step<unknown>],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(join(dir, 'journal.jsonl')),
       events: () => {},

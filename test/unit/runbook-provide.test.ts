@@ -9,6 +9,7 @@ import {applyRunbook, type ConfirmAnswer} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import type {ProofRoute} from '../../src/target/types.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 /** A step that cannot plan without `admin_user`, and says so with `needs`. */
 const named: Step<{user?: string}> = {
@@ -44,7 +45,7 @@ describe('apply: values a step needs, asked of the operator', () => {
       target,
       facts: profileFacts('debian-12'),
       steps: [named] as Step<unknown>[],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(join(dir, 'journal.jsonl')),
       events: (e) => events.push(e),
@@ -139,7 +140,7 @@ describe('apply: skip, and what follows a rollback', () => {
       target,
       facts: profileFacts('debian-12'),
       steps: [ported, later] as Step<unknown>[],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(join(dir, 'journal.jsonl')),
       events: (e) => events.push(e),
@@ -211,7 +212,7 @@ describe('apply: what a step reports about itself', () => {
       target: {...target, probe: async () => ({ok: false as const, ms: 1, reason: 'no route'})},
       facts: profileFacts('debian-12'),
       steps: [proveOnly] as Step<unknown>[],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: journal(),
       events: () => {},
@@ -228,7 +229,7 @@ describe('apply: what a step reports about itself', () => {
       target,
       facts: profileFacts('debian-12'),
       steps: [later] as Step<unknown>[],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: journal(),
       events: (e) => events.push(e),

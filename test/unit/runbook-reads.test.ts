@@ -11,6 +11,7 @@ import {aheadWaitLine} from '../../src/engine/scripts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeStep} from '../helpers/fake-step.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -44,7 +45,7 @@ async function apply(steps: Step<unknown>[], extra: Partial<ApplyOptions> & {pro
     target,
     facts: profileFacts('debian-12'),
     steps,
-    values: {},
+    values: runValues({}),
     runId: 'RUN',
     journal: new LocalJournal(join(dir, 'journal.jsonl')),
     events: (e) => events.push(e),

@@ -17,6 +17,7 @@ import {
 import {trialScript} from '../../src/units/trial-script.js';
 import {hardenUnits, sandboxDropIn, slotsFor} from '../../steps/harden-units.js';
 import {renderSudoers, renderUserDropIn, serviceUser, sudoersFile, userDropIn} from '../../steps/service-user.js';
+import {paramsFor} from '../helpers/run-values.js';
 
 const debian = profileFacts('debian-12');
 const access = {user: 'root', host: '203.0.113.5', port: 22, kind: 'ssh' as const};
@@ -147,7 +148,7 @@ describe('service-user plans', () => {
     service_port: 8080,
     sudo_commands: ['/usr/bin/systemctl restart agent-ui.service'],
   };
-  const params = serviceUser.params(values, debian);
+  const params = paramsFor(serviceUser, values, debian);
   const fresh = probeOf({
     files: {'/etc/wireguard/wg0.conf': {exists: true, content: WG}},
     queries: {
@@ -238,8 +239,8 @@ describe('service-user plans', () => {
   });
 
   it('NOPASSWD: ALL only when said so, with the trade-off shown', () => {
-    expect(() => serviceUser.params({...values, sudo_commands: ['ALL']}, debian)).toThrow(/sudo_nopasswd_all=true/);
-    const all = serviceUser.params({...values, sudo_commands: ['ALL'], sudo_nopasswd_all: true}, debian);
+    expect(() => paramsFor(serviceUser, {...values, sudo_commands: ['ALL']}, debian)).toThrow(/sudo_nopasswd_all=true/);
+    const all = paramsFor(serviceUser, {...values, sudo_commands: ['ALL'], sudo_nopasswd_all: true}, debian);
     expect(renderSudoers('agent', all.sudo ?? [])).toMatch(/^agent ALL=\(ALL\) NOPASSWD: ALL$/m);
     const plan = serviceUser.plan({facts: debian, params: all, probe: fresh, access});
     expect(plan.findings).toContainEqual(
@@ -266,7 +267,8 @@ describe('harden-units plans', () => {
     });
 
   it('tunnel-only: the trial with the IP allow-list of loopback and the tunnel, the exposure now, proven under the timer', () => {
-    const p = hardenUnits.params(
+    const p = paramsFor(
+      hardenUnits,
       {harden_units: [UNIT], service_unit: UNIT, service_port: 8080, harden_network: 'tunnel-only'},
       debian,
     );
@@ -282,7 +284,7 @@ describe('harden-units plans', () => {
   });
 
   it('a stopped unit is refused: the trial would start it', () => {
-    const p = hardenUnits.params({harden_units: [UNIT]}, debian);
+    const p = paramsFor(hardenUnits, {harden_units: [UNIT]}, debian);
     const stopped = probe();
     stopped.queries.harden_show_0 = {code: 0, out: 'LoadState=loaded\nActiveState=inactive\nNeedDaemonReload=no'};
     const plan = hardenUnits.plan({facts: debian, params: p, probe: stopped, access});
@@ -296,7 +298,7 @@ describe('harden-units plans', () => {
   });
 
   it('outbound (the default): no IP allow-list, and the plan says why', () => {
-    const p = hardenUnits.params({harden_units: [UNIT]}, debian);
+    const p = paramsFor(hardenUnits, {harden_units: [UNIT]}, debian);
     const plan = hardenUnits.plan({facts: debian, params: p, probe: probe(), access});
     const trial = plan.actions.find((a) => a.kind === 'run') as Extract<Action, {kind: 'run'}>;
     expect(trial.argv[2]).not.toContain('IPAddressAllow=');
@@ -306,7 +308,7 @@ describe('harden-units plans', () => {
   });
 
   it('a drop-in that records every directive: nothing to do, and what was left out is named', () => {
-    const p = hardenUnits.params({harden_units: [UNIT]}, debian);
+    const p = paramsFor(hardenUnits, {harden_units: [UNIT]}, debian);
     const outcome: Outcome = {
       kept: firstOfEach(SLOTS).kept.filter((a) => a.label !== 'MemoryDenyWriteExecute=yes'),
       failed: ['MemoryDenyWriteExecute=yes'],

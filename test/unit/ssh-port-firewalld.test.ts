@@ -5,6 +5,7 @@ import {planRunbook} from '../../src/engine/runbook.js';
 import {parseFacts} from '../../src/platform/parse-facts.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {STEPS} from '../../steps/index.js';
+import {runValues} from '../helpers/run-values.js';
 
 const values = {admin_user: 'admin', ssh_port: 2222, admin_sudo: 'nopasswd'};
 
@@ -13,7 +14,7 @@ const values = {admin_user: 'admin', ssh_port: 2222, admin_sudo: 'nopasswd'};
 // --reload`) closed it with sshd listening there alone: a lockout. A reboot would have done the same.
 describe('ssh-hardening moving the port under firewalld', () => {
   it('opens the port at once (runtime), and persists it in the zone only after the last proof, before the disarm', async () => {
-    const steps = await planRunbook(undefined, profileFacts('rhel-9'), STEPS, values);
+    const steps = await planRunbook(undefined, profileFacts('rhel-9'), STEPS, runValues(values));
     const plan = steps.find((s) => s.id === 'ssh-hardening')?.plan;
     if (!plan) throw new Error('no ssh-hardening step');
     const lines = plan.actions.map((a) =>

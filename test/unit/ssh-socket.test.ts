@@ -5,6 +5,7 @@ import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {planRunbook} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {STEPS} from '../../steps/index.js';
+import {runValues} from '../helpers/run-values.js';
 
 const values = {admin_user: 'admin', ssh_port: 2222, admin_sudo: 'nopasswd'};
 const DROPIN = '/etc/systemd/system/ssh.socket.d/00-portcullis.conf';
@@ -16,7 +17,7 @@ function debianSocket(): Facts {
 }
 
 async function sshPlan(facts: Facts) {
-  const steps = await planRunbook(undefined, facts, STEPS, values);
+  const steps = await planRunbook(undefined, facts, STEPS, runValues(values));
   const ssh = steps.find((s) => s.id === 'ssh-hardening');
   if (!ssh) throw new Error('no ssh-hardening step');
   const text = ssh.plan.actions

@@ -5,9 +5,10 @@ import {afterAll, describe, expect, it} from 'vitest';
 import type {Action, ProbeData} from '../../src/core/types.js';
 import {compileRollback} from '../../src/engine/compile-rollback.js';
 import {profileFacts} from '../../src/platform/profiles.js';
-import {teamPeers} from '../../src/team/team-file.js';
+import {teamOf, teamPeers} from '../../src/team/team-file.js';
 import {KEYS_BEGIN, KEYS_END, parseAccount, team, withMemberKey} from '../../steps/team/index.js';
 import {wgParams} from '../../steps/wireguard.js';
+import {paramsFor, runOf, runValues} from '../helpers/run-values.js';
 
 const ALICE = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFluB7SM+95GnvCAj98c+Cszy+T1lczv9Vyqbo99+UVJ alice@laptop';
 const BOB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICisLNTxK2NaMA7MKh9nh9XzMB2zIL8nypHp30mrNKO+ bob';
@@ -32,7 +33,7 @@ function plan(text: string, accounts: Record<string, string>, groups = '') {
   const values = {team_file: teamFile(text)};
   return team.plan({
     facts,
-    params: team.params(values, facts),
+    params: paramsFor(team, values, facts),
     probe: {files: {}, queries},
     access: {user: 'root', host: '203.0.113.5', port: 22, kind: 'ssh'},
   });
@@ -146,7 +147,7 @@ describe('team accounts', () => {
     const values = {team_file: teamFile(`members:\n  - name: alice\n    key: ${ALICE}\n    groups: [sudo]\n`)};
     const p = team.plan({
       facts: f,
-      params: team.params(values, f),
+      params: paramsFor(team, values, f),
       probe: {files: {}, queries: {team_alice: {code: 0, out: 'NONE'}, team_groups: {code: 0, out: 'sudo'}}},
       access: {user: 'root', host: '203.0.113.5', port: 22, kind: 'ssh'},
     });
@@ -180,7 +181,7 @@ describe('team accounts', () => {
   it('refuses without a team file', () => {
     const p = team.plan({
       facts,
-      params: team.params({}, facts),
+      params: paramsFor(team, {}, facts),
       probe: {files: {}, queries: {}},
       access: {user: 'root', host: '203.0.113.5', port: 22, kind: 'ssh'},
     });
@@ -194,8 +195,8 @@ describe('team peers', () => {
       team_file: teamFile(`members:\n  - name: alice\n    state: left\n  - name: bob\n    key: ${BOB}\n`),
       wg_subnet: '10.66.0.0/24',
     };
-    expect(teamPeers(values)).toEqual({add: ['bob'], remove: ['alice']});
-    const wg = wgParams(values, facts, 'vps-team-test-host');
+    expect(teamPeers(teamOf(values.team_file))).toEqual({add: ['bob'], remove: ['alice']});
+    const wg = wgParams(runValues(values, facts), facts, runOf({...values, target_host: 'vps-team-test-host'}));
     expect(wg.add).toEqual(['operator', 'bob']);
     expect(wg.remove).toEqual(['alice']);
   });
@@ -215,9 +216,9 @@ describe('a left member that is the login account', () => {
       target,
       facts: asDeploy,
       steps: stepsFor(['preflight', 'wireguard', 'team']),
-      values: {
+      values: runValues({
         team_file: teamFile(`members:\n  - name: deploy\n    state: left\n  - name: alice\n    key: ${ALICE}\n`),
-      },
+      }),
       runId: 'RUN',
       journal: new LocalJournal(join(dir, 'journal.jsonl')),
       events: () => {},

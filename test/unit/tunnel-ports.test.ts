@@ -15,6 +15,7 @@ import {parseSets} from '../../src/recipes/load.js';
 import {renderServerConf} from '../../src/render/wireguard.js';
 import {firewall} from '../../steps/firewall.js';
 import {STEPS} from '../../steps/index.js';
+import {paramsFor, runSettings, runValues} from '../helpers/run-values.js';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const WG_CONF = renderServerConf({
@@ -41,7 +42,7 @@ const errors = (s: PlannedStep | undefined) =>
 /** The firewall step on a host of the platform, planned with the profile's fresh probe plus this wg0.conf. */
 function planFirewall(p: PlatformId, values: Record<string, unknown>, conf?: string): PlannedStep {
   const facts: Facts = profileFacts(p);
-  const params = firewall.params({...values, target_host: '192.0.2.10'}, facts);
+  const params = paramsFor(firewall, {...values, target_host: '192.0.2.10'}, facts);
   const off = firewall.offline?.(facts, params) ?? {};
   const probe: ProbeData = {
     files: {
@@ -121,11 +122,9 @@ describe('tunnel_ports: the server own services, let in on the tunnel only', () 
   });
 
   it('close-ports keeps the tunnel ports and closes SSH to the tunnel on the same plan', async () => {
-    const steps = await planRunbook(undefined, profileFacts('debian-12'), STEPS, {
-      ...base,
-      ssh_port: 2222,
-      tunnel_ports: ['8080/tcp'],
-      connect_tunnel: true,
+    const v = {...base, ssh_port: 2222, tunnel_ports: ['8080/tcp'], connect_tunnel: true};
+    const steps = await planRunbook(undefined, profileFacts('debian-12'), STEPS, runValues(v), {
+      settings: runSettings(v),
     });
     const close = commands(steps.find((s) => s.id === 'close-ports'));
     expect(close).toContain("ufw allow in on wg0 to any port 2222 proto tcp comment 'portcullis: ssh via tunnel'");

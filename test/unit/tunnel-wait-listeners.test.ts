@@ -8,6 +8,7 @@ import {LocalJournal} from '../../src/engine/journal.js';
 import {applyRunbook} from '../../src/engine/runbook.js';
 import {profileFacts} from '../../src/platform/profiles.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 /** Only a proof through a tunnel the operator brings up, which never comes: the wait runs to its end. */
 const tunnelProof: Step<Record<string, never>> = {
@@ -69,7 +70,7 @@ describe('the wait for a tunnel', () => {
         target,
         facts: profileFacts('debian-12'),
         steps: [tunnelProof] as Step<unknown>[],
-        values: {},
+        values: runValues({}),
         runId: 'RUN',
         journal: new LocalJournal(join(dir, 'journal.jsonl')),
         events: () => {},

@@ -12,6 +12,7 @@ import {clientDir, knownPeerPublicKey} from '../../src/wg/client-store.js';
 import {generateKeyPair} from '../../src/wg/keys.js';
 import {WG_CONF, wireguard} from '../../steps/wireguard.js';
 import {fakeTarget} from '../helpers/fake-target.js';
+import {runValues} from '../helpers/run-values.js';
 
 /**
  * A compromised server answers what portcullis reads back after the wireguard step: its `wg pubkey` and
@@ -66,7 +67,7 @@ describe('what the server says after the wireguard step', () => {
       // No hostname, as the fake's detection says: the peer's key is found under the same server name.
       facts: {...profileFacts('debian-12'), hostname: ''},
       steps: [wireguard as Step<unknown>],
-      values: {admin_user: 'admin', wg_subnet: '10.66.0.0/24'},
+      values: runValues({admin_user: 'admin', wg_subnet: '10.66.0.0/24'}),
       runId: 'RUN',
       journal: new LocalJournal(join(home, 'journal.jsonl')),
       events: () => {},

@@ -1,3 +1,4 @@
+import type {RunValues} from '../../core/values.js';
 import {recordPosture} from '../../drift/record.js';
 import {LocalJournal, localJournalPath} from '../../engine/journal.js';
 import {applyRunbook} from '../../engine/runbook.js';
@@ -47,8 +48,6 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
   const mode = outputMode(currentTerminal(o));
   if (mode.kind === 'refuse') throw new InputError('not on a terminal: pass --yes to apply without questions');
   const interactive = mode.kind === 'ink' || mode.kind === 'plain';
-  if (o.connectTunnel) setup.values.connect_tunnel = true;
-  if (interactive) setup.values.interactive = true;
   const ui = await openFrontend(mode, {...o, spec, recipe: setup.recipeName, steps: setup.steps});
   const st = makeStyle(wantsColor(process.stderr.isTTY === true));
   const runId = newRunId();
@@ -73,6 +72,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
       facts,
       steps: setup.steps,
       values: setup.values,
+      settings: {interactive, connectTunnel: o.connectTunnel === true},
       runId,
       journal,
       events: ui.events,
@@ -129,7 +129,7 @@ export async function runApply(spec: string | undefined, o: ApplyCliOptions): Pr
 }
 
 /** What is reachable now, or undefined when the target does not answer within a few seconds. */
-async function exposedNow(target: Target, values: Record<string, unknown>): Promise<Exposure[] | undefined> {
+async function exposedNow(target: Target, values: RunValues): Promise<Exposure[] | undefined> {
   const read = detectFacts(target).then(
     (f) => exposures(f, meantPublic(values)),
     () => undefined,

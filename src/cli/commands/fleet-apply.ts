@@ -1,3 +1,4 @@
+import type {RunValues} from '../../core/values.js';
 import {localJournalPath} from '../../engine/journal.js';
 import {makeBatches, parseForks, parsePercent, parseSerial} from '../../fleet/batches.js';
 import {fleetHosts} from '../../fleet/fleet-hosts.js';
@@ -10,6 +11,7 @@ import {fleetJson, summaryTable} from '../../fleet/summary.js';
 import {openSsh} from '../../fleet/ways-in.js';
 import {printJson} from '../../present/json.js';
 import {parseSets} from '../../recipes/load.js';
+import {valuesSchema} from '../../recipes/schema.js';
 import {InputError} from '../../util/errors.js';
 import {localFile} from '../connect.js';
 import {interruptKeys} from '../interrupt-keys.js';
@@ -76,7 +78,7 @@ export async function runFleetApply(spec: string | undefined, o: ApplyCliOptions
 export function hostRunContext(
   o: ApplyCliOptions,
   setup: RunSetup,
-  valuesFor: (h: FleetHost) => Record<string, unknown>,
+  valuesFor: (h: FleetHost) => RunValues,
   runId: string,
   nameWidth: number,
   write: (line: string) => void,
@@ -90,7 +92,8 @@ export function hostRunContext(
     ahead: o.ahead === false ? undefined : 'install',
     nameWidth,
     write,
-    valuesFor: (h) => ({...valuesFor(h), ...(o.connectTunnel ? {connect_tunnel: true} : {})}),
+    valuesFor,
+    settings: {connectTunnel: o.connectTunnel === true},
     open: (h, values) => openSsh(h, values, ssh),
     journalFor: (target) => new QueuedJournal(localJournalPath(target.label)),
     operator: {
@@ -126,21 +129,26 @@ export function fleetSetup(
     sshConfig?: string;
     identity?: string;
   },
-): {setup: RunSetup; hosts: FleetHost[]; valuesFor: (h: FleetHost) => Record<string, unknown>} {
+): {setup: RunSetup; hosts: FleetHost[]; valuesFor: (h: FleetHost) => RunValues} {
   if (o.sshConfig !== undefined) localFile(o.sshConfig, '--ssh-config');
   if (o.identity !== undefined) localFile(o.identity, '--identity');
   const setup = setupRun(o);
   const sets = parseSets(o.set ?? []);
   const {hosts} = fleetHosts(o.inventory, o.limit);
   // Precedence: recipe, answers, inventory vars (groups, host, portcullis_*), then --set and flags.
-  const valuesFor = (h: FleetHost): Record<string, unknown> => ({
-    ...setup.values,
-    ...h.values,
-    ...sets,
-    recipe: setup.recipeName,
-    ...(setup.values.confirm_timeout !== undefined ? {confirm_timeout: setup.values.confirm_timeout} : {}),
-  });
-  for (const h of hosts) checkTogether(valuesFor(h), h.endpoint.user);
+  const given = setup.values.given;
+  // Each host's values resolved once (typed by the schema: every part of it was checked already).
+  const resolved = new Map<FleetHost, RunValues>();
+  for (const h of hosts) {
+    const mine = valuesSchema.parse({
+      ...given,
+      ...h.values,
+      ...sets,
+      ...(given.confirm_timeout !== undefined ? {confirm_timeout: given.confirm_timeout} : {}),
+    });
+    resolved.set(h, checkTogether(mine, setup.recipeName, h.endpoint.user));
+  }
+  const valuesFor = (h: FleetHost): RunValues => resolved.get(h) ?? setup.values;
   return {setup, hosts, valuesFor};
 }
 

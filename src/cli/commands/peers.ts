@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {WG_CONF, WG_IFACE, wireguard} from '../../../steps/wireguard.js';
 import type {Step} from '../../core/types.js';
+import {type GivenValues, resolveValues} from '../../core/values.js';
 import {LocalJournal, localJournalPath} from '../../engine/journal.js';
 import {HANDSHAKES_MARK, splitHandshakes} from '../../engine/protocol.js';
 import {applyRunbook} from '../../engine/runbook.js';
@@ -8,7 +9,7 @@ import {lineReporter} from '../../headless/line-reporter.js';
 import {detectFacts} from '../../platform/detect.js';
 import {printJson} from '../../present/json.js';
 import {makeStyle} from '../../present/plan-text.js';
-import {parseSets} from '../../recipes/load.js';
+import {setValues} from '../../recipes/load.js';
 import {parseServerConf} from '../../render/wireguard.js';
 import {InputError} from '../../util/errors.js';
 import {safeName} from '../../util/validate.js';
@@ -20,7 +21,7 @@ import {newRunId} from '../run-setup.js';
 type PeerOptions = ConnectOptions & {json?: boolean};
 
 /** Adding or removing a peer is the wireguard step with a different peer set: journaled, rolled back on failure, applied with wg syncconf so connected tunnels stay up. */
-async function changePeers(spec: string | undefined, o: PeerOptions, values: Record<string, unknown>) {
+async function changePeers(spec: string | undefined, o: PeerOptions, given: GivenValues) {
   const target = await openTarget(spec, o);
   const st = makeStyle(Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
   try {
@@ -38,7 +39,9 @@ async function changePeers(spec: string | undefined, o: PeerOptions, values: Rec
         target,
         facts,
         steps: [wireguard as Step<unknown>],
-        values: {...values, wg_add_admin_peer: false},
+        values: resolveValues(given),
+        // The operator's own peer is neither added nor touched: only the named one changes.
+        settings: {ownPeer: false},
         runId: newRunId(),
         journal,
         events: o.json ? () => {} : lineReporter(st),
@@ -56,7 +59,7 @@ export async function peersAdd(
   o: PeerOptions & {set?: string[]},
 ): Promise<void> {
   safeName(name, 'peer name');
-  const sets = parseSets(o.set ?? []);
+  const sets = setValues(o.set ?? []);
   const other = Object.keys(sets).filter((k) => k !== 'wg_endpoint');
   if (other.length) throw new InputError(`peers add: --set takes only wg_endpoint, not ${other.join(', ')}`);
   const {target, result, facts} = await changePeers(spec, o, {...sets, peers: [name]});

@@ -39,13 +39,9 @@ export async function runPlan(spec: string | undefined, o: PlanOptions): Promise
   try {
     const facts = target ? await detectFacts(target) : profileFacts(o.platform as PlatformId);
     // An exported script runs without the wizard, so it gets real peer keys (created here, reused by apply).
-    const steps = await planRunbook(
-      target,
-      facts,
-      setup.steps,
-      setup.values,
-      o.format === 'sh' && target !== undefined,
-    );
+    const steps = await planRunbook(target, facts, setup.steps, setup.values, {
+      create: o.format === 'sh' && target !== undefined,
+    });
     const header = `portcullis plan: recipe ${setup.recipeName} for ${target ? target.label : `a fresh ${facts.os.pretty} (offline profile)`}: ${describeFacts(facts)}`;
     if (o.json) {
       printJson(

@@ -2,39 +2,17 @@ import {stringify} from 'yaml';
 import type {z} from 'zod';
 import {stepsFor} from '../../../steps/index.js';
 import type {Step} from '../../core/types.js';
-import {profileFacts} from '../../platform/profiles.js';
 import {listRecipes, loadRecipe} from '../../recipes/load.js';
 import {valuesSchema} from '../../recipes/schema.js';
+import {keysReadBy} from '../completion/recipe-keys.js';
 
 export function listRecipesCommand(): void {
   for (const r of listRecipes()) process.stdout.write(`${r.name.padEnd(20)} ${r.description}\n`);
 }
 
-/**
- * The values the steps read: each step's params() is run on an empty set of values that records every
- * key asked for (on a fresh Debian 12 profile), so the list follows the code instead of a hand-kept table.
- */
+/** The values the steps read on a fresh Debian 12 profile, from the code itself instead of a hand-kept table. */
 export function keysRead(steps: readonly Step<unknown>[]): Set<string> {
-  const seen = new Set<string>();
-  const values = new Proxy({} as Record<string, unknown>, {
-    get: (_t, k) => {
-      if (typeof k === 'string') seen.add(k);
-      return undefined;
-    },
-    has: (_t, k) => {
-      if (typeof k === 'string') seen.add(k);
-      return false;
-    },
-  });
-  const facts = profileFacts('debian-12');
-  for (const s of steps) {
-    try {
-      s.params(values, facts);
-    } catch {
-      // A step that needs a value to plan still asked for it first.
-    }
-  }
-  return seen;
+  return keysReadBy(steps, ['debian-12'], [{}]);
 }
 
 /** The recipe as written, then every parameter its steps read, with its default and meaning. */

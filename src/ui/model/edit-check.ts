@@ -1,5 +1,6 @@
 import type {Facts} from '../../core/facts.js';
 import type {Step} from '../../core/types.js';
+import {type GivenValues, type RunContext, resolveValues, runContext} from '../../core/values.js';
 
 /**
  * Why edited values are refused, or undefined: they must suit every step of the run (a /33 subnet passes
@@ -12,16 +13,19 @@ export function editRefusal(
   known: Record<string, unknown>,
   edited: Record<string, unknown>,
   facts: Facts,
+  run: RunContext = runContext(),
 ): string | undefined {
-  const next = {...known, ...edited};
+  // Both were checked by the schema (the run's values, the edit): resolved as the engine resolves them.
+  const resolve = (v: Record<string, unknown>) => resolveValues(v as GivenValues, '', facts.operator.loginUser);
+  const before = resolve(known);
   for (const s of steps) {
     let after: unknown;
     try {
-      after = s.params(next, facts);
+      after = s.params(resolve({...known, ...edited}), facts, run);
     } catch (e) {
       return (e as Error).message.replace(/^--set /, '');
     }
-    if (ran.has(s.id) && JSON.stringify(after) !== JSON.stringify(s.params(known, facts)))
+    if (ran.has(s.id) && JSON.stringify(after) !== JSON.stringify(s.params(before, facts, run)))
       return `${s.title} already ran with the old value; change it with --set in a new run`;
   }
   return undefined;

@@ -14,6 +14,7 @@ import {appliedJson, failedJson, printJson, rollbackJson, statusJson} from '../.
 import {RESULT_VERSION, resultJsonSchema} from '../../../src/present/result-schema.js';
 import {fakeTarget} from '../../helpers/fake-target.js';
 import {parseResult} from '../../helpers/result-schema.js';
+import {runValues} from '../../helpers/run-values.js';
 
 /** What a function wrote on stdout (the one --json document), stdout itself untouched. */
 async function stdoutOf(fn: () => unknown): Promise<string> {
@@ -109,7 +110,7 @@ describe('every --json document validates against the published file', () => {
       target,
       facts,
       steps: [write],
-      values: {},
+      values: runValues({}),
       runId: 'RUN',
       journal: new LocalJournal(journal),
       events: () => {},

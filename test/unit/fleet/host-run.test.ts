@@ -10,6 +10,7 @@ import {waysIn} from '../../../src/fleet/ways-in.js';
 import {detectFacts} from '../../../src/platform/detect.js';
 import {fakeStep} from '../../helpers/fake-step.js';
 import {fakeTarget} from '../../helpers/fake-target.js';
+import {runValues} from '../../helpers/run-values.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -37,7 +38,7 @@ function ctx(probeOk: boolean, lines: string[], scripts: string[][]): HostRunCon
     steps: STEPS,
     runId: 'RUN',
     write: (l) => lines.push(l),
-    valuesFor: (h) => h.values,
+    valuesFor: (h) => runValues(h.values),
     async open() {
       const f = fakeTarget();
       scripts.push(f.scripts);
