@@ -1,5 +1,6 @@
 import type {Facts} from '../src/core/facts.js';
 import type {Action, Finding, ProbeData, ProbeRequest, Step} from '../src/core/types.js';
+import {cronMissing, cronStateQuery} from '../src/platform/cron.js';
 
 export const AUTO_UPGRADES = '/etc/apt/apt.conf.d/20auto-upgrades';
 export const UU_CONF = '/etc/apt/apt.conf.d/52portcullis-unattended-upgrades';
@@ -55,15 +56,13 @@ function dnfConf(reboot: boolean): string {
  * /etc/cron.daily/apt-compat (it steps aside only where systemd runs apt-daily-upgrade.timer): cron must be installed
  * and running. One word: absent, stopped, no-apt-job or running.
  */
-const CRON_STATE =
-  'if ! command -v cron >/dev/null 2>&1; then echo absent; elif ! pgrep -x cron >/dev/null 2>&1; then echo stopped; elif [ ! -x /etc/cron.daily/apt-compat ]; then echo no-apt-job; else echo running; fi';
+const CRON_STATE = cronStateQuery({path: '/etc/cron.daily/apt-compat', word: 'no-apt-job'});
 
 function cronAdvice(state: string): string | undefined {
   const why = 'without systemd, unattended-upgrades runs only from cron (its daily job /etc/cron.daily/apt-compat)';
   if (state === 'running') return undefined;
-  if (state === 'stopped') return `cron is not running: ${why} (rc-update add cron default && rc-service cron start)`;
   if (state === 'no-apt-job') return `/etc/cron.daily/apt-compat is missing: ${why} (apt-get install --reinstall apt)`;
-  return `cron is not installed: ${why} (apt-get install cron && rc-update add cron default && rc-service cron start)`;
+  return cronMissing(state, why);
 }
 
 export const updates: Step<UpdatesParams> = {

@@ -1,5 +1,6 @@
 import type {Action, Finding, ProbeRequest, Step} from '../src/core/types.js';
 import {DRIFT_WORDS_AWK, POSTURE_FILE, POSTURE_FN} from '../src/drift/posture.js';
+import {cronMissing, cronStateQuery} from '../src/platform/cron.js';
 import {InputError} from '../src/util/errors.js';
 import {quote} from '../src/util/shell.js';
 
@@ -110,7 +111,10 @@ export const watch: Step<WatchParams> = {
     p.enabled
       ? {
           files: [WATCH_BIN, ...(f.init === 'systemd' ? [WATCH_SERVICE, WATCH_TIMER] : [WATCH_CRON])],
-          queries: f.init === 'systemd' ? {watch_timer: 'systemctl is-active portcullis-watch.timer'} : undefined,
+          queries:
+            f.init === 'systemd'
+              ? {watch_timer: 'systemctl is-active portcullis-watch.timer'}
+              : {watch_cron: cronStateQuery()},
         }
       : {},
   plan({facts, params: p, probe}) {
@@ -130,6 +134,12 @@ export const watch: Step<WatchParams> = {
     };
     want(WATCH_BIN, script, 0o700);
     if (facts.init === 'openrc') {
+      const cron = probe.queries.watch_cron?.out.trim();
+      if (cron !== undefined && cron !== 'running')
+        findings.push({
+          level: 'warn',
+          message: cronMissing(cron, `the watch runs from ${WATCH_CRON}, which only cron reads`),
+        });
       want(WATCH_CRON, cronEntry(p.interval), 0o644);
       return {actions, findings, onRollback: [{kind: 'file.remove', path: LAST}]};
     }

@@ -3,8 +3,9 @@ import {aheadDir, JOURNAL, LOCK, STATE_DIR, stepDir} from '../core/paths.js';
 import type {RollbackAction} from '../core/types.js';
 import {quote} from '../util/shell.js';
 import {AS_USER_FN, restoreAsUserLine, snapshotAsUserLine, type Touched} from './as-user.js';
+import {unhookFunction} from './boot-path.js';
 import {compileRollback} from './compile-rollback.js';
-import {afterTimerLines, decisionLines, EXPIRED_EXIT, unhookFunction} from './dead-man.js';
+import {afterTimerLines, decisionLines, EXPIRED_EXIT} from './dead-man.js';
 import type {JournalEntry} from './journal.js';
 import {JOURNAL_MARK} from './protocol.js';
 
