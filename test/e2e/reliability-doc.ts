@@ -61,7 +61,7 @@ detached sleeper (\`rollback.sh timer\`) and no boot-path service.`;
 const OUTRO = `Reproduce: \`npx vitest run --project e2e test/e2e/platform-VARIANT.test.ts\` (root, Linux, systemd-nspawn;
 \`npm run build\` first). Still only planned (no variant): Ubuntu's own sshd-socket-generator, SELinux, dnf/EPEL,
 pacman, Arch's stock drop-all \`/etc/nftables.conf\`, Alpine's apk, busybox and its own \`local\` service (the
-nftables firewall's OpenRC boot path, \`/etc/local.d\`, is unit-tested only), and macOS (pf; its plan is
+dead-man's OpenRC boot path through \`/etc/local.d\` is unit-tested only), and macOS (pf; its plan is
 unit-tested only): see the README's platforms table.`;
 
 /** Synchronous exclusive lock (two e2e files run at once): a lock file created with O_EXCL, retried. */
