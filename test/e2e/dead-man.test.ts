@@ -178,7 +178,7 @@ interface Expectation {
  */
 async function expectRestored(x: Expectation): Promise<void> {
   const row: Row = {step: x.step, fault: x.fault, ahead: x.ahead ?? '-', reloads: '', backIn: '', target: '', by: ''};
-  try {
+  await recorded(row, async () => {
     await x.run.killed();
     const t0 = x.run.armedAt;
     expect(t0, 'the step armed its timer before the kill').toBeGreaterThan(0);
@@ -225,13 +225,7 @@ async function expectRestored(x: Expectation): Promise<void> {
     );
     expect(active.trim(), 'no timer, backstop or boot unit left').toBe('0');
     expect((await x.vps.exec('ls /etc/systemd/system | grep -c portcullis-boot')).stdout.trim()).toBe('0');
-  } catch (e) {
-    failed = true;
-    row.backIn ||= `FAILED: ${(e as Error).message.split('\n')[0]}`;
-    throw e;
-  } finally {
-    rows.push(row);
-  }
+  });
 }
 
 describe.skipIf(e2eSkipReason())('the dead-man timer keeps its promise (window + 5 s from the arming)', () => {
