@@ -54,7 +54,7 @@ export async function spawnUntilProving(
   child.process.stderr?.on('data', (b: Buffer) => {
     stderr += b.toString();
   });
-  await waitFor(what, async () => proving.test(stderr), 60_000, 100);
+  await waitFor(what, async () => proving.test(stderr), 90_000, 20);
   return child;
 }
 

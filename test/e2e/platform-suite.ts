@@ -10,7 +10,7 @@ import {
   start,
   type Variant,
 } from '../sandbox/index.js';
-import {canLogin, hashTree, passwordLogin, portcullis, spawnPortcullis, waitFor} from './helpers.js';
+import {canLogin, hashTree, passwordLogin, portcullis, spawnPortcullis, spawnUntilProving, waitFor} from './helpers.js';
 import {writePlatformColumn} from './reliability-doc.js';
 
 /**
@@ -535,16 +535,11 @@ export function platformSuite(variant: PlatformCase['variant']): void {
       let restoredAfter = 0;
       await vps.laptop.run(drop);
       try {
-        const child = spawnPortcullis(vps, [...apply, '--confirm-timeout', String(window)]);
-        let stderr = '';
-        child.process.stderr?.on('data', (b: Buffer) => {
-          stderr += b.toString();
-        });
-        await waitFor(
+        const child = await spawnUntilProving(
+          vps,
+          [...apply, '--confirm-timeout', String(window)],
           'the proof on 2222 to start',
-          async () => /proving admin logs in .*port 2222/.test(stderr),
-          90_000,
-          20,
+          /proving admin logs in .*port 2222/,
         );
         const killedAt = Date.now();
         child.kill('SIGKILL');
@@ -585,16 +580,11 @@ export function platformSuite(variant: PlatformCase['variant']): void {
         let restoredAfter = 0;
         await vps.laptop.run(drop);
         try {
-          const child = spawnPortcullis(vps, [...apply, '--confirm-timeout', String(long)]);
-          let stderr = '';
-          child.process.stderr?.on('data', (b: Buffer) => {
-            stderr += b.toString();
-          });
-          await waitFor(
+          const child = await spawnUntilProving(
+            vps,
+            [...apply, '--confirm-timeout', String(long)],
             'the proof on 2222 to start',
-            async () => /proving admin logs in .*port 2222/.test(stderr),
-            90_000,
-            20,
+            /proving admin logs in .*port 2222/,
           );
           child.kill('SIGKILL');
           await child.result;
