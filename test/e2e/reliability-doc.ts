@@ -101,7 +101,9 @@ export function writePlatformColumn(variant: string, head: string, rows: readonl
     const allRows = [...new Set(cols.flatMap((c) => c.rows))];
     const cellOf = (c: Column, r: string) => {
       const i = c.rows.indexOf(r);
-      return i < 0 ? 'not in this run (row added later)' : (c.cells[i] ?? 'not run');
+      return i < 0
+        ? "not in this column's run (not a row for this platform, or added since)"
+        : (c.cells[i] ?? 'not run');
     };
     const table = [
       `| ${['', ...cols.map((c) => `${c.head}, ${c.at} UTC`)].join(' | ')} |`,
